@@ -1,0 +1,117 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * minikvm: module entry, /dev/minikvm and its system ioctls.
+ *
+ * This is the vendor-neutral front door: it speaks the KVM ABI of
+ * <linux/kvm.h> (plus minikvm's additions in uapi/minikvm.h) and hands the
+ * hardware-specific work to vmx/. A KVM program opened on /dev/minikvm gets
+ * the answers KVM would give for what minikvm supports, and KVM's own error
+ * for what it does not.
+ *
+ * Environment: ioctls run in process context of the calling thread.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/module.h>
+#include <linux/miscdevice.h>
+#include <linux/fs.h>
+#include <linux/uaccess.h>
+#include <linux/kvm.h>
+
+#include "minikvm.h"
+#include "../vmx/capability.h"
+#include "../uapi/minikvm.h"
+
+static ushort dev_mode = 0600;
+module_param(dev_mode, ushort, 0444);
+MODULE_PARM_DESC(dev_mode,
+		 "Permission bits of /dev/minikvm (default 0600, root only; e.g. 0660 with a udev GROUP rule)");
+
+/**
+ * minikvm_check_extension() - answer KVM_CHECK_EXTENSION honestly
+ * @cap: a KVM_CAP_* number
+ *
+ * Only capabilities minikvm really implements are reported, so a KVM
+ * program falls back exactly as it would on an older KVM.
+ *
+ * Return: 0 for anything not supported, else the capability's value.
+ */
+long minikvm_check_extension(long cap)
+{
+	switch (cap) {
+	default:
+		return 0;
+	}
+}
+
+static long minikvm_get_vmx_info(void __user *argp)
+{
+	if (copy_to_user(argp, &vmx_info, sizeof(vmx_info)))
+		return -EFAULT;
+	return 0;
+}
+
+static long minikvm_dev_ioctl(struct file *filp, unsigned int ioctl, unsigned long arg)
+{
+	switch (ioctl) {
+	case KVM_GET_API_VERSION:
+		/* KVM insists on a zero argument, and so do we. */
+		if (arg)
+			return -EINVAL;
+		return KVM_API_VERSION;
+	case KVM_CHECK_EXTENSION:
+		return minikvm_check_extension((long)arg);
+	case MINIKVM_GET_VMX_INFO:
+		return minikvm_get_vmx_info((void __user *)arg);
+	default:
+		/* What kvm_dev_ioctl() answers for an ioctl it does not know. */
+		return -EINVAL;
+	}
+}
+
+static const struct file_operations minikvm_dev_fops = {
+	.owner		= THIS_MODULE,
+	.unlocked_ioctl	= minikvm_dev_ioctl,
+	.compat_ioctl	= compat_ptr_ioctl,
+	.llseek		= noop_llseek,
+};
+
+static struct miscdevice minikvm_dev = {
+	.minor	= MISC_DYNAMIC_MINOR,
+	.name	= "minikvm",
+	.fops	= &minikvm_dev_fops,
+};
+
+static int __init minikvm_init(void)
+{
+	int ret;
+
+	ret = vmx_probe();
+	if (ret)
+		return ret;
+
+	if (dev_mode & ~0666) {
+		pr_err("dev_mode %#o has bits beyond 0666\n", dev_mode);
+		return -EINVAL;
+	}
+	minikvm_dev.mode = dev_mode;
+	ret = misc_register(&minikvm_dev);
+	if (ret) {
+		pr_err("cannot register /dev/minikvm: %d\n", ret);
+		return ret;
+	}
+	pr_info("ready: /dev/minikvm (mode %#o)\n", dev_mode);
+	return 0;
+}
+
+static void __exit minikvm_exit(void)
+{
+	misc_deregister(&minikvm_dev);
+}
+
+module_init(minikvm_init);
+module_exit(minikvm_exit);
+
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("minikvm: a small Intel VT-x hypervisor behind the KVM ABI");
+MODULE_AUTHOR("minikvm developers");

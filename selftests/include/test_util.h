@@ -1,0 +1,26 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * selftests/lib/: helpers with no kselftest harness in them, so that the
+ * library compiles once and each test file owns its harness instance.
+ */
+#ifndef MINIKVM_TEST_UTIL_H
+#define MINIKVM_TEST_UTIL_H
+
+#include <stdbool.h>
+
+/* The device under test, set before any test runs. */
+extern const char *test_dev_path;
+
+/* Parse and remove "--dev PATH" from argv; returns the new argc. */
+int test_parse_dev(int argc, char **argv);
+
+/* Open the device under test read-write; exits the test on failure. */
+int test_open_dev(void);
+
+/* True when the device under test is minikvm (it answers its own ioctl). */
+bool test_dev_is_minikvm(void);
+
+/* Read an MSR of @cpu through /dev/cpu/N/msr; -errno on failure. */
+int test_read_msr(unsigned int cpu, unsigned int msr, unsigned long long *val);
+
+#endif /* MINIKVM_TEST_UTIL_H */

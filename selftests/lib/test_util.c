@@ -1,0 +1,76 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Helpers every selftest links: device selection and small host probes.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/ioctl.h>
+
+#include "test_util.h"
+#include "uapi/minikvm.h"
+
+const char *test_dev_path = "/dev/minikvm";
+
+int test_parse_dev(int argc, char **argv)
+{
+	const char *env = getenv("MINIKVM_DEV");
+	int i, out = 1;
+
+	if (env && *env)
+		test_dev_path = env;
+	for (i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--dev") && i + 1 < argc) {
+			test_dev_path = argv[++i];
+			continue;
+		}
+		argv[out++] = argv[i];
+	}
+	argv[out] = NULL;
+	printf("# device under test: %s\n", test_dev_path);
+	return out;
+}
+
+int test_open_dev(void)
+{
+	int fd = open(test_dev_path, O_RDWR | O_CLOEXEC);
+
+	if (fd < 0) {
+		printf("# open %s: %s\n", test_dev_path, strerror(errno));
+		exit(1);
+	}
+	return fd;
+}
+
+bool test_dev_is_minikvm(void)
+{
+	struct minikvm_vmx_info info;
+	int fd = open(test_dev_path, O_RDWR | O_CLOEXEC);
+	bool ret;
+
+	if (fd < 0)
+		return false;
+	ret = ioctl(fd, MINIKVM_GET_VMX_INFO, &info) == 0;
+	close(fd);
+	return ret;
+}
+
+int test_read_msr(unsigned int cpu, unsigned int msr, unsigned long long *val)
+{
+	char path[64];
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/dev/cpu/%u/msr", cpu);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	n = pread(fd, val, sizeof(*val), msr);
+	close(fd);
+	if (n != sizeof(*val))
+		return n < 0 ? -errno : -EIO;
+	return 0;
+}

@@ -1,0 +1,172 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Boot the nested test VM once and leave its serial console in a file.
+#
+#   test-vm.sh --build DIR --kver VER [--mode check|info] [--cpus 1|2]
+#              [--backend auto|bochs|qemu] [--timeout SECONDS]
+#              [--model BOCHS_CPU_MODEL] [--name NAME]
+#
+# The VM gets minikvm.ko, KVM's own modules from the same kernel package,
+# the selftests listed for this CPU count in tests.list, and mkvm; /init
+# (init.sh) runs them. Backend "auto" takes QEMU with KVM when this host
+# has VT-x and a usable /dev/kvm, else Bochs with an emulated Intel CPU.
+#
+# Exit: 0 when the VM printed MINIKVM-DONE, 3 on timeout, 4 on a guest
+# kernel panic, 1 on a setup error. The console log is $BUILD/vm-NAME/console.log.
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/../.." && pwd)
+build= kver= mode=check cpus=1 backend=auto timeout= model=corei7_skylake_x name=
+
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--build) build=$2; shift ;;
+	--kver) kver=$2; shift ;;
+	--mode) mode=$2; shift ;;
+	--cpus) cpus=$2; shift ;;
+	--backend) backend=$2; shift ;;
+	--timeout) timeout=$2; shift ;;
+	--model) model=$2; shift ;;
+	--name) name=$2; shift ;;
+	*) echo "test-vm: unknown argument $1" >&2; exit 1 ;;
+	esac
+	shift
+done
+[ -n "$build" ] && [ -n "$kver" ] || { echo "test-vm: --build and --kver are required" >&2; exit 1; }
+case "$cpus" in 1|2) ;; *) echo "test-vm: --cpus must be 1 or 2" >&2; exit 1 ;; esac
+name=${name:-$mode-${cpus}cpu}
+
+host_has_vtx() {
+	grep -qw vmx /proc/cpuinfo && [ -c /dev/kvm ] && [ -r /dev/kvm ] &&
+		command -v qemu-system-x86_64 >/dev/null &&
+		# A PVM-only or broken /dev/kvm cannot start even an empty guest.
+		timeout 20 qemu-system-x86_64 -enable-kvm -cpu host -display none \
+			-machine none -S -monitor none -serial none \
+			-daemonize -pidfile /tmp/minikvm-probe.$$ >/dev/null 2>&1 &&
+		kill "$(cat /tmp/minikvm-probe.$$)" 2>/dev/null
+}
+
+if [ "$backend" = auto ]; then
+	if host_has_vtx; then backend=qemu; else backend=bochs; fi
+	rm -f /tmp/minikvm-probe.$$
+fi
+# A 2-CPU Bochs boot costs about two minutes; tests run slowly inside.
+if [ -z "$timeout" ]; then
+	case "$backend-$cpus" in
+	qemu-*) timeout=300 ;;
+	bochs-1) timeout=900 ;;
+	*) timeout=1500 ;;
+	esac
+fi
+
+guest=$build/guest-$kver
+vmlinuz=$guest/boot/vmlinuz-$kver-cloud-amd64
+kmods=$guest/lib/modules/$kver-cloud-amd64/kernel
+dir=$build/vm-$name
+rm -rf "$dir"
+mkdir -p "$dir/root"/{bin,etc/minikvm,lib/minikvm,tests,proc,sys,dev,tmp,mnt} "$dir/iso/isolinux"
+
+# -- initramfs ---------------------------------------------------------------
+root=$dir/root
+cp /bin/busybox "$root/bin/busybox"
+cp "$here/init.sh" "$root/init"
+chmod +x "$root/init"
+cp "$top/minikvm.ko" "$root/lib/minikvm/"
+cp "$kmods/arch/x86/kvm/kvm.ko" "$kmods/arch/x86/kvm/kvm-intel.ko" \
+   "$kmods/virt/lib/irqbypass.ko" "$kmods/arch/x86/kernel/msr.ko" "$root/lib/minikvm/"
+cp "$top/userspace/mkvm" "$root/bin/"
+echo "$mode" > "$root/etc/minikvm/mode"
+grep -v '^#' "$here/tests.list" | awk -v vm="${cpus}cpu" \
+	'{ for (i = 3; i <= NF; i++) if ($i == vm) print $1, $2 }' > "$root/etc/minikvm/tests"
+while read -r t _; do
+	cp "$top/selftests/$t" "$root/tests/"
+done < "$root/etc/minikvm/tests"
+(cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) > "$dir/initrd.gz"
+
+cmdline="console=ttyS0 quiet loglevel=4 reboot=k"
+console=$dir/console.log
+: > "$console"
+
+# -- boot ----------------------------------------------------------------------
+echo "test-vm: $name: booting $backend with $cpus CPU(s), timeout ${timeout}s, log $console"
+case "$backend" in
+qemu)
+	setsid qemu-system-x86_64 -enable-kvm -cpu host -smp "$cpus" -m 2048 \
+		-kernel "$vmlinuz" -initrd "$dir/initrd.gz" -append "$cmdline" \
+		-display none -monitor none -serial "file:$console" -no-reboot \
+		</dev/null >"$dir/backend.log" 2>&1 &
+	;;
+bochs)
+	# Bochs cannot boot a bare kernel: ISOLINUX on an ISO 9660 image.
+	cp /usr/lib/ISOLINUX/isolinux.bin /usr/lib/syslinux/modules/bios/ldlinux.c32 "$dir/iso/isolinux/"
+	cp "$vmlinuz" "$dir/iso/vmlinuz"
+	cp "$dir/initrd.gz" "$dir/iso/initrd.gz"
+	printf 'DEFAULT linux\nPROMPT 0\nTIMEOUT 0\nLABEL linux\n  KERNEL /vmlinuz\n  APPEND initrd=/initrd.gz %s\n' \
+		"$cmdline" > "$dir/iso/isolinux/isolinux.cfg"
+	genisoimage -quiet -o "$dir/boot.iso" -b isolinux/isolinux.bin -c isolinux/boot.cat \
+		-no-emul-boot -boot-load-size 4 -boot-info-table -J -R "$dir/iso"
+	# Facts behind these settings: ../shared/notes/test-vm.md and
+	# Documentation/testing.rst (BIOS-bochs-latest for SMP, dummy sound,
+	# instruction-driven clock, term display under a pseudo-terminal).
+	cat > "$dir/bochsrc" <<-RC
+	megs: 2048
+	cpu: model=$model, count=$cpus, ips=200000000, reset_on_triple_fault=1
+	clock: sync=none, time0=local
+	romimage: file=/usr/share/bochs/BIOS-bochs-latest
+	vgaromimage: file=/usr/share/vgabios/vgabios.bin
+	ata0-master: type=cdrom, path=$dir/boot.iso, status=inserted
+	boot: cdrom
+	com1: enabled=1, mode=file, dev=$console
+	display_library: term
+	sound: waveoutdrv=dummy, waveindrv=dummy, midioutdrv=dummy
+	speaker: enabled=0
+	mouse: enabled=0
+	log: $dir/bochs.log
+	panic: action=fatal
+	error: action=report
+	info: action=ignore
+	debug: action=ignore
+	RC
+	echo c > "$dir/bochs.cmds"
+	setsid script -qfec "bochs -q -f $dir/bochsrc -rc $dir/bochs.cmds" /dev/null \
+		</dev/null >"$dir/backend.log" 2>&1 &
+	;;
+*)
+	echo "test-vm: unknown backend $backend" >&2
+	exit 1
+	;;
+esac
+pid=$!
+stop_vm() {
+	# Bochs ignores SIGTERM while in its debugger: kill the whole group.
+	kill -KILL -- "-$pid" 2>/dev/null || kill -KILL "$pid" 2>/dev/null || true
+	wait "$pid" 2>/dev/null || true
+}
+trap stop_vm EXIT INT TERM
+
+start=$SECONDS rc=3
+while [ $((SECONDS - start)) -lt "$timeout" ]; do
+	if grep -q '^MINIKVM-DONE' "$console"; then rc=0; break; fi
+	if grep -q 'Kernel panic - not syncing' "$console"; then rc=4; sleep 2; break; fi
+	if ! kill -0 "$pid" 2>/dev/null; then
+		grep -q '^MINIKVM-DONE' "$console" && rc=0 || rc=5
+		break
+	fi
+	sleep 2
+done
+stop_vm
+trap - EXIT INT TERM
+elapsed=$((SECONDS - start))
+echo "$elapsed" > "$dir/elapsed"
+echo "$backend" > "$dir/backend"
+
+case $rc in
+0) echo "test-vm: $name: finished in ${elapsed}s" ;;
+3) echo "test-vm: $name: TIMEOUT after ${timeout}s; last console lines:" ;;
+4) echo "test-vm: $name: guest KERNEL PANIC after ${elapsed}s; last console lines:" ;;
+5) echo "test-vm: $name: $backend exited without finishing after ${elapsed}s ($dir/backend.log, $dir/bochs.log); last console lines:" ;;
+esac
+[ $rc -eq 0 ] || tail -n 30 "$console" | sed 's/^/    | /'
+exit $rc

@@ -1,0 +1,106 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * mkvm: minikvm's device server, a small VMM on the KVM ABI.
+ *
+ * At this stage it reports what the device offers:
+ *   mkvm --info [--dev PATH]
+ * prints the KVM API version, and on /dev/minikvm the VMX features the
+ * module's load-time probe found.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/ioctl.h>
+#include <linux/kvm.h>
+
+#include "uapi/minikvm.h"
+
+static const struct {
+	unsigned int bit;
+	const char *name;
+} feature_names[] = {
+	{ MINIKVM_VMX_TRUE_CTLS, "true_ctls" },
+	{ MINIKVM_VMX_EPT, "ept" },
+	{ MINIKVM_VMX_VPID, "vpid" },
+	{ MINIKVM_VMX_UNRESTRICTED_GUEST, "unrestricted_guest" },
+	{ MINIKVM_VMX_EPT_2MB, "ept_2mb" },
+	{ MINIKVM_VMX_EPT_1GB, "ept_1gb" },
+	{ MINIKVM_VMX_EPT_AD, "ept_ad" },
+	{ MINIKVM_VMX_EPT_EXEC_ONLY, "ept_x_only" },
+	{ MINIKVM_VMX_INVEPT, "invept" },
+	{ MINIKVM_VMX_INVVPID, "invvpid" },
+	{ MINIKVM_VMX_TPR_SHADOW, "tpr_shadow" },
+	{ MINIKVM_VMX_APIC_REG_VIRT, "apic_reg_virt" },
+	{ MINIKVM_VMX_VIRT_INTR_DELIVERY, "vid" },
+	{ MINIKVM_VMX_POSTED_INTR, "posted_intr" },
+	{ MINIKVM_VMX_PML, "pml" },
+	{ MINIKVM_VMX_PREEMPTION_TIMER, "preemption_timer" },
+	{ MINIKVM_VMX_MSR_BITMAP, "msr_bitmap" },
+	{ MINIKVM_VMX_WB_VMCS, "wb_vmcs" },
+};
+
+static int show_info(const char *dev)
+{
+	struct minikvm_vmx_info info;
+	unsigned int i;
+	int fd, ver;
+
+	fd = open(dev, O_RDWR | O_CLOEXEC);
+	if (fd < 0) {
+		fprintf(stderr, "mkvm: open %s: %s\n", dev, strerror(errno));
+		return 1;
+	}
+	ver = ioctl(fd, KVM_GET_API_VERSION, 0);
+	printf("device:        %s\n", dev);
+	printf("api version:   %d\n", ver);
+	if (ioctl(fd, MINIKVM_GET_VMX_INFO, &info)) {
+		printf("vmx info:      not available (%s): not minikvm?\n", strerror(errno));
+		close(fd);
+		return ver == KVM_API_VERSION ? 0 : 1;
+	}
+	printf("cpus probed:   %u\n", info.nr_cpus);
+	printf("vmcs revision: %#x\n", info.revision_id);
+	printf("vmcs size:     %u bytes\n", info.vmcs_size);
+	printf("vmx features: ");
+	for (i = 0; i < sizeof(feature_names) / sizeof(feature_names[0]); i++)
+		if (info.features & feature_names[i].bit)
+			printf(" %s", feature_names[i].name);
+	printf("\n");
+	printf("msrs:          basic=%#llx feature_control=%#llx\n",
+	       (unsigned long long)info.basic, (unsigned long long)info.feature_control);
+	printf("               pin=%#llx proc=%#llx proc2=%#llx\n",
+	       (unsigned long long)info.pinbased, (unsigned long long)info.procbased,
+	       (unsigned long long)info.procbased2);
+	printf("               exit=%#llx entry=%#llx misc=%#llx ept_vpid=%#llx\n",
+	       (unsigned long long)info.exit, (unsigned long long)info.entry,
+	       (unsigned long long)info.misc, (unsigned long long)info.ept_vpid_cap);
+	close(fd);
+	return 0;
+}
+
+static void usage(void)
+{
+	fprintf(stderr, "usage: mkvm --info [--dev PATH]\n");
+	exit(2);
+}
+
+int main(int argc, char **argv)
+{
+	const char *dev = "/dev/minikvm";
+	int i, info = 0;
+
+	for (i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--info"))
+			info = 1;
+		else if (!strcmp(argv[i], "--dev") && i + 1 < argc)
+			dev = argv[++i];
+		else
+			usage();
+	}
+	if (!info)
+		usage();
+	return show_info(dev);
+}
