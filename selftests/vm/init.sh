@@ -77,7 +77,9 @@ bad='BUG|WARNING|Oops|general protection|soft lockup|hung task|list_add corrupti
 dmesg | sed -n '/MINIKVM-MARK module-load/,$p' > /tmp/log
 if grep -E "$bad" /tmp/log > /tmp/bad; then
 	check kernel-log fail "$(wc -l < /tmp/bad) bad lines after module load:"
-	sed 's/^/MINIKVM-LOG: /' /tmp/log | head -n 120
+	sed 's/^/MINIKVM-LOG: bad: /' /tmp/bad | head -n 20
+	echo "MINIKVM-LOG: the kernel log after module load:"
+	sed 's/^/MINIKVM-LOG: /' /tmp/log | head -n 150
 else
 	check kernel-log ok
 fi
