@@ -8,6 +8,9 @@
 #   make run          boot the test VM, load minikvm, show the VMX probe
 #   make check        unit tests, then every selftest on both devices in
 #                     the test VM, with 1 and 2 CPUs
+#   make check-debug  the same selftests in the test VM booting a debug
+#                     kernel (KASAN, lockdep, kmemleak), built once and cached
+#   make ci           make check, then make check-debug; one summary
 #   make KDIR=/lib/modules/$(uname -r)/build module
 #                     build the module for your own kernel
 
@@ -42,7 +45,7 @@ SELFTEST_HDR := $(wildcard selftests/include/*.h) uapi/minikvm.h
 USERSPACE := userspace/mkvm
 UNIT_TESTS := $(patsubst %.c,%,$(wildcard selftests/unit/*_test.c))
 
-.PHONY: all module userspace selftests run check check-unit check-vm clean help deps
+.PHONY: all module userspace selftests run check check-unit check-vm check-debug ci clean help deps
 
 all: module userspace selftests
 
@@ -90,10 +93,21 @@ run: all
 check: all $(UNIT_TESTS)
 	@selftests/vm/check.sh --build $(BUILD) --kver $(KVER) --units "$(UNIT_TESTS)" $(VM_ARGS)
 
+# The debug kernel is built from linux-source-6.1 once and kept in
+# /var/cache/minikvm (selftests/vm/debug-kernel.sh); minikvm.ko for it is
+# built from a copy of the sources in build/debug-module, so the cloud
+# kernel's minikvm.ko next to the sources stays as make check built it.
+check-debug: userspace selftests
+	@selftests/vm/check-debug.sh --build $(BUILD) $(VM_ARGS)
+
+# What CI runs: both checks, then one "N passed, N failed" over the two.
+ci:
+	@selftests/vm/ci.sh $(MAKE)
+
 clean:
 	-$(MAKE) -C $(or $(wildcard $(KDIR)),/lib/modules/$(shell uname -r)/build) M=$(CURDIR) clean 2>/dev/null
 	rm -f $(USERSPACE) $(SELFTESTS) $(UNIT_TESTS)
-	rm -rf $(BUILD)/vm-*
+	rm -rf $(BUILD)/vm-* $(BUILD)/debug-module
 
 help:
-	@sed -n '3,14p' Makefile
+	@sed -n '3,17p' Makefile

@@ -6,18 +6,27 @@
 # "N passed, N failed". Exit status 1 on any failure.
 #
 #   check.sh --build DIR --kver VER --units "BINARIES" [--cpus 1|2]
-#            [--backend B] [--timeout S] [--model M]
+#            [--backend B] [--timeout S] [--model M] [--name NAME]
+#            [--kernel K --modules D --module KO --cmdline-extra "ARGS"]
+#
+# make check-debug (check-debug.sh) calls this with the debug kernel's
+# options, which go to test-vm.sh unchanged, no --units (the host unit
+# tests do not depend on the kernel), and --name check-debug, so its VM
+# directories are build/vm-check-debug-<n>cpu next to make check's.
 set -uo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
-build= kver= units= cpus_list="1 2" vm_args=()
+build= kver= units= cpus_list="1 2" vm_args=() name=check kernel_label=
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--build) build=$2; shift ;;
 	--kver) kver=$2; shift ;;
 	--units) units=$2; shift ;;
 	--cpus) cpus_list=$2; shift ;;
-	--backend|--timeout|--model) vm_args+=("$1" "$2"); shift ;;
+	--name) name=$2; shift ;;
+	--kernel) kernel_label=" (kernel $2)"; vm_args+=("$1" "$2"); shift ;;
+	--backend|--timeout|--model|--modules|--module|--cmdline-extra)
+		vm_args+=("$1" "$2"); shift ;;
 	*) echo "check: unknown argument $1" >&2; exit 1 ;;
 	esac
 	shift
@@ -32,29 +41,31 @@ tally() {	# the last line of a result block is "COUNT p f s" or "UNIT p f"
 	sed '$d' "$file"
 }
 
-echo "== host unit tests (ASan + UBSan)"
-# shellcheck disable=SC2086
-"$here/run-unit.sh" $units > "$build/unit.out" 2>&1
-tally "$build/unit.out"
+if [ -n "$units" ]; then
+	echo "== host unit tests (ASan + UBSan)"
+	# shellcheck disable=SC2086
+	"$here/run-unit.sh" $units > "$build/unit.out" 2>&1
+	tally "$build/unit.out"
+fi
 
 declare -A pids
 for c in $cpus_list; do
 	"$here/test-vm.sh" --build "$build" --kver "$kver" --mode check --cpus "$c" \
-		--name "check-${c}cpu" "${vm_args[@]}" > "$build/vm-check-${c}cpu.out" 2>&1 &
+		--name "$name-${c}cpu" "${vm_args[@]}" > "$build/vm-$name-${c}cpu.out" 2>&1 &
 	pids[$c]=$!
 done
 for c in $cpus_list; do
 	wait "${pids[$c]}"
 	rc=$?
-	echo "== test VM, $c CPU(s)"
-	cat "$build/vm-check-${c}cpu.out"
+	echo "== test VM${kernel_label}, $c CPU(s)"
+	cat "$build/vm-$name-${c}cpu.out"
 	tests=$(grep -v '^#' "$here/tests.list" |
 		awk -v vm="${c}cpu" '{ for (i = 3; i <= NF; i++) if ($i == vm) print $1 }' | xargs)
 	awk -v vm="${c}cpu" -v tests="$tests" -v devs="minikvm kvm" -v vmrc="$rc" \
-		-f "$here/results.awk" "$build/vm-check-${c}cpu/console.log" > "$build/vm-check-${c}cpu.res"
-	tally "$build/vm-check-${c}cpu.res"
-	if grep -q '^FAIL' "$build/vm-check-${c}cpu.res"; then
-		echo "   console log: $build/vm-check-${c}cpu/console.log"
+		-f "$here/results.awk" "$build/vm-$name-${c}cpu/console.log" > "$build/vm-$name-${c}cpu.res"
+	tally "$build/vm-$name-${c}cpu.res"
+	if grep -q '^FAIL' "$build/vm-$name-${c}cpu.res"; then
+		echo "   console log: $build/vm-$name-${c}cpu/console.log"
 	fi
 done
 

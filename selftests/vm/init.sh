@@ -8,7 +8,9 @@
 #
 #   MINIKVM-BEGIN <dev> <test>          test output (KTAP) follows
 #   MINIKVM-END <dev> <test> <rc>       rc 137: killed at its time bound
-#   MINIKVM-CHECK <name> ok|fail [why]  VM-level checks (load, rmmod, log)
+#   MINIKVM-CHECK <name> ok|fail [why]  VM-level checks (load, rmmod, log,
+#                                       and on the debug kernel lockdep
+#                                       and kmemleak)
 #   MINIKVM-DONE                        the host may stop the VM now
 set -u
 /bin/busybox --install -s /bin
@@ -30,6 +32,16 @@ check() {
 }
 
 insmod $mods/msr.ko 2>/dev/null
+
+# lockdep switches itself off for good after its first report: if the boot
+# already did that, a clean log below would prove nothing about locking.
+lockdep_on() {
+	grep -q 'debug_locks: *1' /proc/lockdep_stats
+}
+if [ -f /proc/lockdep_stats ] && ! lockdep_on; then
+	check lockdep fail "lockdep was already off before minikvm loaded; boot log:"
+	dmesg | grep -B2 -A30 -m1 -E 'WARNING|BUG' | sed 's/^/MINIKVM-LOG: /'
+fi
 
 # Everything logged after this line is judged; before it is the boot.
 taint_before=$(cat /proc/sys/kernel/tainted)
@@ -66,16 +78,93 @@ check)
 	;;
 esac
 
+# kmemleak (debug kernel only): an object is reported once it has stayed
+# unreferenced through a scan that started 5 s or more after it was
+# allocated. Scan while minikvm is still loaded, so its frames in the
+# allocation backtraces print as symbols ("[minikvm]"), and again after
+# rmmod for what its unload left behind; by then its addresses no longer
+# resolve, so a frame inside the range minikvm occupied counts as its own.
+kmemleak=/sys/kernel/debug/kmemleak
+kmemleak_scan() {
+	sleep 6
+	# kmemleak refuses writes once it has disabled itself (early pool
+	# exhausted, or an internal error), which would hide every leak.
+	echo scan 2>/dev/null > $kmemleak || return 1
+	sleep 1
+	echo scan > $kmemleak
+	cat $kmemleak >> /tmp/leaks
+}
+kmemleak_dead=
+if [ -e $kmemleak ]; then
+	: > /tmp/leaks
+	# "minikvm 16384 0 - Live 0xffffffffc0200000 (OE)": base and size.
+	mod_base=$(awk '$1 == "minikvm" { print $6 }' /proc/modules)
+	mod_size=$(awk '$1 == "minikvm" { print $2 }' /proc/modules)
+	kmemleak_scan || kmemleak_dead=1
+fi
+
 if rmmod minikvm; then
 	check rmmod ok
 else
 	check rmmod fail "rmmod minikvm failed"
 fi
 
-# The kernel log after the module load: any of these is a failure.
-bad='BUG|WARNING|Oops|general protection|soft lockup|hung task|list_add corruption|list_del corruption|list corruption|refcount|KASAN|UBSAN|kmemleak|circular locking|possible recursive locking|sleeping function called'
+if [ -n "$kmemleak_dead" ]; then
+	check kmemleak fail "kmemleak is off, no leak can be seen:"
+	dmesg | grep kmemleak | sed 's/^/MINIKVM-LOG: /'
+elif [ -e $kmemleak ]; then
+	kmemleak_scan
+	# Module space lies in ffffffff00000000-ffffffffffffffff and a module
+	# never straddles 4 GiB, so the low 32 bits, as 8 hex digits compared
+	# as strings, place an address: sh and awk arithmetic cannot hold a
+	# 64-bit kernel address exactly.
+	base=${mod_base:-0x0000000000000000}
+	base=${base#0x}
+	top32=${base%????????} lo=${base#"${base%????????}"}
+	hi=$(printf '%08x' $((0x$lo + ${mod_size:-0})))
+	awk -v top32="$top32" -v lo="$lo" -v hi="$hi" '
+	function flush() {
+		if (obj != "" && mine && !(obj in seen))
+			printf "%s", text
+		if (obj != "")
+			seen[obj] = 1
+		obj = ""; text = ""; mine = 0
+	}
+	/^unreferenced object/ { flush(); obj = $3 }
+	obj != "" {
+		text = text $0 "\n"
+		if (/\[minikvm\]/)
+			mine = 1
+		if (match($0, /\[<[0-9a-f]+>\]/)) {
+			a = substr($0, RSTART + 2, RLENGTH - 4)
+			if (substr(a, 1, 8) == top32 && substr(a, 9) >= lo && substr(a, 9) < hi)
+				mine = 1
+		}
+	}
+	END { flush() }' /tmp/leaks > /tmp/leaks.mine
+	if [ -s /tmp/leaks.mine ]; then
+		check kmemleak fail "$(grep -c '^unreferenced object' /tmp/leaks.mine) leaks allocated by minikvm:"
+		sed 's/^/MINIKVM-LOG: /' /tmp/leaks.mine | head -n 100
+	else
+		check kmemleak ok "($(grep -c '^unreferenced object' /tmp/leaks) unreferenced objects, none from minikvm)"
+	fi
+fi
+
+if [ -f /proc/lockdep_stats ]; then
+	if lockdep_on; then
+		check lockdep ok
+	else
+		check lockdep fail "lockdep turned itself off after a report: see the kernel log"
+	fi
+fi
+
+# The kernel log after the module load: any of these is a failure. KASAN,
+# lockdep and the atomic-sleep check all start their reports with BUG: or
+# WARNING:, but a report is matched by its own words too. kmemleak's
+# "N new suspected memory leaks" line is judged above, by whose leaks.
+bad='BUG|WARNING|Oops|general protection|soft lockup|hung task|list_add corruption|list_del corruption|list corruption|refcount|KASAN|UBSAN|kmemleak|circular locking dependency|possible recursive locking|inconsistent lock state|bad unlock balance|held lock freed|suspicious RCU usage|DEBUG_LOCKS_WARN_ON|sleeping function called from invalid context'
 dmesg | sed -n '/MINIKVM-MARK module-load/,$p' > /tmp/log
-if grep -E "$bad" /tmp/log > /tmp/bad; then
+if grep -E "$bad" /tmp/log | grep -vE 'kmemleak: [0-9]+ new suspected memory leaks' > /tmp/bad; then
 	check kernel-log fail "$(wc -l < /tmp/bad) bad lines after module load:"
 	sed 's/^/MINIKVM-LOG: bad: /' /tmp/bad | head -n 20
 	echo "MINIKVM-LOG: the kernel log after module load:"

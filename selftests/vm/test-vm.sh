@@ -6,6 +6,13 @@
 #   test-vm.sh --build DIR --kver VER [--mode check|info] [--cpus 1|2]
 #              [--backend auto|bochs|qemu] [--timeout SECONDS]
 #              [--model BOCHS_CPU_MODEL] [--name NAME]
+#              [--kernel BZIMAGE --modules DIR] [--module MINIKVM_KO]
+#              [--cmdline-extra "ARGS"]
+#
+# By default the VM boots the Debian cloud kernel VER unpacked by deps.sh;
+# --kernel and --modules boot another one instead (the debug kernel of
+# debug-kernel.sh), with its own KVM modules (DIR is its
+# lib/modules/<release>/kernel) and a minikvm.ko built for it (--module).
 #
 # The VM gets minikvm.ko, KVM's own modules from the same kernel package,
 # the selftests listed for this CPU count in tests.list, and mkvm; /init
@@ -19,6 +26,7 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
 build= kver= mode=check cpus=1 backend=auto timeout= model=corei7_skylake_x name=
+vmlinuz= kmods= minikvm_ko=$top/minikvm.ko cmdline_extra=
 
 while [ $# -gt 0 ]; do
 	case "$1" in
@@ -30,11 +38,17 @@ while [ $# -gt 0 ]; do
 	--timeout) timeout=$2; shift ;;
 	--model) model=$2; shift ;;
 	--name) name=$2; shift ;;
+	--kernel) vmlinuz=$2; shift ;;
+	--modules) kmods=$2; shift ;;
+	--module) minikvm_ko=$2; shift ;;
+	--cmdline-extra) cmdline_extra=$2; shift ;;
 	*) echo "test-vm: unknown argument $1" >&2; exit 1 ;;
 	esac
 	shift
 done
-[ -n "$build" ] && [ -n "$kver" ] || { echo "test-vm: --build and --kver are required" >&2; exit 1; }
+[ -n "$build" ] || { echo "test-vm: --build is required" >&2; exit 1; }
+[ -n "$kver" ] || { [ -n "$vmlinuz" ] && [ -n "$kmods" ]; } ||
+	{ echo "test-vm: --kver is required unless --kernel and --modules are given" >&2; exit 1; }
 case "$cpus" in 1|2) ;; *) echo "test-vm: --cpus must be 1 or 2" >&2; exit 1 ;; esac
 name=${name:-$mode-${cpus}cpu}
 
@@ -62,8 +76,8 @@ if [ -z "$timeout" ]; then
 fi
 
 guest=$build/guest-$kver
-vmlinuz=$guest/boot/vmlinuz-$kver-cloud-amd64
-kmods=$guest/lib/modules/$kver-cloud-amd64/kernel
+vmlinuz=${vmlinuz:-$guest/boot/vmlinuz-$kver-cloud-amd64}
+kmods=${kmods:-$guest/lib/modules/$kver-cloud-amd64/kernel}
 dir=$build/vm-$name
 rm -rf "$dir"
 mkdir -p "$dir/root"/{bin,etc/minikvm,lib/minikvm,tests,proc,sys,dev,tmp,mnt} "$dir/iso/isolinux"
@@ -73,7 +87,7 @@ root=$dir/root
 cp /bin/busybox "$root/bin/busybox"
 cp "$here/init.sh" "$root/init"
 chmod +x "$root/init"
-cp "$top/minikvm.ko" "$root/lib/minikvm/"
+cp "$minikvm_ko" "$root/lib/minikvm/minikvm.ko"
 cp "$kmods/arch/x86/kvm/kvm.ko" "$kmods/arch/x86/kvm/kvm-intel.ko" \
    "$kmods/virt/lib/irqbypass.ko" "$kmods/arch/x86/kernel/msr.ko" "$root/lib/minikvm/"
 cp "$top/userspace/mkvm" "$root/bin/"
@@ -85,7 +99,7 @@ while read -r t _; do
 done < "$root/etc/minikvm/tests"
 (cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) > "$dir/initrd.gz"
 
-cmdline="console=ttyS0 quiet loglevel=4 reboot=k"
+cmdline="console=ttyS0 quiet loglevel=4 reboot=k${cmdline_extra:+ $cmdline_extra}"
 console=$dir/console.log
 : > "$console"
 

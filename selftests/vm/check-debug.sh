@@ -1,0 +1,60 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# make check-debug: the same selftests on both devices as make check, in
+# the same test VM, but booting the debug kernel of debug-kernel.sh (KASAN,
+# lockdep, kmemleak), with minikvm.ko built for that kernel. Ends with
+# "N passed, N failed"; exit status 1 on any failure.
+#
+#   check-debug.sh --build DIR [--jobs N] [check.sh options: --cpus,
+#                  --backend, --timeout, --model]
+set -uo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/../.." && pwd)
+build= jobs=2 args=()
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--build) build=$2; shift ;;
+	--jobs) jobs=$2; shift ;;
+	*) args+=("$1") ;;
+	esac
+	shift
+done
+[ -n "$build" ] || { echo "check-debug: --build is required" >&2; exit 1; }
+
+fail() {
+	echo "FAIL  vm       debug check-debug.$1"
+	echo "0 passed, 1 failed"
+	exit 1
+}
+
+echo "== debug kernel"
+start=$SECONDS
+kdir=$("$here/debug-kernel.sh" "$jobs") || fail "kernel (debug-kernel.sh failed, see above)"
+krel=$(cat "$kdir/kernelrelease")
+echo "   $krel in $kdir ($((SECONDS - start))s)"
+
+# kbuild writes objects next to their sources, so building the checkout for
+# this kernel would overwrite make check's minikvm.ko for the cloud kernel.
+# The module sources are copied into a directory of their own instead.
+mod=$build/debug-module
+rm -rf "$mod"
+mkdir -p "$mod"
+tar -C "$top" -c --exclude=./build --exclude=./.git --exclude=./.ci \
+	--exclude=./selftests --exclude=./userspace --exclude=./Documentation \
+	--exclude='*.o' --exclude='*.ko' --exclude='*.mod' --exclude='*.mod.c' \
+	--exclude='.*.cmd' --exclude=modules.order --exclude=Module.symvers . |
+	tar -C "$mod" -x
+make -s -C "$kdir/src" M="$mod" W=1 -j"$jobs" modules ||
+	fail "module (minikvm.ko does not build for $krel)"
+
+# kasan_multi_shot: KASAN otherwise prints only its first report, and one
+# from the boot would hide minikvm's. The emulated CPU is slow enough that
+# RCU would call long boot steps stalls, and a stall warning must not be
+# taken for a bug, nor a bug for a stall.
+exec "$here/check.sh" --build "$build" --name check-debug \
+	--kernel "$kdir/bzImage" --modules "$kdir/modules/lib/modules/$krel/kernel" \
+	--module "$mod/minikvm.ko" \
+	--cmdline-extra "kasan_multi_shot rcupdate.rcu_cpu_stall_suppress=1 rcupdate.rcu_task_stall_timeout=0" \
+	--timeout 1800 "${args[@]}"
