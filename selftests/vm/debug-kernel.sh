@@ -57,9 +57,19 @@ tar -xJf "$src_tar" -C "$dir/src" --strip-components=1
 
 cd "$dir/src"
 cp "$fragment" "$dir/debug.config"
-make -s tinyconfig >&2
-scripts/kconfig/merge_config.sh -m .config "$fragment" > "$dir/merge.log" 2>&1
-make -s olddefconfig >&2
+# A KASAN build warns about large stack frames all over the kernel: the
+# compiler's output goes to a log, shown only when the build fails.
+blog=$dir/build.log
+: > "$blog"
+run() {
+	"$@" >> "$blog" 2>&1 && return 0
+	log "failed: $*; the end of $blog:"
+	tail -n 40 "$blog" >&2
+	exit 1
+}
+run make tinyconfig
+run scripts/kconfig/merge_config.sh -m .config "$fragment"
+run make olddefconfig
 
 # Every option the fragment asks for must have survived, with its value.
 missing=
@@ -81,8 +91,8 @@ if [ -n "$missing" ]; then
 	exit 1
 fi
 
-make -s -j"$jobs" bzImage modules >&2
-make -s modules_install INSTALL_MOD_PATH="$dir/modules" >&2
+run make -j"$jobs" bzImage modules
+run make modules_install INSTALL_MOD_PATH="$dir/modules"
 make -s kernelrelease > "$dir/kernelrelease"
 cp arch/x86/boot/bzImage "$dir/bzImage"
 [ -f Module.symvers ] || { log "no Module.symvers: the tree cannot build external modules"; exit 1; }
