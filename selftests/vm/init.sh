@@ -80,18 +80,20 @@ esac
 
 # kmemleak (debug kernel only): an object is reported once it has stayed
 # unreferenced through a scan that started 5 s or more after it was
-# allocated. Scan while minikvm is still loaded, so its frames in the
+# allocated, so one scan after a pause is enough. A scan reads all
+# tracked memory, KASAN's shadow included, which takes minutes in an
+# emulated CPU. Scan while minikvm is still loaded, so its frames in the
 # allocation backtraces print as symbols ("[minikvm]"), and again after
 # rmmod for what its unload left behind; by then its addresses no longer
 # resolve, so a frame inside the range minikvm occupied counts as its own.
 kmemleak=/sys/kernel/debug/kmemleak
 kmemleak_scan() {
 	sleep 6
+	t0=$(date +%s)
 	# kmemleak refuses writes once it has disabled itself (early pool
 	# exhausted, or an internal error), which would hide every leak.
 	echo scan 2>/dev/null > $kmemleak || return 1
-	sleep 1
-	echo scan > $kmemleak
+	echo "MINIKVM-VM: kmemleak scan $1 took $(( $(date +%s) - t0 ))s"
 	cat $kmemleak >> /tmp/leaks
 }
 kmemleak_dead=
@@ -100,7 +102,8 @@ if [ -e $kmemleak ]; then
 	# "minikvm 16384 0 - Live 0xffffffffc0200000 (OE)": base and size.
 	mod_base=$(awk '$1 == "minikvm" { print $6 }' /proc/modules)
 	mod_size=$(awk '$1 == "minikvm" { print $2 }' /proc/modules)
-	kmemleak_scan || kmemleak_dead=1
+	echo "MINIKVM-VM: kmemleak scan, minikvm loaded"
+	kmemleak_scan loaded || kmemleak_dead=1
 fi
 
 if rmmod minikvm; then
@@ -113,7 +116,7 @@ if [ -n "$kmemleak_dead" ]; then
 	check kmemleak fail "kmemleak is off, no leak can be seen:"
 	dmesg | grep kmemleak | sed 's/^/MINIKVM-LOG: /'
 elif [ -e $kmemleak ]; then
-	kmemleak_scan
+	kmemleak_scan unloaded
 	# Module space lies in ffffffff00000000-ffffffffffffffff and a module
 	# never straddles 4 GiB, so the low 32 bits, as 8 hex digits compared
 	# as strings, place an address: sh and awk arithmetic cannot hold a
