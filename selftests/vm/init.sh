@@ -82,6 +82,30 @@ run_tests() {
 
 case "$mode" in
 info)
+	# Clock diagnostics: how the kernel calibrated and drives its timers,
+	# and whether an idle sleep wakes up (the debug kernel under Bochs).
+	dmesg | grep -iE 'tsc|clocksource|hpet|apic|timer|clockevent|cpuidle|idle|calibrat|mhz|hz|pm.timer|jiffies|hrtimer|switched' |
+		head -n 80 | sed 's/^/MINIKVM-VM: dmesg: /'
+	for f in /sys/devices/system/clockevents/*/current_device \
+		/sys/devices/system/clocksource/clocksource0/available_clocksource \
+		/sys/devices/system/cpu/cpuidle/current_driver \
+		/sys/devices/system/cpu/cpuidle/current_governor_ro; do
+		[ -r "$f" ] && echo "MINIKVM-VM: $f: $(cat "$f")"
+	done
+	grep -E '^(now at|jiffies|Clock Event Device|.*event_handler|.*mode:|.*next_event)' /proc/timer_list 2>/dev/null |
+		head -n 20 | sed 's/^/MINIKVM-VM: timer_list: /'
+	clock_state
+	sleep 2 &
+	spid=$!
+	pause 10
+	if kill -0 $spid 2>/dev/null; then
+		echo "MINIKVM-VM: probe: sleep 2 still running after 10 s of uptime"
+		kill $spid
+	else
+		echo "MINIKVM-VM: probe: sleep 2 returned"
+	fi
+	clock_state
+	grep -E '^jiffies' /proc/timer_list 2>/dev/null | head -n 1 | sed 's/^/MINIKVM-VM: timer_list: /'
 	mkvm --info --dev /dev/minikvm
 	;;
 check)
