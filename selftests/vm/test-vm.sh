@@ -168,7 +168,7 @@ stop_vm() {
 drain_screen() {
 	[ -z "$drain" ] && [ "$backend" = bochs ] || return 0
 	pts=$(grep -a -o 'connected to screen "/dev/pts/[0-9]*"' "$dir/backend.log" 2>/dev/null |
-		head -n 1 | cut -d'"' -f2)
+		head -n 1 | cut -d'"' -f2) || true
 	[ -n "$pts" ] || return 0
 	cat "$pts" > /dev/null 2>&1 &
 	drain=$!
