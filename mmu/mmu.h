@@ -1,0 +1,57 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Guest memory: memory slots (GPA -> HVA) and the EPT tables built from
+ * them (GPA -> HPA). Environment: process context; the VM's mmu.lock
+ * serializes slot changes against EPT faults.
+ */
+#ifndef MINIKVM_MMU_H
+#define MINIKVM_MMU_H
+
+#include <linux/kvm.h>
+#include <linux/mutex.h>
+#include <linux/types.h>
+
+#define MINIKVM_USER_MEM_SLOTS	32
+
+struct page;
+struct minikvm_vm;
+struct minikvm_vcpu;
+
+struct mmu_slot {
+	bool used;
+	u32 flags;			/* KVM_MEM_* */
+	u64 base_gfn;
+	u64 npages;
+	unsigned long userspace_addr;	/* HVA of base_gfn in the VM's mm */
+	struct page **pages;		/* pinned pages, NULL until first touch */
+};
+
+struct mmu_vm {
+	struct mutex lock;
+	struct mmu_slot slots[MINIKVM_USER_MEM_SLOTS];
+	u64 *ept_root;			/* PML4 page, kernel virtual */
+	u64 eptp;
+	unsigned long pages_pinned;
+};
+
+int mmu_vm_init(struct minikvm_vm *vm);
+void mmu_vm_destroy(struct minikvm_vm *vm);
+int mmu_set_user_memory_region(struct minikvm_vm *vm,
+			       const struct kvm_userspace_memory_region *mem);
+struct mmu_slot *mmu_find_slot(struct mmu_vm *mmu, u64 gfn);
+int mmu_read_guest(struct minikvm_vm *vm, u64 gpa, void *data, unsigned long len);
+int mmu_write_guest(struct minikvm_vm *vm, u64 gpa, const void *data, unsigned long len);
+
+/* mmu/gva.c: the guest's own page tables, GVA -> GPA */
+int mmu_gva_to_gpa(struct minikvm_vcpu *vcpu, unsigned long gva, u64 *gpa);
+
+/* mmu/ept_violation.c */
+int handle_ept_violation(struct minikvm_vcpu *vcpu);
+
+/* mmu/ept.c */
+int ept_map_page(struct mmu_vm *mmu, u64 gpa, u64 hpa, bool writable, bool executable);
+void ept_zap_range(struct mmu_vm *mmu, u64 gfn, u64 npages);
+void ept_flush_all_cpus(struct mmu_vm *mmu);
+void ept_free_tables(struct mmu_vm *mmu);
+
+#endif /* MINIKVM_MMU_H */
