@@ -86,14 +86,19 @@ static void minikvm_post_run_save(struct minikvm_vcpu *vcpu)
  * comes back before returning), so a guest can never see or change the
  * VMM's vector registers.
  *
- * Return: 0 with run->exit_reason set, -EINTR (signal or immediate_exit),
- * -EINVAL for a bad run->cr8, or another -errno.
+ * Return: 0 with run->exit_reason set, -EINTR (a signal: exit_reason
+ * KVM_EXIT_INTR; or immediate_exit, exit_reason untouched), -EINVAL for a
+ * bad run->cr8 or sync-regs request, or another -errno.
  */
 static int minikvm_vcpu_run(struct minikvm_vcpu *vcpu)
 {
 	struct kvm_run *run = vcpu->run;
 	int ret;
 
+	run->flags = 0;
+	/* No KVM_CAP_SYNC_REGS: any requested register set is invalid. */
+	if (run->kvm_valid_regs || run->kvm_dirty_regs)
+		return -EINVAL;
 	/* Without an in-kernel LAPIC the VMM owns the TPR, as in KVM. */
 	if (run->cr8 > 15)
 		return -EINVAL;
@@ -101,11 +106,10 @@ static int minikvm_vcpu_run(struct minikvm_vcpu *vcpu)
 
 	fpu_swap_kvm_fpstate(&vcpu->guest_fpu, true);
 	if (run->immediate_exit) {
+		/* KVM completes pending I/O, then returns -EINTR, exit_reason untouched. */
 		ret = vmx_complete_userspace_io(vcpu);
-		if (ret > 0) {
-			run->exit_reason = KVM_EXIT_INTR;
+		if (ret > 0)
 			ret = -EINTR;
-		}
 	} else {
 		ret = vmx_vcpu_run(vcpu);
 	}
