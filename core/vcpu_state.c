@@ -106,11 +106,20 @@ static void vcpu_set_segment(unsigned int i, const struct kvm_segment *s)
 {
 	u32 ar;
 
+	u8 type = s->type;
+
+	/*
+	 * VM entry wants usable segments "accessed" (SDM Vol. 3C, "Checks on
+	 * Guest Segment Registers"), and reset state has it set; VMMs that
+	 * clear it work on KVM, which sets it back under unrestricted guest.
+	 */
+	if (vcpu_segs[i].ar != GUEST_LDTR_AR_BYTES)
+		type |= 1;
 	/* Not present means unusable to VMX, whatever userspace said. */
 	if (s->unusable || !s->present)
 		ar = 1 << 16;
 	else
-		ar = (s->type & 15) | (s->s & 1) << 4 | (s->dpl & 3) << 5 | 1 << 7 |
+		ar = (type & 15) | (s->s & 1) << 4 | (s->dpl & 3) << 5 | 1 << 7 |
 		     (s->avl & 1) << 12 | (s->l & 1) << 13 | (s->db & 1) << 14 | (s->g & 1) << 15;
 	__vmcs_write(vcpu_segs[i].sel, s->selector);
 	__vmcs_write(vcpu_segs[i].base, s->base);
