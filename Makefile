@@ -41,6 +41,7 @@ SELFTEST_LIB := $(wildcard selftests/lib/*.c)
 SELFTEST_HDR := $(wildcard selftests/include/*.h) uapi/minikvm.h
 USERSPACE := userspace/mkvm
 UNIT_TESTS := $(patsubst %.c,%,$(wildcard selftests/unit/*_test.c))
+FUZZERS := $(patsubst %.c,%,$(wildcard selftests/unit/*_fuzz.c))
 
 .PHONY: all module userspace selftests run check check-unit check-vm clean help deps
 
@@ -76,8 +77,12 @@ selftests/unit/%_test: selftests/unit/%_test.c $(wildcard selftests/unit/*.h) $(
 	$(CC) $(USER_CFLAGS) -fsanitize=address,undefined -fno-sanitize-recover=all \
 		-Iselftests/unit -o $@ $<
 
-check-unit: $(UNIT_TESTS)
-	@selftests/vm/run-unit.sh $(UNIT_TESTS)
+# libFuzzer targets over the same plain C (bounded runs in make check).
+selftests/unit/%_fuzz: selftests/unit/%_fuzz.c $(wildcard mmu/*.[ch] vmx/*.h)
+	clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -o $@ $<
+
+check-unit: $(UNIT_TESTS) $(FUZZERS)
+	@selftests/vm/run-unit.sh $(UNIT_TESTS) $(FUZZERS)
 
 VM_ARGS ?=
 VM := selftests/vm/test-vm.sh --build $(BUILD) --kver $(KVER)
@@ -87,12 +92,12 @@ run: all
 
 # Unit results and both VM runs feed one summary; the 1-CPU run carries the
 # whole suite, the 2-CPU run the tests marked smp in selftests/vm/tests.list.
-check: all $(UNIT_TESTS)
-	@selftests/vm/check.sh --build $(BUILD) --kver $(KVER) --units "$(UNIT_TESTS)" $(VM_ARGS)
+check: all $(UNIT_TESTS) $(FUZZERS)
+	@selftests/vm/check.sh --build $(BUILD) --kver $(KVER) --units "$(UNIT_TESTS) $(FUZZERS)" $(VM_ARGS)
 
 clean:
 	-$(MAKE) -C $(or $(wildcard $(KDIR)),/lib/modules/$(shell uname -r)/build) M=$(CURDIR) clean 2>/dev/null
-	rm -f $(USERSPACE) $(SELFTESTS) $(UNIT_TESTS)
+	rm -f $(USERSPACE) $(SELFTESTS) $(UNIT_TESTS) $(FUZZERS)
 	rm -rf $(BUILD)/vm-*
 
 help:
