@@ -48,6 +48,7 @@ long minikvm_check_extension(long cap)
 	case KVM_CAP_IMMEDIATE_EXIT:
 	case KVM_CAP_VCPU_EVENTS:
 	case KVM_CAP_INTERNAL_ERROR_DATA:
+	case KVM_CAP_READONLY_MEM:
 		return 1;
 	case KVM_CAP_NR_VCPUS:
 	case KVM_CAP_MAX_VCPUS:

@@ -21,6 +21,7 @@
 
 #include "../vmx/vmx.h"
 #include "../mmu/mmu.h"
+#include "../mmu/insn_decode.h"
 
 #include <asm/kvm_vcpu_regs.h>
 
@@ -52,6 +53,13 @@ struct minikvm_pending_io {
 	unsigned long rip;		/* RIP at the exit: completion only if unchanged */
 };
 
+/* An MMIO read userspace must answer before the load completes. */
+struct minikvm_pending_mmio {
+	bool active;
+	unsigned long rip;		/* completion only if RIP is unchanged */
+	struct insn_mmio insn;		/* the decoded load */
+};
+
 struct minikvm_vcpu {
 	struct minikvm_vm *vm;
 	unsigned int id;
@@ -63,6 +71,7 @@ struct minikvm_vcpu {
 	struct fpu_guest guest_fpu;
 	struct vmx_vcpu vmx;
 	struct minikvm_pending_io io;
+	struct minikvm_pending_mmio mmio;
 
 	struct kvm_cpuid_entry2 *cpuid;	/* from KVM_SET_CPUID2 */
 	unsigned int cpuid_nent;

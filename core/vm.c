@@ -58,6 +58,13 @@ static long minikvm_vm_ioctl(struct file *filp, unsigned int ioctl, unsigned lon
 			return -EFAULT;
 		return mmu_set_user_memory_region(vm, &mem);
 	}
+	case KVM_GET_DIRTY_LOG: {
+		struct kvm_dirty_log log;
+
+		if (copy_from_user(&log, argp, sizeof(log)))
+			return -EFAULT;
+		return mmu_get_dirty_log(vm, &log);
+	}
 	case KVM_CHECK_EXTENSION:
 		return minikvm_check_extension((long)arg);
 	case KVM_SET_TSS_ADDR:

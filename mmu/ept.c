@@ -26,6 +26,13 @@
 #define EPT_MT_WB	(6ull << 3)
 #define EPT_IPAT	BIT_ULL(6)
 #define EPT_ADDR_MASK	GENMASK_ULL(51, 12)
+/*
+ * An MMIO mark: write-only is a misconfiguration (SDM Vol. 3C, "EPT
+ * Misconfigurations": bit 0 clear with bit 1 set), so the next access to
+ * the page exits as reason 49 without a walk of the slots; bit 52 (ignored
+ * by the CPU) says it is ours.
+ */
+#define EPT_MMIO_MARK	(BIT_ULL(52) | EPT_W)
 #define EPT_LEVELS	4
 
 static unsigned int ept_index(u64 gpa, int level)
@@ -77,6 +84,33 @@ int ept_map_page(struct mmu_vm *mmu, u64 gpa, u64 hpa, bool writable, bool execu
 	WRITE_ONCE(*leaf, (hpa & EPT_ADDR_MASK) | EPT_R | (writable ? EPT_W : 0) |
 		   (executable ? EPT_X : 0) | EPT_MT_WB | EPT_IPAT);
 	return 0;
+}
+
+/* Mark a page with no slot behind it as MMIO. */
+int ept_mark_mmio(struct mmu_vm *mmu, u64 gpa)
+{
+	u64 *leaf = ept_walk(mmu, gpa, true);
+
+	if (!leaf)
+		return -ENOMEM;
+	WRITE_ONCE(*leaf, EPT_MMIO_MARK);
+	return 0;
+}
+
+bool ept_is_mmio(struct mmu_vm *mmu, u64 gpa)
+{
+	u64 *leaf = ept_walk(mmu, gpa, false);
+
+	return leaf && *leaf == EPT_MMIO_MARK;
+}
+
+/* Drop write permission from one mapped page; the caller flushes. */
+void ept_write_protect(struct mmu_vm *mmu, u64 gfn)
+{
+	u64 *leaf = ept_walk(mmu, gfn << PAGE_SHIFT, false);
+
+	if (leaf && *leaf != EPT_MMIO_MARK)
+		WRITE_ONCE(*leaf, *leaf & ~EPT_W);
 }
 
 /* Clear the leaves of a GFN range; the caller flushes afterwards. */

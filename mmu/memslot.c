@@ -41,9 +41,7 @@ static void mmu_slot_release(struct mmu_vm *mmu, struct mmu_slot *s)
 {
 	u64 i;
 
-	if (!s->pages)
-		return;
-	for (i = 0; i < s->npages; i++) {
+	for (i = 0; s->pages && i < s->npages; i++) {
 		if (!s->pages[i])
 			continue;
 		/* Every pinned page was mapped writable: the guest may have written it. */
@@ -52,6 +50,8 @@ static void mmu_slot_release(struct mmu_vm *mmu, struct mmu_slot *s)
 	}
 	kvfree(s->pages);
 	s->pages = NULL;
+	kvfree(s->dirty_bitmap);
+	s->dirty_bitmap = NULL;
 }
 
 /* Remove a slot's translations everywhere before its pages go. */
@@ -62,6 +62,30 @@ static void mmu_slot_unmap(struct mmu_vm *mmu, struct mmu_slot *s)
 	mmu_slot_release(mmu, s);
 }
 
+/*
+ * New flags for a slot. Turning dirty logging on starts a fresh bitmap and
+ * write-protects the slot by dropping its mappings: every page then
+ * faults once, and a write fault marks it dirty (mmu/ept_violation.c).
+ */
+static int mmu_slot_set_flags(struct mmu_vm *mmu, struct mmu_slot *s, u32 flags)
+{
+	bool log = flags & KVM_MEM_LOG_DIRTY_PAGES;
+
+	if (log && !s->dirty_bitmap) {
+		s->dirty_bitmap = kvcalloc(BITS_TO_LONGS(s->npages), sizeof(long),
+					   GFP_KERNEL_ACCOUNT);
+		if (!s->dirty_bitmap)
+			return -ENOMEM;
+		ept_zap_range(mmu, s->base_gfn, s->npages);
+		ept_flush_all_cpus(mmu);
+	} else if (!log && s->dirty_bitmap) {
+		kvfree(s->dirty_bitmap);
+		s->dirty_bitmap = NULL;
+	}
+	s->flags = flags;
+	return 0;
+}
+
 /**
  * mmu_set_user_memory_region() - KVM_SET_USER_MEMORY_REGION
  * @vm: the VM
@@ -70,9 +94,9 @@ static void mmu_slot_unmap(struct mmu_vm *mmu, struct mmu_slot *s)
  * Validation follows KVM's __kvm_set_memory_region(): page-aligned size,
  * GPA and HVA, no wrap-around, an HVA range userspace may access, no
  * overlap with another slot (-EEXIST); an existing slot may only be
- * deleted (size 0), moved (new GPA) or get new flags. Differences from
- * KVM (Documentation/ioctl.rst): 32 slots in address space 0, and no
- * KVM_MEM_LOG_DIRTY_PAGES or KVM_MEM_READONLY yet (-EINVAL).
+ * deleted (size 0), moved (new GPA) or get new flags (not READONLY).
+ * Differences from KVM (Documentation/ioctl.rst): 32 slots, in address
+ * space 0 only.
  *
  * Return: 0 or -errno. When it returns, no CPU can reach memory the call
  * removed.
@@ -85,7 +109,7 @@ int mmu_set_user_memory_region(struct minikvm_vm *vm, const struct kvm_userspace
 	u64 npages = mem->memory_size >> PAGE_SHIFT;
 	int i, ret = 0;
 
-	if (mem->flags)
+	if (mem->flags & ~(KVM_MEM_LOG_DIRTY_PAGES | KVM_MEM_READONLY))
 		return -EINVAL;
 	if ((mem->memory_size & ~PAGE_MASK) || (mem->guest_phys_addr & ~PAGE_MASK) ||
 	    (mem->userspace_addr & ~PAGE_MASK) ||
@@ -108,12 +132,15 @@ int mmu_set_user_memory_region(struct minikvm_vm *vm, const struct kvm_userspace
 		goto out;
 	}
 	if (s->used) {
-		if (mem->userspace_addr != s->userspace_addr || npages != s->npages) {
+		if (mem->userspace_addr != s->userspace_addr || npages != s->npages ||
+		    ((mem->flags ^ s->flags) & KVM_MEM_READONLY)) {
 			ret = -EINVAL;
 			goto out;
 		}
-		if (base_gfn == s->base_gfn)
-			goto out;	/* flags are all zero: nothing changes */
+		if (base_gfn == s->base_gfn) {
+			ret = mmu_slot_set_flags(mmu, s, mem->flags);
+			goto out;
+		}
 	}
 	for (i = 0; i < MINIKVM_USER_MEM_SLOTS; i++) {
 		other = &mmu->slots[i];
@@ -125,16 +152,24 @@ int mmu_set_user_memory_region(struct minikvm_vm *vm, const struct kvm_userspace
 	}
 	if (s->used)		/* a move: the old GPA range goes away first */
 		mmu_slot_unmap(mmu, s);
+	s->used = false;
 	s->pages = kvcalloc(npages, sizeof(*s->pages), GFP_KERNEL_ACCOUNT);
 	if (!s->pages) {
-		s->used = false;
 		ret = -ENOMEM;
 		goto out;
 	}
-	s->flags = mem->flags;
+	s->flags = 0;
 	s->base_gfn = base_gfn;
 	s->npages = npages;
 	s->userspace_addr = mem->userspace_addr;
+	ret = mmu_slot_set_flags(mmu, s, mem->flags);
+	if (ret) {
+		mmu_slot_release(mmu, s);
+		goto out;
+	}
+	/* The new range may hold MMIO marks from when nothing was there. */
+	ept_zap_range(mmu, base_gfn, npages);
+	ept_flush_all_cpus(mmu);
 	s->used = true;
 out:
 	mutex_unlock(&mmu->lock);

@@ -24,6 +24,7 @@ struct mmu_slot {
 	u64 npages;
 	unsigned long userspace_addr;	/* HVA of base_gfn in the VM's mm */
 	struct page **pages;		/* pinned pages, NULL until first touch */
+	unsigned long *dirty_bitmap;	/* KVM_MEM_LOG_DIRTY_PAGES: written since last read */
 };
 
 struct mmu_vm {
@@ -45,11 +46,22 @@ int mmu_write_guest(struct minikvm_vm *vm, u64 gpa, const void *data, unsigned l
 /* mmu/gva.c: the guest's own page tables, GVA -> GPA */
 int mmu_gva_to_gpa(struct minikvm_vcpu *vcpu, unsigned long gva, u64 *gpa);
 
-/* mmu/ept_violation.c */
+/* mmu/ept_violation.c, mmu/ept_misconfig.c */
 int handle_ept_violation(struct minikvm_vcpu *vcpu);
+int handle_ept_misconfig(struct minikvm_vcpu *vcpu);
+
+/* mmu/mmio.c: an access to a GPA no slot backs, or a write to a read-only slot */
+int mmio_emulate(struct minikvm_vcpu *vcpu, u64 gpa);
+int mmio_complete(struct minikvm_vcpu *vcpu);
+
+/* mmu/dirty_log.c */
+int mmu_get_dirty_log(struct minikvm_vm *vm, struct kvm_dirty_log *log);
 
 /* mmu/ept.c */
 int ept_map_page(struct mmu_vm *mmu, u64 gpa, u64 hpa, bool writable, bool executable);
+int ept_mark_mmio(struct mmu_vm *mmu, u64 gpa);
+bool ept_is_mmio(struct mmu_vm *mmu, u64 gpa);
+void ept_write_protect(struct mmu_vm *mmu, u64 gfn);
 void ept_zap_range(struct mmu_vm *mmu, u64 gfn, u64 npages);
 void ept_flush_all_cpus(struct mmu_vm *mmu);
 void ept_free_tables(struct mmu_vm *mmu);

@@ -51,6 +51,7 @@ static const vmx_exit_handler_t vmx_exit_handlers[] = {
 	[EXIT_REASON_MONITOR_INSTRUCTION] = handle_invalid_op,		/* exit_insn.c */
 	[EXIT_REASON_PAUSE_INSTRUCTION]	= handle_pause,			/* exit_insn.c */
 	[EXIT_REASON_EPT_VIOLATION]	= handle_ept_violation,		/* mmu/ept_violation.c */
+	[EXIT_REASON_EPT_MISCONFIG]	= handle_ept_misconfig,		/* mmu/ept_misconfig.c */
 	[EXIT_REASON_WBINVD]		= handle_nop_insn,		/* exit_insn.c */
 	[EXIT_REASON_XSETBV]		= handle_xsetbv,		/* exit_xsetbv.c */
 };

@@ -128,7 +128,7 @@ static void io_advance(unsigned long *reg, long delta, unsigned long mask)
 }
 
 /**
- * vmx_complete_userspace_io() - finish the I/O exit userspace handled
+ * vmx_complete_userspace_io() - finish the I/O or MMIO exit userspace handled
  * @vcpu: the vCPU, loaded, at the start of KVM_RUN
  *
  * Return: 1 to enter the guest, or EXIT_TO_USER/-errno from an internal
@@ -140,6 +140,8 @@ int vmx_complete_userspace_io(struct minikvm_vcpu *vcpu)
 	unsigned long *regs = vcpu->vmx.regs;
 	unsigned int i;
 
+	if (vcpu->mmio.active)
+		return mmio_complete(vcpu);
 	if (!io->active)
 		return 1;
 	io->active = false;

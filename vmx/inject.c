@@ -20,7 +20,13 @@
 /* Guest RIP past the exiting instruction, as the CPU would have left it. */
 void vmx_skip_instruction(struct minikvm_vcpu *vcpu)
 {
-	unsigned long rip = vmcs_readl(GUEST_RIP) + vcpu->vmx.exit.instr_len;
+	vmx_advance_rip(vcpu, vcpu->vmx.exit.instr_len);
+}
+
+/* Guest RIP past an instruction of @len bytes that minikvm completed. */
+void vmx_advance_rip(struct minikvm_vcpu *vcpu, unsigned int len)
+{
+	unsigned long rip = vmcs_readl(GUEST_RIP) + len;
 	u32 intr = vmcs_read32(GUEST_INTERRUPTIBILITY_INFO);
 
 	/* Outside 64-bit code RIP wraps at 32 bits. */
