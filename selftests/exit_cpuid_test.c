@@ -65,19 +65,19 @@ FIXTURE_SETUP(cpuid)
 
 	/* Vendor "MiniKVMTests" (EBX, EDX, ECX order), max basic leaf kept. */
 	e = cpuid_find(self->table, 0, 0);
-	ASSERT_TRUE(e);
+	ASSERT_NE(NULL, e);
 	memcpy(&e->ebx, "Mini", 4);
 	memcpy(&e->edx, "KVMT", 4);
 	memcpy(&e->ecx, "ests", 4);
 	/* A brand string of our own in 0x80000002..4. */
 	e = cpuid_find(self->table, 0x80000002, 0);
-	ASSERT_TRUE(e);
+	ASSERT_NE(NULL, e);
 	set_regs_str(e, "minikvm selftes");
 	e = cpuid_find(self->table, 0x80000003, 0);
-	ASSERT_TRUE(e);
+	ASSERT_NE(NULL, e);
 	set_regs_str(e, "t brand string ");
 	e = cpuid_find(self->table, 0x80000004, 0);
-	ASSERT_TRUE(e);
+	ASSERT_NE(NULL, e);
 	set_regs_str(e, "for the guest\0\0");
 	vcpu_set_cpuid(self->vcpu, self->table);
 
@@ -131,7 +131,7 @@ TEST_F(cpuid, modified_entries_as_set)
 	for (unsigned int i = 0; i < sizeof(leaves) / sizeof(leaves[0]); i++) {
 		struct kvm_cpuid_entry2 *e = cpuid_find(self->table, leaves[i], 0);
 
-		ASSERT_TRUE(e);
+		ASSERT_NE(NULL, e);
 		expect_entry(_metadata, self->vcpu, e, leaves[i], 0);
 	}
 }
@@ -141,7 +141,7 @@ TEST_F(cpuid, leaf1_except_live_bits)
 	struct kvm_cpuid_entry2 *e = cpuid_find(self->table, 1, 0);
 	uint32_t r[4];
 
-	ASSERT_TRUE(e);
+	ASSERT_NE(NULL, e);
 	guest_cpuid(self->vcpu, 1, 0, r);
 	EXPECT_EQ(e->eax, r[0]);
 	EXPECT_EQ(e->ebx, r[1]);
@@ -170,7 +170,7 @@ TEST_F(cpuid, too_many_entries_is_e2big)
 	struct kvm_cpuid2 *big = calloc(1, sizeof(*big) + 257 * sizeof(big->entries[0]));
 	struct kvm_cpuid2 small = { .nent = 1 };
 
-	ASSERT_TRUE(big);
+	ASSERT_NE(NULL, big);
 	big->nent = 257;
 	EXPECT_EQ(-1, ioctl(self->vcpu->fd, KVM_SET_CPUID2, big));
 	EXPECT_EQ(E2BIG, errno);

@@ -123,30 +123,30 @@ TEST_F(io, all_forms)
 
 	/* OUT of each width: the value, little-endian, at data_offset. */
 	d = next_io(_metadata, v, KVM_EXIT_IO_OUT, PORT_W, 1, 1);
-	ASSERT_TRUE(d);
+	ASSERT_NE(NULL, d);
 	EXPECT_EQ(0xab, *d);
 	d = next_io(_metadata, v, KVM_EXIT_IO_OUT, PORT_W, 2, 1);
-	ASSERT_TRUE(d);
+	ASSERT_NE(NULL, d);
 	EXPECT_EQ(0xabcd, *(uint16_t *)d);
 	d = next_io(_metadata, v, KVM_EXIT_IO_OUT, PORT_W, 4, 1);
-	ASSERT_TRUE(d);
+	ASSERT_NE(NULL, d);
 	EXPECT_EQ(0xdeadbeef, *(uint32_t *)d);
 
 	/* IN of each width: the host's bytes become the register. */
 	d = next_io(_metadata, v, KVM_EXIT_IO_IN, PORT_IN, 1, 1);
-	ASSERT_TRUE(d);
+	ASSERT_NE(NULL, d);
 	*d = 0x5a;
 	d = next_io(_metadata, v, KVM_EXIT_IO_IN, PORT_IN, 2, 1);
-	ASSERT_TRUE(d);
+	ASSERT_NE(NULL, d);
 	*(uint16_t *)d = 0x1122;
 	d = next_io(_metadata, v, KVM_EXIT_IO_IN, PORT_IN, 4, 1);
-	ASSERT_TRUE(d);
+	ASSERT_NE(NULL, d);
 	*(uint32_t *)d = 0x33445566;
 
 	/* REP OUTSB: one exit per byte, in memory order. */
 	for (i = 0; i < 16; i++) {
 		d = next_io(_metadata, v, KVM_EXIT_IO_OUT, PORT_OS, 1, 1);
-		ASSERT_TRUE(d);
+		ASSERT_NE(NULL, d);
 		EXPECT_EQ(0x40 + i, *d);
 	}
 	/* The IN results reached the guest registers (guest stored them). */
@@ -157,25 +157,25 @@ TEST_F(io, all_forms)
 	/* REP OUTSW with DF=1: words from 0x810e downwards. */
 	for (i = 0; i < 8; i++) {
 		d = next_io(_metadata, v, KVM_EXIT_IO_OUT, PORT_OS, 2, 1);
-		ASSERT_TRUE(d);
+		ASSERT_NE(NULL, d);
 		EXPECT_EQ(*(uint16_t *)vm_gpa(vm, DATA_GPA + 0x10e - 2 * i),
 			  *(uint16_t *)d);
 	}
 
 	/* REP INSB: a single exit for all 16 bytes (KVM reads ahead). */
 	d = next_io(_metadata, v, KVM_EXIT_IO_IN, PORT_IS, 1, 16);
-	ASSERT_TRUE(d);
+	ASSERT_NE(NULL, d);
 	for (i = 0; i < 16; i++)
 		d[i] = 0xc0 + i;
 	/* REP INSL with DF=1: one exit for 4 dwords, element i at RDI - 4i. */
 	d = next_io(_metadata, v, KVM_EXIT_IO_IN, PORT_IS, 4, 4);
-	ASSERT_TRUE(d);
+	ASSERT_NE(NULL, d);
 	for (i = 0; i < 4; i++)
 		((uint32_t *)d)[i] = 0xd0d0d000 + i;
 
 	/* OUTSL without REP: one dword, and the guest's INS results are in. */
 	d = next_io(_metadata, v, KVM_EXIT_IO_OUT, PORT_OS, 4, 1);
-	ASSERT_TRUE(d);
+	ASSERT_NE(NULL, d);
 	EXPECT_EQ(0x43424140u, *(uint32_t *)d);
 	for (i = 0; i < 16; i++)
 		EXPECT_EQ(0xc0 + i, *(uint8_t *)vm_gpa(vm, DATA_GPA + 0x200 + i));
