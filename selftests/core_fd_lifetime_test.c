@@ -22,6 +22,8 @@ asm(GUEST_ASM_BEGIN(fd_guest, ".code16")
 	"incl 0x8000\n"
 	"hlt\n"
 	"1: incl 0x8004\n"
+	"xorl %eax, %eax\n"
+	"cpuid\n"		/* an in-kernel exit; see vmx_run_signal_test.c */
 	"jmp 1b\n"
 	GUEST_ASM_END(fd_guest));
 GUEST_CODE(fd_guest);

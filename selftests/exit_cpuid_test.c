@@ -29,13 +29,14 @@ asm(GUEST_ASM_BEGIN(cpuid_guest, ".code32")
 	"movl %eax, %ecx\n"
 	"movl %esi, %eax\n"
 	"cpuid\n"
+	"movl %edx, %edi\n"	/* DX is about to hold the port */
 	"movw $0x31, %dx\n"
 	"outl %eax, %dx\n"
 	"movl %ebx, %eax\n"
 	"outl %eax, %dx\n"
 	"movl %ecx, %eax\n"
 	"outl %eax, %dx\n"
-	"movl %edx, %eax\n"
+	"movl %edi, %eax\n"
 	"outl %eax, %dx\n"
 	"jmp 1b\n"
 	GUEST_ASM_END(cpuid_guest));

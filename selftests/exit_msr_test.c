@@ -45,9 +45,10 @@ asm(GUEST_ASM_BEGIN(msr_guest, ".code64")
 	"cmpl $1, %esi\n"
 	"jne 2f\n"
 	"rdmsr\n"
+	"movl %edx, %edi\n"	/* DX is about to hold the port */
 	"movw $0x41, %dx\n"
 	"outl %eax, %dx\n"
-	"movl %edx, %eax\n"
+	"movl %edi, %eax\n"
 	"outl %eax, %dx\n"
 	"jmp 1b\n"
 	"2: inl %dx, %eax\n"

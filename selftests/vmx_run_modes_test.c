@@ -45,10 +45,8 @@ asm(GUEST_ASM_BEGIN(pm_guest, ".code32")
 	"outl %eax, $0x10\n"
 	"movl %cr0, %eax\n"
 	"outl %eax, $0x10\n"
-	"testl $0x80000000, %eax\n"
-	"jz 2f\n"
 	"movl $0xcafe0032, 0x1ff000\n"
-	"2: hlt\n"
+	"hlt\n"
 	GUEST_ASM_END(pm_guest));
 GUEST_CODE(pm_guest);
 

@@ -17,9 +17,16 @@
 #include "minikvm_test.h"
 #include "kvm_util.h"
 
-/* Count in memory, forever, so the host can see the guest did run. */
+/*
+ * Count in memory, forever, so the host can see the guest did run. Each
+ * round also makes a CPUID exit, handled in the kernel: in the Bochs test
+ * VM a guest spinning with no exit at all was seen to stall the L1 kernel
+ * (its timer interrupt never arrived), so no signal could be delivered.
+ */
 asm(GUEST_ASM_BEGIN(spin_guest, ".code16")
 	"1: incl 0x8000\n"
+	"xorl %eax, %eax\n"
+	"cpuid\n"
 	"jmp 1b\n"
 	GUEST_ASM_END(spin_guest));
 GUEST_CODE(spin_guest);

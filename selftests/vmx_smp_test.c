@@ -30,19 +30,22 @@ GUEST_CODE(seed_guest);
  * reports its id and halts.
  */
 asm(GUEST_ASM_BEGIN(pingpong_guest, ".code16")
-	"xorl %ecx, %ecx\n"
-	"1: movl %ecx, %eax\n"
-	"addl %ecx, %eax\n"
-	"addl %ebx, %eax\n"
+	"movl %ebx, %esi\n"	/* id; CPUID below clobbers EAX-EDX */
+	"xorl %edi, %edi\n"	/* round */
+	"1: movl %edi, %ebp\n"
+	"addl %edi, %ebp\n"
+	"addl %esi, %ebp\n"
 	"2: pause\n"
-	"cmpl %eax, 0x8000\n"
+	"xorl %eax, %eax\n"
+	"cpuid\n"		/* an in-kernel exit; see vmx_run_signal_test.c */
+	"cmpl %ebp, 0x8000\n"
 	"jne 2b\n"
-	"incl %eax\n"
-	"movl %eax, 0x8000\n"
-	"incl %ecx\n"
-	"cmpl 0x8004, %ecx\n"
+	"incl %ebp\n"
+	"movl %ebp, 0x8000\n"
+	"incl %edi\n"
+	"cmpl 0x8004, %edi\n"
 	"jb 1b\n"
-	"movl %ebx, %eax\n"
+	"movl %esi, %eax\n"
 	"outl %eax, $0x10\n"
 	"hlt\n"
 	GUEST_ASM_END(pingpong_guest));
