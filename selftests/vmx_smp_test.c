@@ -72,11 +72,11 @@ TEST(two_vms_at_once)
 	EXPECT_EQ(31u, *(uint32_t *)vm_gpa(a, DATA_GPA + 4));
 	EXPECT_EQ(61u, *(uint32_t *)vm_gpa(b, DATA_GPA + 4));
 	vcpu_free(va);
-	vcpu_free(vb);
 	vm_free(a);
 	/* B outlives A and still runs. */
 	vcpu_setup_real(vb, CODE_GPA);
 	EXPECT_EQ(61u, vcpu_run_until_out(vb, PORT_RESULT));
+	vcpu_free(vb);
 	vm_free(b);
 }
 
