@@ -8,6 +8,8 @@
 #   make run          boot the test VM, load minikvm, show the VMX probe
 #   make check        unit tests, then every selftest on both devices in
 #                     the test VM, with 1 and 2 CPUs
+#   make bench        exit costs (CPUID, OUT to userspace) on /dev/minikvm
+#                     and /dev/kvm in one test-VM boot
 #   make KDIR=/lib/modules/$(uname -r)/build module
 #                     build the module for your own kernel
 
@@ -39,11 +41,12 @@ KSFT_DIR := $(BUILD)/kselftest
 SELFTESTS := $(patsubst %.c,%,$(wildcard selftests/*_test.c))
 SELFTEST_LIB := $(wildcard selftests/lib/*.c)
 SELFTEST_HDR := $(wildcard selftests/include/*.h) uapi/minikvm.h
+BENCHES := $(patsubst %.c,%,$(wildcard selftests/bench/*.c))
 USERSPACE := userspace/mkvm
 UNIT_TESTS := $(patsubst %.c,%,$(wildcard selftests/unit/*_test.c))
 FUZZERS := $(patsubst %.c,%,$(wildcard selftests/unit/*_fuzz.c))
 
-.PHONY: all module userspace selftests run check check-unit check-vm clean help deps
+.PHONY: all module userspace selftests run check check-unit check-vm bench clean help deps
 
 all: module userspace selftests
 
@@ -66,11 +69,15 @@ $(KSFT_DIR)/kselftest_harness.h:
 		linux-source-6.1/tools/testing/selftests/kselftest_harness.h \
 		linux-source-6.1/tools/testing/selftests/kselftest.h
 
-selftests: $(SELFTESTS)
+selftests: $(SELFTESTS) $(BENCHES)
 
 selftests/%_test: selftests/%_test.c $(SELFTEST_LIB) $(SELFTEST_HDR) $(KSFT_DIR)/kselftest_harness.h
 	$(CC) $(USER_CFLAGS) -Wno-unused-parameter -Wno-sign-compare -I$(KSFT_DIR) -Iselftests/include $(STATIC) \
 		-o $@ $< $(SELFTEST_LIB)
+
+# Benchmarks link the same library but no harness: they print figures.
+selftests/bench/%: selftests/bench/%.c $(SELFTEST_LIB) $(SELFTEST_HDR)
+	$(CC) $(USER_CFLAGS) -Iselftests/include $(STATIC) -o $@ $< $(SELFTEST_LIB)
 
 # Host-side unit tests of plain C logic: no VM, AddressSanitizer and UBSan.
 selftests/unit/%_test: selftests/unit/%_test.c $(wildcard selftests/unit/*.h) $(wildcard vmx/*.h mmu/*.h irq/*.h)
@@ -95,10 +102,15 @@ run: all
 check: all $(UNIT_TESTS) $(FUZZERS)
 	@selftests/vm/check.sh --build $(BUILD) --kver $(KVER) --units "$(UNIT_TESTS) $(FUZZERS)" $(VM_ARGS)
 
+# One boot: exit_bench on /dev/minikvm, then on /dev/kvm; figures side by side.
+bench: all
+	@$(VM) --mode bench --name bench-1cpu $(VM_ARGS)
+	@selftests/vm/bench-summary.sh $(BUILD)/vm-bench-1cpu/console.log
+
 clean:
 	-$(MAKE) -C $(or $(wildcard $(KDIR)),/lib/modules/$(shell uname -r)/build) M=$(CURDIR) clean 2>/dev/null
-	rm -f $(USERSPACE) $(SELFTESTS) $(UNIT_TESTS) $(FUZZERS)
+	rm -f $(USERSPACE) $(SELFTESTS) $(BENCHES) $(UNIT_TESTS) $(FUZZERS)
 	rm -rf $(BUILD)/vm-*
 
 help:
-	@sed -n '3,14p' Makefile
+	@sed -n '3,16p' Makefile

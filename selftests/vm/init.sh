@@ -51,6 +51,13 @@ run_tests() {
 	done < /etc/minikvm/tests
 }
 
+# make bench: exit_bench on each device, its figures between markers.
+run_bench() {
+	echo "MINIKVM-BENCH-BEGIN $1"
+	timeout -s KILL 300 exit_bench --dev "$1" 2>&1
+	echo "MINIKVM-BENCH-END $1 $?"
+}
+
 case "$mode" in
 info)
 	mkvm --info --dev /dev/minikvm
@@ -63,6 +70,11 @@ check)
 	else
 		check kvm-intel fail "reference device /dev/kvm missing"
 	fi
+	;;
+bench)
+	[ -c /dev/minikvm ] && run_bench /dev/minikvm
+	insmod $mods/irqbypass.ko && insmod $mods/kvm.ko && insmod $mods/kvm-intel.ko
+	[ -c /dev/kvm ] && run_bench /dev/kvm
 	;;
 esac
 

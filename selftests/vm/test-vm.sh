@@ -3,7 +3,7 @@
 #
 # Boot the nested test VM once and leave its serial console in a file.
 #
-#   test-vm.sh --build DIR --kver VER [--mode check|info] [--cpus 1|2]
+#   test-vm.sh --build DIR --kver VER [--mode check|info|bench] [--cpus 1|2]
 #              [--backend auto|bochs|qemu] [--timeout SECONDS]
 #              [--model BOCHS_CPU_MODEL] [--name NAME]
 #
@@ -77,6 +77,9 @@ cp "$top/minikvm.ko" "$root/lib/minikvm/"
 cp "$kmods/arch/x86/kvm/kvm.ko" "$kmods/arch/x86/kvm/kvm-intel.ko" \
    "$kmods/virt/lib/irqbypass.ko" "$kmods/arch/x86/kernel/msr.ko" "$root/lib/minikvm/"
 cp "$top/userspace/mkvm" "$root/bin/"
+for b in "$top"/selftests/bench/*; do
+	[ -x "$b" ] && [ -f "$b" ] && cp "$b" "$root/bin/"
+done
 echo "$mode" > "$root/etc/minikvm/mode"
 grep -v '^#' "$here/tests.list" | awk -v vm="${cpus}cpu" \
 	'{ for (i = 3; i <= NF; i++) if ($i == vm) print $1, $2 }' > "$root/etc/minikvm/tests"
