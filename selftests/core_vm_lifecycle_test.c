@@ -116,9 +116,9 @@ TEST_F_TIMEOUT(lifecycle, vm_create_destroy_1000, 600)
 	leak_check(_metadata, 1000, false);
 }
 
-TEST_F_TIMEOUT(lifecycle, vm_with_vcpu_create_destroy_200, 600)
+TEST_F_TIMEOUT(lifecycle, vm_with_vcpu_create_destroy_50, 600)
 {
-	leak_check(_metadata, 200, true);
+	leak_check(_metadata, 50, true);
 }
 
 MINIKVM_TEST_MAIN

@@ -3,7 +3,9 @@
  * IN, OUT, INS, OUTS (with and without REP): every port belongs to
  * userspace, so each exits to it with KVM_EXIT_IO, laid out as KVM lays
  * it out: data in the vCPU mmap at io.data_offset (the page after the
- * kvm_run page), io.count elements of io.size bytes.
+ * kvm_run page), io.count elements of io.size bytes. Like KVM's
+ * emulator, OUTS sends one element per exit and REP INS reads ahead a
+ * batch; data userspace leaves alone reads as zeros.
  *
  * As with KVM, RIP still points at the instruction while userspace sees
  * the exit; the next KVM_RUN completes it (vmx_complete_userspace_io()):
@@ -30,6 +32,9 @@
 #define IO_INFO_ADDR_SIZE(i)	(((i) >> 7) & 7)	/* 0: 16, 1: 32, 2: 64 bits */
 
 static const unsigned long io_addr_masks[] = { 0xffff, 0xffffffff, ~0ul };
+
+/* The size of KVM's PIO read-ahead buffer (struct read_cache). */
+#define IO_READ_AHEAD	1024
 
 /* Copy between the data page and guest-linear memory, page by page. */
 static int io_copy_guest(struct minikvm_vcpu *vcpu, unsigned long gva, void *buf,
@@ -63,8 +68,8 @@ static unsigned long io_elem_addr(struct minikvm_pending_io *io, unsigned int i)
 static int io_string_setup(struct minikvm_vcpu *vcpu, struct minikvm_pending_io *io)
 {
 	u32 info = vmcs_read32(VMX_INSTRUCTION_INFO);
-	unsigned int asz = IO_INFO_ADDR_SIZE(info), i;
-	unsigned long count, room;
+	unsigned int asz = IO_INFO_ADDR_SIZE(info);
+	unsigned long count, room, di;
 
 	if (asz >= ARRAY_SIZE(io_addr_masks))
 		return vmx_internal_error(vcpu, KVM_INTERNAL_ERROR_EMULATION);
@@ -77,15 +82,23 @@ static int io_string_setup(struct minikvm_vcpu *vcpu, struct minikvm_pending_io 
 		vmx_skip_instruction(vcpu);
 		return RESUME_GUEST;
 	}
-	/* Like KVM: no more than fits in the data page or before a page boundary. */
-	room = io->backward ? offset_in_page(io->linear) / io->size + 1 :
-			      (PAGE_SIZE - offset_in_page(io->linear)) / io->size;
-	io->count = clamp_t(unsigned long, min(count, room), 1, PAGE_SIZE / io->size);
-	if (!io->in)
-		for (i = 0; i < io->count; i++)
-			if (io_copy_guest(vcpu, io_elem_addr(io, i),
-					  vcpu->pio_data + i * io->size, io->size, false))
-				return vmx_internal_error(vcpu, KVM_INTERNAL_ERROR_EMULATION);
+	if (!io->in) {
+		/* KVM's emulator sends OUTS one element per exit. */
+		io->count = 1;
+		if (io_copy_guest(vcpu, io->linear, vcpu->pio_data, io->size, false))
+			return vmx_internal_error(vcpu, KVM_INTERNAL_ERROR_EMULATION);
+		return EXIT_TO_USER;
+	}
+	/*
+	 * INS reads ahead as KVM's pio_in_emulated() does: up to its 1 KiB
+	 * buffer, and no more than the "room" left in RDI's page, a byte
+	 * count compared with an element count exactly as KVM compares it.
+	 */
+	di = vcpu->vmx.regs[__VCPU_REGS_RDI];
+	room = io->backward ? offset_in_page(di) : PAGE_SIZE - offset_in_page(di);
+	io->count = min3(room, IO_READ_AHEAD / io->size, count);
+	if (!io->count)
+		io->count = 1;
 	return EXIT_TO_USER;
 }
 
@@ -111,6 +124,9 @@ int handle_io(struct minikvm_vcpu *vcpu)
 	} else if (!io->in) {
 		memcpy(vcpu->pio_data, &vcpu->vmx.regs[__VCPU_REGS_RAX], io->size);
 	}
+	/* What userspace does not fill in reads as zeros, as with KVM. */
+	if (io->in)
+		memset(vcpu->pio_data, 0, io->size * io->count);
 	io->active = true;
 	run->exit_reason = KVM_EXIT_IO;
 	run->io.direction = io->in ? KVM_EXIT_IO_IN : KVM_EXIT_IO_OUT;

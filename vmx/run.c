@@ -195,8 +195,14 @@ int vmx_vcpu_run(struct minikvm_vcpu *vcpu)
 
 		vmx_load_host_xcr0(vcpu, host_xcr0);
 		if (!fail) {
-			vmx->launched = true;
 			vmx->exit.reason = vmcs_read32(VM_EXIT_REASON);
+			/*
+			 * A VM entry that failed while loading guest state
+			 * leaves the VMCS unlaunched (SDM Vol. 3C, "VM-Entry
+			 * Failures During or After Loading Guest State").
+			 */
+			if (!(vmx->exit.reason & VMX_EXIT_REASONS_FAILED_VMENTRY))
+				vmx->launched = true;
 			if (vmx_exit_is_nmi(vmx->exit.reason))
 				vmx_do_nmi_irqoff();
 		}

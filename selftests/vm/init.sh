@@ -7,7 +7,8 @@
 # the host needs is printed on the serial console as marker lines:
 #
 #   MINIKVM-BEGIN <dev> <test>          test output (KTAP) follows
-#   MINIKVM-END <dev> <test> <rc>       rc 137: killed at its time bound
+#   MINIKVM-END <dev> <test> <rc> <Ns>  rc 137: killed at its time bound;
+#                                       N: guest seconds it took
 #   MINIKVM-CHECK <name> ok|fail [why]  VM-level checks (load, rmmod, log)
 #   MINIKVM-DONE                        the host may stop the VM now
 set -u
@@ -46,8 +47,10 @@ run_tests() {
 	while read -r name timeout _; do
 		case "$name" in ''|'#'*) continue ;; esac
 		echo "MINIKVM-BEGIN $dev $name"
+		t0=$(cut -d. -f1 /proc/uptime)
 		timeout -s KILL "$timeout" /tests/"$name" --dev "$dev" 2>&1
-		echo "MINIKVM-END $dev $name $?"
+		rc=$?
+		echo "MINIKVM-END $dev $name $rc $(( $(cut -d. -f1 /proc/uptime) - t0 ))s"
 	done < /etc/minikvm/tests
 }
 

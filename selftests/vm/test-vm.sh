@@ -128,7 +128,7 @@ bochs)
 	mouse: enabled=0
 	log: $dir/bochs.log
 	panic: action=fatal
-	error: action=report
+	error: action=ignore
 	info: action=ignore
 	debug: action=ignore
 	RC
