@@ -21,6 +21,7 @@
 
 #include "../vmx/vmx.h"
 #include "../mmu/mmu.h"
+#include "stats.h"
 
 #include <asm/kvm_vcpu_regs.h>
 
@@ -36,6 +37,7 @@ struct minikvm_vm {
 	unsigned int nr_vcpus;
 	u64 tss_addr;
 	u64 identity_map_addr;
+	struct minikvm_vm_debugfs *debugfs;	/* core/stats.c */
 };
 
 /* What KVM_RUN must finish before the guest runs again (an IN, MMIO read). */
@@ -82,6 +84,8 @@ struct minikvm_vcpu {
 	u8 exception_vector;
 	bool exception_has_error;
 	u32 exception_error;
+
+	struct minikvm_vcpu_stat stat;	/* core/stats.h */
 };
 
 /* Set by the exit path: where KVM_RUN goes after a handler. */

@@ -22,6 +22,7 @@
 #include <asm/vmx.h>
 
 #include "../core/minikvm.h"
+#include "../core/observe.h"
 #include "../vmx/exit.h"
 #include "../vmx/vmx_ops.h"
 
@@ -57,11 +58,13 @@ int handle_ept_violation(struct minikvm_vcpu *vcpu)
 	u64 idx;
 	int ret;
 
+	minikvm_note_ept_violation(vcpu, gpa);
 	ept_restore_nmi_blocking(vcpu);
 	mutex_lock(&mmu->lock);
 	slot = mmu_find_slot(mmu, gfn);
 	if (!slot) {
 		mutex_unlock(&mmu->lock);
+		minikvm_note_mmio(vcpu, gpa, 0, vcpu->vmx.exit.qualification & EPT_VIOLATION_ACC_WRITE);
 		ret = vmx_internal_error(vcpu, KVM_INTERNAL_ERROR_EMULATION);
 		vcpu->run->internal.data[1] = gpa;
 		return ret;
@@ -81,5 +84,6 @@ int handle_ept_violation(struct minikvm_vcpu *vcpu)
 	}
 	ret = ept_map_page(mmu, gfn << PAGE_SHIFT, page_to_phys(page), true, true);
 	mutex_unlock(&mmu->lock);
+	minikvm_note_ept_map(vcpu, ret, PG_LEVEL_4K);
 	return ret ? ret : RESUME_GUEST;
 }
