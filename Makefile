@@ -39,7 +39,7 @@ KSFT_DIR := $(BUILD)/kselftest
 SELFTESTS := $(patsubst %.c,%,$(wildcard selftests/*_test.c))
 SELFTEST_LIB := $(wildcard selftests/lib/*.c)
 SELFTEST_HDR := $(wildcard selftests/include/*.h) uapi/minikvm.h
-USERSPACE := userspace/mkvm
+USERSPACE := userspace/mkvm userspace/minikvm-stat
 UNIT_TESTS := $(patsubst %.c,%,$(wildcard selftests/unit/*_test.c))
 
 .PHONY: all module userspace selftests run check check-unit check-vm clean help deps

@@ -76,7 +76,7 @@ chmod +x "$root/init"
 cp "$top/minikvm.ko" "$root/lib/minikvm/"
 cp "$kmods/arch/x86/kvm/kvm.ko" "$kmods/arch/x86/kvm/kvm-intel.ko" \
    "$kmods/virt/lib/irqbypass.ko" "$kmods/arch/x86/kernel/msr.ko" "$root/lib/minikvm/"
-cp "$top/userspace/mkvm" "$root/bin/"
+cp "$top/userspace/mkvm" "$top/userspace/minikvm-stat" "$root/bin/"
 echo "$mode" > "$root/etc/minikvm/mode"
 grep -v '^#' "$here/tests.list" | awk -v vm="${cpus}cpu" \
 	'{ for (i = 3; i <= NF; i++) if ($i == vm) print $1, $2 }' > "$root/etc/minikvm/tests"
