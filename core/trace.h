@@ -27,42 +27,11 @@
 #include "minikvm.h"
 #include "../vmx/vmx_ops.h"
 
-/* run->exit_reason names, for minikvm_userspace_exit. */
-#define MINIKVM_KVM_EXIT_REASONS					\
-	{ KVM_EXIT_UNKNOWN,		"UNKNOWN" },			\
-	{ KVM_EXIT_EXCEPTION,		"EXCEPTION" },			\
-	{ KVM_EXIT_IO,			"IO" },				\
-	{ KVM_EXIT_HYPERCALL,		"HYPERCALL" },			\
-	{ KVM_EXIT_DEBUG,		"DEBUG" },			\
-	{ KVM_EXIT_HLT,			"HLT" },			\
-	{ KVM_EXIT_MMIO,		"MMIO" },			\
-	{ KVM_EXIT_IRQ_WINDOW_OPEN,	"IRQ_WINDOW_OPEN" },		\
-	{ KVM_EXIT_SHUTDOWN,		"SHUTDOWN" },			\
-	{ KVM_EXIT_FAIL_ENTRY,		"FAIL_ENTRY" },			\
-	{ KVM_EXIT_INTR,		"INTR" },			\
-	{ KVM_EXIT_SET_TPR,		"SET_TPR" },			\
-	{ KVM_EXIT_TPR_ACCESS,		"TPR_ACCESS" },			\
-	{ KVM_EXIT_NMI,			"NMI" },			\
-	{ KVM_EXIT_INTERNAL_ERROR,	"INTERNAL_ERROR" },		\
-	{ KVM_EXIT_SYSTEM_EVENT,	"SYSTEM_EVENT" },		\
-	{ KVM_EXIT_X86_RDMSR,		"X86_RDMSR" },			\
-	{ KVM_EXIT_X86_WRMSR,		"X86_WRMSR" }
-
-/* Interruption types, SDM Vol. 3C, "VM-Entry Controls for Event Injection". */
-#define MINIKVM_INTR_TYPES						\
-	{ INTR_TYPE_EXT_INTR,		"EXT_INTR" },			\
-	{ INTR_TYPE_NMI_INTR,		"NMI" },			\
-	{ INTR_TYPE_HARD_EXCEPTION,	"HARD_EXCEPTION" },		\
-	{ INTR_TYPE_SOFT_INTR,		"SOFT_INTR" },			\
-	{ INTR_TYPE_PRIV_SW_EXCEPTION,	"PRIV_SW_EXCEPTION" },		\
-	{ INTR_TYPE_SOFT_EXCEPTION,	"SOFT_EXCEPTION" },		\
-	{ INTR_TYPE_OTHER_EVENT,	"OTHER_EVENT" }
-
-#define MINIKVM_EPT_ACCESS						\
-	{ EPT_VIOLATION_ACC_READ,	"R" },				\
-	{ EPT_VIOLATION_ACC_WRITE,	"W" },				\
-	{ EPT_VIOLATION_ACC_INSTR,	"X" }
-
+/*
+ * Symbol tables are written out inside TP_printk: perf reads them from the
+ * format file, and interruption types follow SDM Vol. 3C, "VM-Entry
+ * Controls for Event Injection".
+ */
 TRACE_EVENT(minikvm_entry,
 	TP_PROTO(struct minikvm_vcpu *vcpu),
 	TP_ARGS(vcpu),
@@ -122,7 +91,25 @@ TRACE_EVENT(minikvm_userspace_exit,
 	),
 
 	TP_printk("vcpu %u reason %s ret %d", __entry->vcpu_id,
-		  __print_symbolic(__entry->exit_reason, MINIKVM_KVM_EXIT_REASONS),
+		  __print_symbolic(__entry->exit_reason,
+				   { KVM_EXIT_UNKNOWN, "UNKNOWN" },
+				   { KVM_EXIT_EXCEPTION, "EXCEPTION" },
+				   { KVM_EXIT_IO, "IO" },
+				   { KVM_EXIT_HYPERCALL, "HYPERCALL" },
+				   { KVM_EXIT_DEBUG, "DEBUG" },
+				   { KVM_EXIT_HLT, "HLT" },
+				   { KVM_EXIT_MMIO, "MMIO" },
+				   { KVM_EXIT_IRQ_WINDOW_OPEN, "IRQ_WINDOW_OPEN" },
+				   { KVM_EXIT_SHUTDOWN, "SHUTDOWN" },
+				   { KVM_EXIT_FAIL_ENTRY, "FAIL_ENTRY" },
+				   { KVM_EXIT_INTR, "INTR" },
+				   { KVM_EXIT_SET_TPR, "SET_TPR" },
+				   { KVM_EXIT_TPR_ACCESS, "TPR_ACCESS" },
+				   { KVM_EXIT_NMI, "NMI" },
+				   { KVM_EXIT_INTERNAL_ERROR, "INTERNAL_ERROR" },
+				   { KVM_EXIT_SYSTEM_EVENT, "SYSTEM_EVENT" },
+				   { KVM_EXIT_X86_RDMSR, "X86_RDMSR" },
+				   { KVM_EXIT_X86_WRMSR, "X86_WRMSR" }),
 		  __entry->ret)
 );
 
@@ -145,7 +132,14 @@ TRACE_EVENT(minikvm_inject,
 	),
 
 	TP_printk("vcpu %u vector %u type %s%s", __entry->vcpu_id, __entry->vector,
-		  __print_symbolic(__entry->type, MINIKVM_INTR_TYPES),
+		  __print_symbolic(__entry->type,
+				   { INTR_TYPE_EXT_INTR, "EXT_INTR" },
+				   { INTR_TYPE_NMI_INTR, "NMI" },
+				   { INTR_TYPE_HARD_EXCEPTION, "HARD_EXCEPTION" },
+				   { INTR_TYPE_SOFT_INTR, "SOFT_INTR" },
+				   { INTR_TYPE_PRIV_SW_EXCEPTION, "PRIV_SW_EXCEPTION" },
+				   { INTR_TYPE_SOFT_EXCEPTION, "SOFT_EXCEPTION" },
+				   { INTR_TYPE_OTHER_EVENT, "OTHER_EVENT" }),
 		  __entry->reinjected ? " reinjected" : "")
 );
 
@@ -167,7 +161,10 @@ TRACE_EVENT(minikvm_ept_violation,
 
 	TP_printk("vcpu %u gpa 0x%llx qual 0x%lx access %s", __entry->vcpu_id,
 		  __entry->gpa, __entry->qualification,
-		  __print_flags(__entry->qualification & 7, "", MINIKVM_EPT_ACCESS))
+		  __print_flags(__entry->qualification & 7, "",
+				{ EPT_VIOLATION_ACC_READ, "R" },
+				{ EPT_VIOLATION_ACC_WRITE, "W" },
+				{ EPT_VIOLATION_ACC_INSTR, "X" }))
 );
 
 TRACE_EVENT(minikvm_mmio,

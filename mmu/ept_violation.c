@@ -9,8 +9,8 @@
  *  2. mmu_find_slot(): which memory slot holds that GFN. None: the access
  *     is MMIO, which needs the instruction decoder (not yet: KVM_RUN ends
  *     with KVM_EXIT_INTERNAL_ERROR, emulation suberror).
- *  3. The slot gives the HVA; pin_user_pages_fast() faults the page in
- *     in the VMM's address space and pins it (HVA -> HPA). An HVA the VMM
+ *  3. The slot gives the HVA; pin_user_pages_fast() faults the page into
+ *     the VMM's address space and pins it (HVA -> HPA). An HVA the VMM
  *     has unmapped gives -EFAULT from KVM_RUN, as in KVM.
  *  4. ept_map_page() writes the EPT leaf (GPA -> HPA).
  *  5. RESUME_GUEST: the CPU retries the access, which now succeeds.

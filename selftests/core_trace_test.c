@@ -34,20 +34,20 @@
 #define GP_VECTOR	13
 
 asm(".pushsection .rodata\n"
-    "trace_guest_start:\n"
-    ".code16\n"
-    "	xor %eax, %eax\n"
-    "	cpuid\n"
-    "	mov $0x12345, %ecx\n"
-    "	rdmsr\n"
-    "trace_guest_gp:\n"
-    "	out %al, $0x10\n"
-    "	hlt\n"
-    "	movb $1, 0x8000\n"
-    "	hlt\n"
-    ".code64\n"
-    "trace_guest_end:\n"
-    ".popsection\n");
+	"trace_guest_start:\n"
+	".code16\n"
+	"	xor %eax, %eax\n"
+	"	cpuid\n"
+	"	mov $0x12345, %ecx\n"
+	"	rdmsr\n"
+	"trace_guest_gp:\n"
+	"	out %al, $0x10\n"
+	"	hlt\n"
+	"	movb $1, 0x8000\n"
+	"	hlt\n"
+	".code64\n"
+	"trace_guest_end:\n"
+	".popsection\n");
 extern const unsigned char trace_guest_start[], trace_guest_gp[], trace_guest_end[];
 
 static const char * const minikvm_events[] = {
@@ -154,7 +154,7 @@ TEST(events_fire)
 		TH_LOG("cannot mount tracefs at %s: %s", TRACEFS, strerror(-ret));
 	}
 	if (test_dev_is_minikvm()) {
-		for (i = 0; i < sizeof(minikvm_events) / sizeof(minikvm_events[0]); i++) {
+		for (i = 0; i < ARRAY_SIZE(minikvm_events); i++) {
 			snprintf(path, sizeof(path), TRACEFS "/events/minikvm/%s/format",
 				 minikvm_events[i]);
 			EXPECT_EQ(0, stat(path, &st)) {

@@ -21,6 +21,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 #define MAX_VMS		64
 #define MAX_REASONS	96
 #define NAME_LEN	32
@@ -202,14 +203,14 @@ static void show(const char *root, double interval, bool once)
 				printf(" %13.0f", (r->count - r->prev) / interval);
 			printf("\n");
 		}
-		for (j = 0; j < sizeof(counters) / sizeof(counters[0]); j++)
+		for (j = 0; j < ARRAY_SIZE(counters); j++)
 			printf("  %s %llu", counters[j], read_number(dir, counters[j]));
 		printf("\n\n");
 	}
 	fflush(stdout);
 }
 
-static void usage(FILE *f, const char *prog)
+static void print_usage(FILE *f, const char *prog)
 {
 	fprintf(f, "usage: %s [-i|--interval SECONDS] [-1|--once] [-d|--dir DEBUGFS_DIR]\n"
 		"  VM exits by reason for every minikvm VM, from %s\n", prog,
@@ -246,10 +247,10 @@ int main(int argc, char **argv)
 			root = optarg;
 			break;
 		case 'h':
-			usage(stdout, argv[0]);
+			print_usage(stdout, argv[0]);
 			return 0;
 		default:
-			usage(stderr, argv[0]);
+			print_usage(stderr, argv[0]);
 			return 2;
 		}
 	}

@@ -15,15 +15,16 @@
 #include "guest_util.h"
 #include "test_util.h"
 
-#define STEP(cond, what)						\
-	do {								\
-		if (!(cond)) {						\
-			int e = errno;					\
-			printf("# %s: %s\n", what, strerror(e));	\
-			test_vm_close(t);				\
-			return -e;					\
-		}							\
-	} while (0)
+/* Report the failing setup step, undo what was done, return -errno. */
+static int step_failed(struct test_vm *t, const char *what)
+{
+	int e = errno;
+
+	printf("# %s: %s
+", what, strerror(e));
+	test_vm_close(t);
+	return -e;
+}
 
 int test_vm_real_mode(struct test_vm *t, size_t mem_size, const void *code, size_t len,
 		      unsigned long code_gpa, unsigned long stack)
@@ -36,31 +37,40 @@ int test_vm_real_mode(struct test_vm *t, size_t mem_size, const void *code, size
 	t->dev = t->vm = t->vcpu = -1;
 	t->dev = test_open_dev();
 	t->vm = ioctl(t->dev, KVM_CREATE_VM, 0);
-	STEP(t->vm >= 0, "KVM_CREATE_VM");
+	if (!(t->vm >= 0))
+		return step_failed(t, "KVM_CREATE_VM");
 	t->mem_size = mem_size;
 	t->mem = mmap(NULL, mem_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	STEP(t->mem != MAP_FAILED, "mmap guest memory");
+	if (!(t->mem != MAP_FAILED))
+		return step_failed(t, "mmap guest memory");
 	memcpy((char *)t->mem + code_gpa, code, len);
 	region = (struct kvm_userspace_memory_region) {
 		.slot = 0, .guest_phys_addr = 0, .memory_size = mem_size,
 		.userspace_addr = (unsigned long)t->mem,
 	};
-	STEP(!ioctl(t->vm, KVM_SET_USER_MEMORY_REGION, &region), "KVM_SET_USER_MEMORY_REGION");
+	if (!(!ioctl(t->vm, KVM_SET_USER_MEMORY_REGION, &region)))
+		return step_failed(t, "KVM_SET_USER_MEMORY_REGION");
 	t->vcpu = ioctl(t->vm, KVM_CREATE_VCPU, 0);
-	STEP(t->vcpu >= 0, "KVM_CREATE_VCPU");
+	if (!(t->vcpu >= 0))
+		return step_failed(t, "KVM_CREATE_VCPU");
 	t->mmap_size = ioctl(t->dev, KVM_GET_VCPU_MMAP_SIZE, 0);
-	STEP(t->mmap_size > 0, "KVM_GET_VCPU_MMAP_SIZE");
+	if (!(t->mmap_size > 0))
+		return step_failed(t, "KVM_GET_VCPU_MMAP_SIZE");
 	t->run = mmap(NULL, t->mmap_size, PROT_READ | PROT_WRITE, MAP_SHARED, t->vcpu, 0);
-	STEP(t->run != MAP_FAILED, "mmap kvm_run");
-	STEP(!ioctl(t->vcpu, KVM_GET_SREGS, &sregs), "KVM_GET_SREGS");
+	if (!(t->run != MAP_FAILED))
+		return step_failed(t, "mmap kvm_run");
+	if (!(!ioctl(t->vcpu, KVM_GET_SREGS, &sregs)))
+		return step_failed(t, "KVM_GET_SREGS");
 	sregs.cs.base = 0;
 	sregs.cs.selector = 0;
-	STEP(!ioctl(t->vcpu, KVM_SET_SREGS, &sregs), "KVM_SET_SREGS");
+	if (!(!ioctl(t->vcpu, KVM_SET_SREGS, &sregs)))
+		return step_failed(t, "KVM_SET_SREGS");
 	memset(&regs, 0, sizeof(regs));
 	regs.rip = code_gpa;
 	regs.rsp = stack;
 	regs.rflags = 2;
-	STEP(!ioctl(t->vcpu, KVM_SET_REGS, &regs), "KVM_SET_REGS");
+	if (!(!ioctl(t->vcpu, KVM_SET_REGS, &regs)))
+		return step_failed(t, "KVM_SET_REGS");
 	return 0;
 }
 
