@@ -130,13 +130,15 @@ PREFIX ?= /usr/local
 BINDIR ?= $(PREFIX)/bin
 UDEVRULESDIR ?= /etc/udev/rules.d
 INSTALL_MOD_DIR ?= updates
-KRELEASE = $(shell cat $(KDIR)/include/config/kernel.release 2>/dev/null)
+# The release the module was built for, from its vermagic: Debian's header
+# packages record the upstream version in include/config/kernel.release.
+KRELEASE = $(firstword $(shell modinfo -F vermagic minikvm.ko 2>/dev/null))
 MODDIR = $(DESTDIR)/lib/modules/$(KRELEASE)/$(INSTALL_MOD_DIR)
 
 # Plain copies, not kbuild's modules_install: that would try to sign with a
 # key only the distribution has (Debian sets CONFIG_MODULE_SIG_ALL).
 install: module userspace
-	@test -n "$(KRELEASE)" || { echo "install: no kernel release in $(KDIR)" >&2; exit 1; }
+	@test -n "$(KRELEASE)" || { echo "install: cannot read the vermagic of minikvm.ko" >&2; exit 1; }
 	install -D -m 0644 minikvm.ko $(MODDIR)/minikvm.ko
 	install -d $(DESTDIR)$(BINDIR)
 	install -m 0755 $(USERSPACE) $(DESTDIR)$(BINDIR)/

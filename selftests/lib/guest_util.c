@@ -20,8 +20,7 @@ static int step_failed(struct test_vm *t, const char *what)
 {
 	int e = errno;
 
-	printf("# %s: %s
-", what, strerror(e));
+	printf("# %s: %s\n", what, strerror(e));
 	test_vm_close(t);
 	return -e;
 }
