@@ -12,6 +12,12 @@
 #                     and /dev/kvm in one test-VM boot
 #   make KDIR=/lib/modules/$(uname -r)/build module
 #                     build the module for your own kernel
+#   make sparse checkpatch
+#                     static checks (also run by make check)
+#   sudo make KDIR=/lib/modules/$(uname -r)/build install [PREFIX=/usr/local DESTDIR=]
+#                     the module, the udev rule and the tools
+#   sudo make dkms-install | dkms-remove
+#                     the module through DKMS, rebuilt on kernel updates
 
 BUILD := $(CURDIR)/build
 DEPS := $(CURDIR)/selftests/vm/deps.sh
@@ -19,7 +25,7 @@ DEPS := $(CURDIR)/selftests/vm/deps.sh
 # Without KDIR we build against the Debian cloud kernel the test VM boots;
 # deps.sh installs it and records its version on first use.
 ifeq ($(origin KDIR),undefined)
-  ifneq ($(filter-out clean help,$(or $(MAKECMDGOALS),all)),)
+  ifneq ($(filter-out clean help checkpatch dkms-add dkms-install dkms-remove uninstall,$(or $(MAKECMDGOALS),all)),)
     KVER := $(shell $(DEPS) $(BUILD) >&2 && cat $(BUILD)/kver)
     ifeq ($(KVER),)
       $(error selftests/vm/deps.sh failed: cannot install build dependencies)
@@ -42,11 +48,12 @@ SELFTESTS := $(patsubst %.c,%,$(wildcard selftests/*_test.c))
 SELFTEST_LIB := $(wildcard selftests/lib/*.c)
 SELFTEST_HDR := $(wildcard selftests/include/*.h) uapi/minikvm.h
 BENCHES := $(patsubst %.c,%,$(wildcard selftests/bench/*.c))
-USERSPACE := userspace/mkvm
+USERSPACE := userspace/mkvm userspace/minikvm-stat
 UNIT_TESTS := $(patsubst %.c,%,$(wildcard selftests/unit/*_test.c))
 FUZZERS := $(patsubst %.c,%,$(wildcard selftests/unit/*_fuzz.c))
 
-.PHONY: all module userspace selftests run check check-unit check-vm bench clean help deps
+.PHONY: all module userspace selftests run check check-unit check-vm bench clean help deps \
+	sparse checkpatch install uninstall dkms-add dkms-install dkms-remove
 
 all: module userspace selftests
 
@@ -100,7 +107,80 @@ run: all
 # Unit results and both VM runs feed one summary; the 1-CPU run carries the
 # whole suite, the 2-CPU run the tests marked smp in selftests/vm/tests.list.
 check: all $(UNIT_TESTS) $(FUZZERS)
-	@selftests/vm/check.sh --build $(BUILD) --kver $(KVER) --units "$(UNIT_TESTS) $(FUZZERS)" $(VM_ARGS)
+	@selftests/vm/check.sh --build $(BUILD) --kver $(KVER) --units "$(UNIT_TESTS) $(FUZZERS)" \
+		--static "sparse checkpatch" --kdir $(KDIR) $(VM_ARGS)
+
+# -- static checks -------------------------------------------------------------
+# sparse over every object (C=2: even those already built); any line from
+# sparse fails the target: kernel headers give none for this module.
+sparse:
+	@mkdir -p $(BUILD)
+	$(MAKE) -C $(KDIR) M=$(CURDIR) W=1 C=2 modules > $(BUILD)/sparse.log 2>&1 || \
+		{ cat $(BUILD)/sparse.log; exit 1; }
+	@! grep -E '(warning|error):' $(BUILD)/sparse.log
+
+# checkpatch.pl and its data files come from Debian's linux-source-6.1 at
+# build time, never into the repository. It reads .checkpatch.conf (the
+# warnings we keep, each with its reason) from the current directory.
+CHECKPATCH_DIR := $(BUILD)/checkpatch
+CHECKPATCH_SRC := $(shell git ls-files -co --exclude-standard -- \
+	'core/*.[ch]' 'vmx/*.[ch]' 'mmu/*.[ch]' 'irq/*.[ch]' 'uapi/*.h' \
+	'userspace/*.[ch]' 'selftests/*.[ch]' 'selftests/*/*.[ch]' 2>/dev/null)
+
+$(CHECKPATCH_DIR)/checkpatch.pl:
+	@mkdir -p $(CHECKPATCH_DIR)
+	tar -xJf $(KSFT_SRC) -C $(CHECKPATCH_DIR) --strip-components=2 \
+		linux-source-6.1/scripts/checkpatch.pl \
+		linux-source-6.1/scripts/spelling.txt \
+		linux-source-6.1/scripts/const_structs.checkpatch
+
+checkpatch: $(CHECKPATCH_DIR)/checkpatch.pl
+	perl $(CHECKPATCH_DIR)/checkpatch.pl --no-tree --quiet --file $(CHECKPATCH_SRC)
+
+# -- installation ----------------------------------------------------------------
+PREFIX ?= /usr/local
+BINDIR ?= $(PREFIX)/bin
+UDEVRULESDIR ?= /etc/udev/rules.d
+INSTALL_MOD_DIR ?= updates
+# The release the module was built for, from its vermagic: Debian's header
+# packages record the upstream version in include/config/kernel.release.
+KRELEASE = $(firstword $(shell modinfo -F vermagic minikvm.ko 2>/dev/null))
+MODDIR = $(DESTDIR)/lib/modules/$(KRELEASE)/$(INSTALL_MOD_DIR)
+
+# Plain copies, not kbuild's modules_install: that would try to sign with a
+# key only the distribution has (Debian sets CONFIG_MODULE_SIG_ALL).
+install: module userspace
+	@test -n "$(KRELEASE)" || { echo "install: cannot read the vermagic of minikvm.ko" >&2; exit 1; }
+	install -D -m 0644 minikvm.ko $(MODDIR)/minikvm.ko
+	install -d $(DESTDIR)$(BINDIR)
+	install -m 0755 $(USERSPACE) $(DESTDIR)$(BINDIR)/
+	install -D -m 0644 userspace/60-minikvm.rules $(DESTDIR)$(UDEVRULESDIR)/60-minikvm.rules
+	if [ -z "$(DESTDIR)" ]; then depmod -a $(KRELEASE); fi
+
+uninstall:
+	rm -f $(MODDIR)/minikvm.ko $(DESTDIR)$(UDEVRULESDIR)/60-minikvm.rules
+	rm -f $(addprefix $(DESTDIR)$(BINDIR)/,$(notdir $(USERSPACE)))
+	if [ -z "$(DESTDIR)" ] && [ -n "$(KRELEASE)" ]; then depmod -a $(KRELEASE); fi
+
+# DKMS builds from a copy in /usr/src/minikvm-<version>: Kbuild, dkms.conf
+# and the module's sources, not this Makefile (kbuild reads Kbuild first).
+DKMS_VERSION := $(shell sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' dkms.conf)
+DKMS_SRC := /usr/src/minikvm-$(DKMS_VERSION)
+DKMS_FILES := Kbuild dkms.conf LICENSE $(wildcard core/*.[ch] vmx/*.[chS] mmu/*.[ch] irq/*.[ch] uapi/*.h)
+
+dkms-add:
+	rm -rf $(DKMS_SRC)
+	mkdir -p $(DKMS_SRC)
+	cp --parents $(DKMS_FILES) $(DKMS_SRC)/
+	dkms add -m minikvm -v $(DKMS_VERSION)
+
+# DKMS_KERNEL=<release> for another kernel than the running one.
+dkms-install: dkms-add
+	dkms install -m minikvm -v $(DKMS_VERSION) $(if $(DKMS_KERNEL),-k $(DKMS_KERNEL))
+
+dkms-remove:
+	-dkms remove -m minikvm -v $(DKMS_VERSION) --all
+	rm -rf $(DKMS_SRC)
 
 # One boot: exit_bench on /dev/minikvm, then on /dev/kvm; figures side by side.
 bench: all
@@ -113,4 +193,4 @@ clean:
 	rm -rf $(BUILD)/vm-*
 
 help:
-	@sed -n '3,16p' Makefile
+	@sed -n '3,20p' Makefile

@@ -129,8 +129,10 @@ static int __init minikvm_init(void)
 	ret = vmx_hardware_setup();
 	if (ret)
 		return ret;
+	minikvm_debugfs_init();
 	ret = misc_register(&minikvm_dev);
 	if (ret) {
+		minikvm_debugfs_exit();
 		pr_err("cannot register /dev/minikvm: %d\n", ret);
 		vmx_hardware_unsetup();
 		return ret;
@@ -142,6 +144,7 @@ static int __init minikvm_init(void)
 static void __exit minikvm_exit(void)
 {
 	misc_deregister(&minikvm_dev);
+	minikvm_debugfs_exit();
 	vmx_hardware_unsetup();
 }
 

@@ -22,6 +22,7 @@
 #include "../vmx/vmx.h"
 #include "../mmu/mmu.h"
 #include "../mmu/insn_decode.h"
+#include "stats.h"
 
 #include <asm/kvm_vcpu_regs.h>
 
@@ -37,6 +38,7 @@ struct minikvm_vm {
 	unsigned int nr_vcpus;
 	u64 tss_addr;
 	u64 identity_map_addr;
+	struct minikvm_vm_debugfs *debugfs;	/* core/stats.c */
 };
 
 /* What KVM_RUN must finish before the guest runs again (an IN, MMIO read). */
@@ -91,6 +93,8 @@ struct minikvm_vcpu {
 	u8 exception_vector;
 	bool exception_has_error;
 	u32 exception_error;
+
+	struct minikvm_vcpu_stat stat;	/* core/stats.h */
 };
 
 /* Set by the exit path: where KVM_RUN goes after a handler. */

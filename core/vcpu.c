@@ -21,6 +21,7 @@
 #include <asm/fpu/api.h>
 
 #include "minikvm.h"
+#include "observe.h"
 #include "../vmx/exit.h"
 #include "../vmx/vmx_ops.h"
 
@@ -115,6 +116,7 @@ static int minikvm_vcpu_run(struct minikvm_vcpu *vcpu)
 	}
 	fpu_swap_kvm_fpstate(&vcpu->guest_fpu, false);
 	minikvm_post_run_save(vcpu);
+	minikvm_note_run_return(vcpu, ret);
 	return ret;
 }
 
@@ -302,6 +304,7 @@ int minikvm_create_vcpu(struct minikvm_vm *vm, unsigned long id)
 		goto err_unlock;
 	}
 	vm->vcpus[vm->nr_vcpus++] = vcpu;
+	minikvm_debugfs_vcpu_create(vcpu);
 	mutex_unlock(&vm->lock);
 	return fd;
 

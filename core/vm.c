@@ -25,6 +25,7 @@ void minikvm_vm_put(struct minikvm_vm *vm)
 
 	if (!refcount_dec_and_test(&vm->users))
 		return;
+	minikvm_debugfs_vm_destroy(vm);
 	for (i = 0; i < vm->nr_vcpus; i++)
 		minikvm_vcpu_destroy(vm->vcpus[i]);
 	mmu_vm_destroy(vm);
@@ -134,6 +135,7 @@ int minikvm_create_vm(unsigned long type)
 	if (ret)
 		goto err_vmx;
 	preempt_notifier_inc();
+	minikvm_debugfs_vm_create(vm);
 
 	fd = anon_inode_getfd("minikvm-vm", &minikvm_vm_fops, vm, O_RDWR | O_CLOEXEC);
 	if (fd < 0) {

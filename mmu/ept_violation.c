@@ -13,8 +13,8 @@
  *     (mmu/ept_misconfig.c), and mmio_emulate() (mmu/mmio.c) decodes the
  *     instruction and exits to userspace with KVM_EXIT_MMIO.
  *  3. A write to a KVM_MEM_READONLY slot is MMIO too, as in KVM.
- *  4. Otherwise pin the VMM's page: pin_user_pages_fast() faults it in
- *     in the VMM's address space (HVA -> HPA), and it stays pinned until
+ *  4. Otherwise pin the VMM's page: pin_user_pages_fast() faults it into
+ *     the VMM's address space (HVA -> HPA), and it stays pinned until
  *     the slot goes. An HVA the VMM has unmapped gives -EFAULT from
  *     KVM_RUN, as in KVM.
  *  5. ept_map_page() writes the EPT leaf (GPA -> HPA). In a slot with
@@ -30,6 +30,7 @@
 #include <asm/vmx.h>
 
 #include "../core/minikvm.h"
+#include "../core/observe.h"
 #include "../vmx/exit.h"
 #include "../vmx/vmx_ops.h"
 
@@ -90,12 +91,14 @@ int handle_ept_violation(struct minikvm_vcpu *vcpu)
 	u64 idx;
 	int ret;
 
+	minikvm_note_ept_violation(vcpu, gpa);
 	ept_restore_nmi_blocking(vcpu);
 	mutex_lock(&mmu->lock);
 	slot = mmu_find_slot(mmu, gfn);
 	if (!slot || (write && (slot->flags & KVM_MEM_READONLY))) {
+		/* Without the mark (no memory for a table) MMIO still works, slower. */
 		if (!slot)
-			ret = ept_mark_mmio(mmu, gpa & PAGE_MASK);
+			ept_mark_mmio(mmu, gpa & PAGE_MASK);
 		mutex_unlock(&mmu->lock);
 		return mmio_emulate(vcpu, gpa);
 	}
@@ -114,5 +117,6 @@ int handle_ept_violation(struct minikvm_vcpu *vcpu)
 	}
 	ret = ept_map_page(mmu, gfn << PAGE_SHIFT, page_to_phys(page), writable, true);
 	mutex_unlock(&mmu->lock);
+	minikvm_note_ept_map(vcpu, ret, PG_LEVEL_4K);
 	return ret ? ret : RESUME_GUEST;
 }

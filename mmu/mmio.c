@@ -20,6 +20,7 @@
 #include <asm/vmx.h>
 
 #include "../core/minikvm.h"
+#include "../core/observe.h"
 #include "../vmx/exit.h"
 #include "../vmx/gpr.h"
 #include "../vmx/vmx_ops.h"
@@ -108,6 +109,8 @@ int mmio_emulate(struct minikvm_vcpu *vcpu, u64 gpa)
 	if (insn_decode_mmio(bytes, n, mmio_code_mode(vcpu), &insn) != INSN_OK)
 		return mmio_emulation_failure(vcpu, bytes, n);
 
+	minikvm_note_mmio(vcpu, gpa, insn.size,
+			  insn.kind == INSN_STORE || insn.kind == INSN_STORE_IMM);
 	run->exit_reason = KVM_EXIT_MMIO;
 	run->mmio.phys_addr = gpa;
 	run->mmio.len = insn.size;

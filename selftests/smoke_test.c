@@ -24,15 +24,15 @@
 
 /* Real-mode guest: out 0x1234 to port 0x10, in al from 0x11, hlt. */
 asm(".pushsection .rodata\n"
-    "smoke_guest_start:\n"
-    ".code16\n"
-    "	mov $0x1234, %ax\n"
-    "	out %ax, $0x10\n"
-    "	in $0x11, %al\n"
-    "	hlt\n"
-    ".code64\n"
-    "smoke_guest_end:\n"
-    ".popsection\n");
+	"smoke_guest_start:\n"
+	".code16\n"
+	"	mov $0x1234, %ax\n"
+	"	out %ax, $0x10\n"
+	"	in $0x11, %al\n"
+	"	hlt\n"
+	".code64\n"
+	"smoke_guest_end:\n"
+	".popsection\n");
 extern const unsigned char smoke_guest_start[], smoke_guest_end[];
 
 TEST(real_mode_out_in_hlt)

@@ -18,6 +18,8 @@
 
 #include "uapi/minikvm.h"
 
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
+
 static const struct {
 	unsigned int bit;
 	const char *name;
@@ -65,7 +67,7 @@ static int show_info(const char *dev)
 	printf("vmcs revision: %#x\n", info.revision_id);
 	printf("vmcs size:     %u bytes\n", info.vmcs_size);
 	printf("vmx features: ");
-	for (i = 0; i < sizeof(feature_names) / sizeof(feature_names[0]); i++)
+	for (i = 0; i < ARRAY_SIZE(feature_names); i++)
 		if (info.features & feature_names[i].bit)
 			printf(" %s", feature_names[i].name);
 	printf("\n");
@@ -81,7 +83,7 @@ static int show_info(const char *dev)
 	return 0;
 }
 
-static void usage(void)
+static void print_usage(void)
 {
 	fprintf(stderr, "usage: mkvm --info [--dev PATH]\n");
 	exit(2);
@@ -98,9 +100,9 @@ int main(int argc, char **argv)
 		else if (!strcmp(argv[i], "--dev") && i + 1 < argc)
 			dev = argv[++i];
 		else
-			usage();
+			print_usage();
 	}
 	if (!info)
-		usage();
+		print_usage();
 	return show_info(dev);
 }

@@ -16,6 +16,7 @@
 #include <asm/vmx.h>
 
 #include "../core/minikvm.h"
+#include "../core/observe.h"
 #include "exit.h"
 #include "vmx_ops.h"
 
@@ -93,6 +94,7 @@ int vmx_handle_exit(struct minikvm_vcpu *vcpu)
 	u32 reason = vcpu->vmx.exit.reason;
 	u16 basic = (u16)reason;
 
+	minikvm_note_exit(vcpu);
 	if (unlikely(reason & VMX_EXIT_REASONS_FAILED_VMENTRY)) {
 		vcpu->run->exit_reason = KVM_EXIT_FAIL_ENTRY;
 		vcpu->run->fail_entry.hardware_entry_failure_reason = reason;

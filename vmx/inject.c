@@ -14,6 +14,7 @@
 #include <asm/vmx.h>
 
 #include "../core/minikvm.h"
+#include "../core/observe.h"
 #include "exit.h"
 #include "vmx_ops.h"
 
@@ -79,6 +80,7 @@ void vmx_inject_pending(struct minikvm_vcpu *vcpu)
 		vmcs_write32(VM_ENTRY_EXCEPTION_ERROR_CODE, vcpu->exception_error);
 	}
 	vmcs_write32(VM_ENTRY_INTR_INFO_FIELD, info);
+	minikvm_note_inject(vcpu, info, false);
 	vcpu->exception_pending = false;
 }
 
@@ -104,4 +106,5 @@ void vmx_reinject_vectoring(struct minikvm_vcpu *vcpu)
 		vmcs_write32(VM_ENTRY_INSTRUCTION_LEN, vcpu->vmx.exit.instr_len);
 	/* Bit 12 is "undefined" in the vectoring field and reserved on entry. */
 	vmcs_write32(VM_ENTRY_INTR_INFO_FIELD, idt & ~INTR_INFO_UNBLOCK_NMI);
+	minikvm_note_inject(vcpu, idt, true);
 }

@@ -28,6 +28,7 @@
 #include <asm/vmx.h>
 
 #include "../core/minikvm.h"
+#include "../core/observe.h"
 #include "exit.h"
 #include "vmenter.h"
 #include "vmx_ops.h"
@@ -189,6 +190,7 @@ int vmx_vcpu_run(struct minikvm_vcpu *vcpu)
 		vmx_inject_pending(vcpu);
 		vmx_update_host_state(vmx);
 		vmx_load_guest_xcr0(vcpu, host_xcr0);
+		minikvm_note_entry(vcpu);
 		guest_timing_enter_irqoff();
 
 		fail = vmx_enter_exit(vcpu);

@@ -74,6 +74,7 @@ void vmx_vcpu_load(struct minikvm_vcpu *vcpu)
 
 	if (vmx->cpu != cpu) {
 		vmx_vcpu_clear(vcpu);
+		/* Pairs with the smp_wmb() before vmx->cpu = -1: see the list removal. */
 		smp_rmb();
 		local_irq_save(flags);
 		list_add(&vmx->loaded_link, vmx_loaded_vmcss(cpu));

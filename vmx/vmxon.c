@@ -69,9 +69,10 @@ static int vmx_cpu_on(void)
 	/* The VMXON region starts with the VMCS revision identifier. */
 	*(u32 *)c->vmxon_region = vmx_info.revision_id;
 	cr4_set_bits(X86_CR4_VMXE);
+	/* (%l[fail]) in parentheses: checkpatch reads ", %l" as a modulo. */
 	asm goto("1: vmxon %[pa]\n\t"
 		 "jna %l[fail]\n\t"
-		 _ASM_EXTABLE(1b, %l[fail])
+		 _ASM_EXTABLE(1b, (%l[fail]))
 		 : : [pa] "m" (pa) : "cc", "memory" : fail);
 	c->on = true;
 	return 0;
@@ -89,7 +90,7 @@ static void vmx_cpu_off(void)
 	vmx_clear_loaded_vmcss(smp_processor_id());
 	/* VMXOFF can fault only if VMX is already off (reboot path raced). */
 	asm goto("1: vmxoff\n\t"
-		 _ASM_EXTABLE(1b, %l[fault])
+		 _ASM_EXTABLE(1b, (%l[fault]))
 		 : : : "cc", "memory" : fault);
 fault:
 	cr4_clear_bits(X86_CR4_VMXE);
@@ -126,9 +127,8 @@ int vmx_vm_get(void)
 		ret = -EIO;
 		goto out;
 	}
-	if (vmx_users++) {
+	if (vmx_users++)
 		goto out;
-	}
 	cpus_read_lock();
 	on_each_cpu(vmx_cpu_on_ipi, NULL, 1);
 	for_each_online_cpu(cpu) {

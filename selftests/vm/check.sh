@@ -6,16 +6,19 @@
 # "N passed, N failed". Exit status 1 on any failure.
 #
 #   check.sh --build DIR --kver VER --units "BINARIES" [--cpus 1|2]
+#            [--static "MAKE-TARGETS" --kdir KDIR]
 #            [--backend B] [--timeout S] [--model M]
 set -uo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
-build= kver= units= cpus_list="1 2" vm_args=()
+build= kver= units= cpus_list="1 2" vm_args=() static= kdir=
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--build) build=$2; shift ;;
 	--kver) kver=$2; shift ;;
 	--units) units=$2; shift ;;
+	--static) static=$2; shift ;;
+	--kdir) kdir=$2; shift ;;
 	--cpus) cpus_list=$2; shift ;;
 	--backend|--timeout|--model) vm_args+=("$1" "$2"); shift ;;
 	*) echo "check: unknown argument $1" >&2; exit 1 ;;
@@ -36,6 +39,13 @@ echo "== host unit tests (ASan + UBSan)"
 # shellcheck disable=SC2086
 "$here/run-unit.sh" $units > "$build/unit.out" 2>&1
 tally "$build/unit.out"
+
+if [ -n "$static" ]; then
+	echo "== static checks"
+	# shellcheck disable=SC2086
+	"$here/run-static.sh" "$kdir" $static > "$build/static.out" 2>&1
+	tally "$build/static.out"
+fi
 
 declare -A pids
 for c in $cpus_list; do

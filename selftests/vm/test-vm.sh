@@ -76,7 +76,7 @@ chmod +x "$root/init"
 cp "$top/minikvm.ko" "$root/lib/minikvm/"
 cp "$kmods/arch/x86/kvm/kvm.ko" "$kmods/arch/x86/kvm/kvm-intel.ko" \
    "$kmods/virt/lib/irqbypass.ko" "$kmods/arch/x86/kernel/msr.ko" "$root/lib/minikvm/"
-cp "$top/userspace/mkvm" "$root/bin/"
+cp "$top/userspace/mkvm" "$top/userspace/minikvm-stat" "$root/bin/"
 for b in "$top"/selftests/bench/*; do
 	[ -x "$b" ] && [ -f "$b" ] && cp "$b" "$root/bin/"
 done
