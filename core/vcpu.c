@@ -21,6 +21,7 @@
 #include <asm/fpu/api.h>
 
 #include "minikvm.h"
+#include "../uapi/minikvm.h"
 #include "observe.h"
 #include "../vmx/exit.h"
 #include "../vmx/vmx_ops.h"
@@ -176,6 +177,10 @@ static long minikvm_vcpu_ioctl(struct file *filp, unsigned int ioctl, unsigned l
 		break;
 	case KVM_SET_MSRS:
 		ret = minikvm_msr_io(vcpu, argp, true);
+		break;
+	case KVM_TRANSLATE:
+	case MINIKVM_TRANSLATE_CHAIN:
+		ret = mmu_translate_ioctl(vcpu, ioctl, argp);
 		break;
 	default:
 		ret = minikvm_vcpu_state_ioctl(vcpu, ioctl, argp);

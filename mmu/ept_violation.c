@@ -17,7 +17,9 @@
  *     the VMM's address space (HVA -> HPA), and it stays pinned until
  *     the slot goes. An HVA the VMM has unmapped gives -EFAULT from
  *     KVM_RUN, as in KVM.
- *  5. ept_map_page() writes the EPT leaf (GPA -> HPA). In a slot with
+ *  5. ept_map_page() writes the EPT leaf (GPA -> HPA), or ept_map_large()
+ *     a 2 MiB leaf when the host backs the range with one 2 MiB page
+ *     (ept_pin_large() says when). In a slot with
  *     dirty logging, a page is mapped writable only on a write, which sets
  *     its bit in the dirty bitmap (mmu/dirty_log.c write-protects it
  *     again when the bitmap is read).
@@ -27,6 +29,7 @@
  */
 #include <linux/io.h>
 #include <linux/mm.h>
+#include <linux/slab.h>
 #include <asm/vmx.h>
 
 #include "../core/minikvm.h"
@@ -71,6 +74,54 @@ static int ept_pin_page(struct mmu_vm *mmu, struct mmu_slot *slot, u64 idx, stru
 	return 0;
 }
 
+#define EPT_LARGE_PAGES		512		/* 4 KiB pages in 2 MiB */
+#define EPT_LARGE_PAGES_MASK	(EPT_LARGE_PAGES - 1ull)
+
+/*
+ * Step 5b: can the 2 MiB of guest memory around @gfn be one EPT leaf? It
+ * must lie wholly in the slot, the slot's HVA must be congruent to its GPA
+ * modulo 2 MiB, and the host must back it with one physically contiguous,
+ * aligned 2 MiB page (a THP or hugetlbfs page). @page, already pinned,
+ * says cheaply whether the host page is big enough to try; then the whole
+ * range is pinned and checked page by page, since a THP can be mapped
+ * partly elsewhere. On success every page of the range is pinned and
+ * recorded in slot->pages. mmu->lock held.
+ */
+static bool ept_pin_large(struct mmu_vm *mmu, struct mmu_slot *slot, u64 gfn, struct page *page)
+{
+	u64 base = gfn & ~EPT_LARGE_PAGES_MASK, first = base - slot->base_gfn;
+	unsigned long hva = slot->userspace_addr + first * PAGE_SIZE;
+	unsigned int flags = FOLL_LONGTERM, i;
+	struct page **tmp;
+	bool ok;
+	int n;
+
+	if (base < slot->base_gfn || base + EPT_LARGE_PAGES > slot->base_gfn + slot->npages ||
+	    (hva & (EPT_LARGE_PAGES * PAGE_SIZE - 1)) ||
+	    compound_order(compound_head(page)) < 9)
+		return false;
+	tmp = kmalloc_array(EPT_LARGE_PAGES, sizeof(*tmp), GFP_KERNEL);
+	if (!tmp)
+		return false;
+	if (!(slot->flags & KVM_MEM_READONLY))
+		flags |= FOLL_WRITE;
+	n = pin_user_pages_fast(hva, EPT_LARGE_PAGES, flags, tmp);
+	ok = n == EPT_LARGE_PAGES && IS_ALIGNED(page_to_pfn(tmp[0]), EPT_LARGE_PAGES);
+	for (i = 1; ok && i < EPT_LARGE_PAGES; i++)
+		ok = page_to_pfn(tmp[i]) == page_to_pfn(tmp[0]) + i;
+	for (i = 0; i < max(n, 0); i++) {
+		/* Keep one pin per recorded page: drop duplicates and failures. */
+		if (ok && !slot->pages[first + i]) {
+			slot->pages[first + i] = tmp[i];
+			mmu->pages_pinned++;
+		} else {
+			unpin_user_page(tmp[i]);
+		}
+	}
+	kfree(tmp);
+	return ok;
+}
+
 /**
  * handle_ept_violation() - fault a guest page in, or hand MMIO to userspace
  * @vcpu: the vCPU
@@ -89,7 +140,7 @@ int handle_ept_violation(struct minikvm_vcpu *vcpu)
 	struct page *page;
 	bool writable;
 	u64 idx;
-	int ret;
+	int ret, level;
 
 	minikvm_note_ept_violation(vcpu, gpa);
 	ept_restore_nmi_blocking(vcpu);
@@ -115,8 +166,18 @@ int handle_ept_violation(struct minikvm_vcpu *vcpu)
 		if (write)
 			__set_bit(idx, slot->dirty_bitmap);
 	}
-	ret = ept_map_page(mmu, gfn << PAGE_SHIFT, page_to_phys(page), writable, true);
+	level = PG_LEVEL_4K;
+	if (!slot->dirty_bitmap && ept_pin_large(mmu, slot, gfn, page)) {
+		u64 base = gfn & ~EPT_LARGE_PAGES_MASK;
+
+		ret = ept_map_large(mmu, base << PAGE_SHIFT,
+				    page_to_phys(slot->pages[base - slot->base_gfn]), writable);
+		if (!ret)
+			level = PG_LEVEL_2M;
+	}
+	if (level == PG_LEVEL_4K)
+		ret = ept_map_page(mmu, gfn << PAGE_SHIFT, page_to_phys(page), writable, true);
 	mutex_unlock(&mmu->lock);
-	minikvm_note_ept_map(vcpu, ret, PG_LEVEL_4K);
+	minikvm_note_ept_map(vcpu, ret, level);
 	return ret ? ret : RESUME_GUEST;
 }

@@ -90,6 +90,16 @@ static int insn_modrm(struct insn_cursor *c, unsigned int addr_size, unsigned ch
 	return insn_skip(c, mod == 1 ? 1 : mod == 2 ? 4 : 0);
 }
 
+/*
+ * Legacy prefixes that may precede a MOV: operand and address size,
+ * segment overrides, and REP (ignored by MOV).
+ */
+static int insn_is_prefix(unsigned char b)
+{
+	return b == 0x66 || b == 0x67 || b == 0x26 || b == 0x2e || b == 0x36 ||
+	       b == 0x3e || b == 0x64 || b == 0x65 || b == 0xf2 || b == 0xf3;
+}
+
 /**
  * insn_decode_mmio() - decode one instruction that accessed MMIO
  * @bytes: instruction bytes from the guest's RIP
@@ -113,22 +123,19 @@ int insn_decode_mmio(const unsigned char *bytes, unsigned int avail, enum insn_m
 		ret = insn_next(&c, &b);
 		if (ret)
 			return ret;
-		if (b == 0x66) {
-			opsize_prefix = 1;
-		} else if (b == 0x67) {
-			addrsize_prefix = 1;
-		} else if (b == 0x26 || b == 0x2e || b == 0x36 || b == 0x3e ||
-			   b == 0x64 || b == 0x65 || b == 0xf2 || b == 0xf3) {
-			/* Segment overrides and REP do not change a MOV's access. */
-		} else if (mode == INSN_MODE_64 && (b & 0xf0) == 0x40) {
+		if (mode == INSN_MODE_64 && (b & 0xf0) == 0x40) {
 			rex = b;
 			ret = insn_next(&c, &b);
 			if (ret)
 				return ret;
 			break;
-		} else {
-			break;
 		}
+		if (!insn_is_prefix(b))
+			break;
+		if (b == 0x66)
+			opsize_prefix = 1;
+		else if (b == 0x67)
+			addrsize_prefix = 1;
 	}
 
 	if (rex & 8)

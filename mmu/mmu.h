@@ -32,6 +32,7 @@ struct mmu_vm {
 	struct mmu_slot slots[MINIKVM_USER_MEM_SLOTS];
 	u64 *ept_root;			/* PML4 page, kernel virtual */
 	u64 eptp;
+	bool large_split;		/* a 2 MiB leaf was replaced: flush due */
 	unsigned long pages_pinned;
 };
 
@@ -44,7 +45,17 @@ int mmu_read_guest(struct minikvm_vm *vm, u64 gpa, void *data, unsigned long len
 int mmu_write_guest(struct minikvm_vm *vm, u64 gpa, const void *data, unsigned long len);
 
 /* mmu/gva.c: the guest's own page tables, GVA -> GPA */
+struct mmu_gva_walk {
+	u64 gpa;
+	u64 pte;		/* the leaf entry, 0 without paging */
+	unsigned int level;	/* 1 = 4 KiB ... 3 = 1 GiB; 0 = no paging */
+	bool writable, user;	/* R/W and U/S of every level */
+};
+int mmu_gva_walk(struct minikvm_vcpu *vcpu, unsigned long gva, struct mmu_gva_walk *w);
 int mmu_gva_to_gpa(struct minikvm_vcpu *vcpu, unsigned long gva, u64 *gpa);
+
+/* mmu/translate.c: KVM_TRANSLATE and the whole chain (uapi/minikvm.h) */
+long mmu_translate_ioctl(struct minikvm_vcpu *vcpu, unsigned int ioctl, void __user *argp);
 
 /* mmu/ept_violation.c, mmu/ept_misconfig.c */
 int handle_ept_violation(struct minikvm_vcpu *vcpu);
@@ -59,6 +70,8 @@ int mmu_get_dirty_log(struct minikvm_vm *vm, struct kvm_dirty_log *log);
 
 /* mmu/ept.c */
 int ept_map_page(struct mmu_vm *mmu, u64 gpa, u64 hpa, bool writable, bool executable);
+int ept_map_large(struct mmu_vm *mmu, u64 gpa, u64 hpa, bool writable);
+int ept_lookup(struct mmu_vm *mmu, u64 gpa, u64 *entry);
 int ept_mark_mmio(struct mmu_vm *mmu, u64 gpa);
 bool ept_is_mmio(struct mmu_vm *mmu, u64 gpa);
 void ept_write_protect(struct mmu_vm *mmu, u64 gfn);

@@ -42,10 +42,18 @@ static struct kvm_vcpu *make_vcpu(struct kvm_vm **vmp)
 static void close_one(struct kvm_vcpu *vcpu, int what)
 {
 	switch (what) {
-	case 0: close(vcpu->vm->dev_fd); break;
-	case 1: close(vcpu->vm->fd); break;
-	case 2: close(vcpu->fd); break;
-	case 3: munmap(vcpu->run, vcpu->vm->run_size); break;
+	case 0:
+		close(vcpu->vm->dev_fd);
+		break;
+	case 1:
+		close(vcpu->vm->fd);
+		break;
+	case 2:
+		close(vcpu->fd);
+		break;
+	case 3:
+		munmap(vcpu->run, vcpu->vm->run_size);
+		break;
 	}
 }
 
@@ -53,15 +61,13 @@ TEST(close_in_every_order)
 {
 	int perm[4], n = 0;
 
-	for (int a = 0; a < 4; a++)
-	for (int b = 0; b < 4; b++)
-	for (int c = 0; c < 4; c++) {
-		int d = 6 - a - b - c;
+	/* Every permutation of 0-3: p read as four base-4 digits. */
+	for (int p = 0; p < 256; p++) {
+		int a = p & 3, b = (p >> 2) & 3, c = (p >> 4) & 3, d = p >> 6;
 		struct kvm_vm *vm;
 		struct kvm_vcpu *vcpu;
 
-		if (a == b || a == c || b == c || d < 0 || d > 3 ||
-		    d == a || d == b || d == c)
+		if (a == b || a == c || b == c || d == a || d == b || d == c)
 			continue;
 		perm[0] = a, perm[1] = b, perm[2] = c, perm[3] = d;
 		vcpu = make_vcpu(&vm);
@@ -116,7 +122,7 @@ static void child_with_running_vcpu(int how)
 
 	pthread_create(&t, NULL, spin_thread, vcpu);
 	/* Wait until the guest spins, so the thread is in KVM_RUN. */
-	for (i = 0; i < 3000 && !*(volatile uint32_t *)vm_gpa(vm, DATA_GPA + 4); i++)
+	for (i = 0; i < 3000 && !TEST_LOAD(*(uint32_t *)vm_gpa(vm, DATA_GPA + 4)); i++)
 		usleep(10000);
 	if (how == 0)
 		exit(i < 3000 ? 0 : 3);

@@ -64,8 +64,10 @@ TEST(forked_child_gets_eio)
 		_exit(child_checks(vcpu));
 	ASSERT_EQ(pid, waitpid(pid, &status, 0));
 	ASSERT_TRUE(WIFEXITED(status));
-	/* bit 0 RUN, 1 GET_REGS, 2 CREATE_VCPU, 3 memory, 4 VM CHECK_EXTENSION
-	 * (all EIO); 5 API version, 6 own VM, 7 own vCPU (all work). */
+	/*
+	 * bit 0 RUN, 1 GET_REGS, 2 CREATE_VCPU, 3 memory, 4 VM CHECK_EXTENSION
+	 * (all EIO); 5 API version, 6 own VM, 7 own vCPU (all work).
+	 */
 	EXPECT_EQ(0, WEXITSTATUS(status));
 
 	/* The parent still owns and runs its VM. */

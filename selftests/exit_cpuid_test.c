@@ -129,7 +129,7 @@ TEST_F(cpuid, modified_entries_as_set)
 {
 	uint32_t leaves[] = { 0, 0x80000002, 0x80000003, 0x80000004, 0x80000000 };
 
-	for (unsigned int i = 0; i < sizeof(leaves) / sizeof(leaves[0]); i++) {
+	for (unsigned int i = 0; i < ARRAY_SIZE(leaves); i++) {
 		struct kvm_cpuid_entry2 *e = cpuid_find(self->table, leaves[i], 0);
 
 		ASSERT_NE(NULL, e);

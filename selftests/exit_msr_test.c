@@ -79,7 +79,7 @@ static const struct {
 	{ MSR_GS_BASE, 0xffff888800001000ull },
 	{ MSR_KERNEL_GS_BASE, 0x00007f1234567000ull },
 };
-#define NR_MSRS (sizeof(msrs) / sizeof(msrs[0]))
+#define NR_MSRS ARRAY_SIZE(msrs)
 
 FIXTURE(msr) {
 	struct kvm_vm *vm;

@@ -18,20 +18,20 @@
 #define MMIO_BASE 0xd0000
 
 asm(".pushsection .rodata\n"
-    "mmio_guest_start:\n"
-    ".code16\n"
-    "	mov $0xd000, %bx\n"
-    "	mov %bx, %ds\n"
-    "	movw $0xbeef, 0x10\n"		/* 2-byte write of an immediate */
-    "	movl 0x20, %eax\n"		/* 4-byte read (66 prefix) */
-    "	movzbw 0x30, %cx\n"		/* 1-byte read, zero-extended */
-    "	movsbw 0x31, %dx\n"		/* 1-byte read, sign-extended */
-    "	mov %dh, 0x40\n"		/* 1-byte write of a high-byte register */
-    "	addw %ax, 0x50\n"		/* not a MOV: emulation failure */
-    "	hlt\n"
-    ".code64\n"
-    "mmio_guest_end:\n"
-    ".popsection\n");
+	"mmio_guest_start:\n"
+	".code16\n"
+	"	mov $0xd000, %bx\n"
+	"	mov %bx, %ds\n"
+	"	movw $0xbeef, 0x10\n"		/* 2-byte write of an immediate */
+	"	movl 0x20, %eax\n"		/* 4-byte read (66 prefix) */
+	"	movzbw 0x30, %cx\n"		/* 1-byte read, zero-extended */
+	"	movsbw 0x31, %dx\n"		/* 1-byte read, sign-extended */
+	"	mov %dh, 0x40\n"		/* 1-byte write of a high-byte register */
+	"	addw %ax, 0x50\n"		/* not a MOV: emulation failure */
+	"	hlt\n"
+	".code64\n"
+	"mmio_guest_end:\n"
+	".popsection\n");
 extern const unsigned char mmio_guest_start[], mmio_guest_end[];
 
 FIXTURE(mmio) {

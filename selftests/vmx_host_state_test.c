@@ -86,12 +86,12 @@ static long run_with_state(int fd, const struct fp_state *in, struct fp_state *o
 	return ret;
 }
 
-static __thread volatile long tls_marker = 0x1234;
-static volatile sig_atomic_t signals;
+static __thread long tls_marker = 0x1234;
+static int signals;
 
 static void on_usr1(int sig)
 {
-	signals++;
+	TEST_INC(signals);
 }
 
 TEST(host_state_survives_guest_scribbles)
@@ -138,11 +138,11 @@ TEST(host_state_survives_guest_scribbles)
 	syscall(SYS_arch_prctl, ARCH_GET_GS, &gs1);
 	EXPECT_EQ(fs0, fs1);
 	EXPECT_EQ(gs0, gs1);
-	EXPECT_EQ(0x1234, tls_marker);
+	EXPECT_EQ(0x1234, TEST_LOAD(tls_marker));
 	sigprocmask(SIG_SETMASK, NULL, &mask1);
 	EXPECT_EQ(0, memcmp(&mask0, &mask1, sizeof(mask0)));
 	raise(SIGUSR1);
-	EXPECT_EQ(1, signals);
+	EXPECT_EQ(1, TEST_LOAD(signals));
 
 	/* The guest's values stayed with the guest. */
 	EXPECT_EQ(1, vcpu_get_msr(vcpu, 0xc0000100, &v));

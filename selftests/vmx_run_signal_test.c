@@ -31,11 +31,11 @@ asm(GUEST_ASM_BEGIN(spin_guest, ".code16")
 	GUEST_ASM_END(spin_guest));
 GUEST_CODE(spin_guest);
 
-static volatile sig_atomic_t got_signal;
+static int got_signal;
 
 static void on_signal(int sig)
 {
-	got_signal++;
+	TEST_INC(got_signal);
 }
 
 static void install(int sig)
@@ -73,7 +73,7 @@ TEST(timer_signal_interrupts_guest)
 	EXPECT_EQ(-1, ret);
 	EXPECT_EQ(EINTR, errno);
 	EXPECT_EQ(KVM_EXIT_INTR, vcpu->run->exit_reason);
-	EXPECT_GE(got_signal, 1);
+	EXPECT_GE(TEST_LOAD(got_signal), 1);
 	EXPECT_NE(0u, *(uint32_t *)vm_gpa(vm, DATA_GPA));
 	vcpu_free(vcpu);
 	vm_free(vm);
@@ -81,7 +81,7 @@ TEST(timer_signal_interrupts_guest)
 
 struct runner {
 	struct kvm_vcpu *vcpu;
-	volatile int done;
+	int done;
 	int ret, err;
 };
 
@@ -91,7 +91,7 @@ static void *run_thread(void *arg)
 
 	r->ret = __vcpu_run(r->vcpu);
 	r->err = errno;
-	r->done = 1;
+	TEST_STORE(r->done, 1);
 	return NULL;
 }
 
@@ -107,11 +107,11 @@ TEST(pthread_kill_interrupts_guest)
 	install(SIGUSR1);
 	ASSERT_EQ(0, pthread_create(&t, NULL, run_thread, &r));
 	/* Keep knocking: the first signal may come before KVM_RUN starts. */
-	while (!r.done && tries++ < 1000) {
+	while (!TEST_LOAD(r.done) && tries++ < 1000) {
 		usleep(20000);
 		pthread_kill(t, SIGUSR1);
 	}
-	ASSERT_TRUE(r.done);
+	ASSERT_TRUE(TEST_LOAD(r.done));
 	pthread_join(t, NULL);
 	EXPECT_EQ(-1, r.ret);
 	EXPECT_EQ(EINTR, r.err);
