@@ -68,6 +68,10 @@ userspace: $(USERSPACE)
 userspace/%: userspace/%.c uapi/minikvm.h
 	$(CC) $(USER_CFLAGS) $(STATIC) -o $@ $<
 
+# mkvm is one file per command.
+userspace/mkvm: $(wildcard userspace/mkvm*.c) userspace/mkvm.h uapi/minikvm.h
+	$(CC) $(USER_CFLAGS) $(STATIC) -o $@ $(filter %.c,$^)
+
 # The kselftest harness comes from Debian's linux-source-6.1, extracted at
 # build time (two headers, a few seconds) and never kept in the repository.
 $(KSFT_DIR)/kselftest_harness.h:

@@ -2,10 +2,12 @@
 /*
  * mkvm: minikvm's device server, a small VMM on the KVM ABI.
  *
- * At this stage it reports what the device offers:
  *   mkvm --info [--dev PATH]
- * prints the KVM API version, and on /dev/minikvm the VMX features the
- * module's load-time probe found.
+ *	the KVM API version, and on /dev/minikvm the VMX features the
+ *	module's load-time probe found
+ *   mkvm --translate [GVA...] [--dev PATH]
+ *	run a small 64-bit guest and show GVA -> GPA -> HVA -> HPA for each
+ *	address (mkvm_translate.c)
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -17,8 +19,7 @@
 #include <linux/kvm.h>
 
 #include "uapi/minikvm.h"
-
-#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
+#include "mkvm.h"
 
 static const struct {
 	unsigned int bit;
@@ -85,23 +86,31 @@ static int show_info(const char *dev)
 
 static void print_usage(void)
 {
-	fprintf(stderr, "usage: mkvm --info [--dev PATH]\n");
+	fprintf(stderr, "usage: mkvm --info [--dev PATH]\n"
+			"       mkvm --translate [GVA...] [--dev PATH]\n");
 	exit(2);
 }
 
 int main(int argc, char **argv)
 {
 	const char *dev = "/dev/minikvm";
-	int i, info = 0;
+	uint64_t gvas[32];
+	int i, n = 0, info = 0, translate = 0;
 
 	for (i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--info"))
 			info = 1;
+		else if (!strcmp(argv[i], "--translate"))
+			translate = 1;
 		else if (!strcmp(argv[i], "--dev") && i + 1 < argc)
 			dev = argv[++i];
+		else if (translate && n < (int)ARRAY_SIZE(gvas))
+			gvas[n++] = strtoull(argv[i], NULL, 0);
 		else
 			print_usage();
 	}
+	if (translate)
+		return mkvm_translate(dev, gvas, n);
 	if (!info)
 		print_usage();
 	return show_info(dev);

@@ -64,6 +64,7 @@ run_bench() {
 case "$mode" in
 info)
 	mkvm --info --dev /dev/minikvm
+	mkvm --translate --dev /dev/minikvm
 	;;
 check)
 	[ -c /dev/minikvm ] && run_tests /dev/minikvm
