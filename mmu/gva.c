@@ -50,6 +50,9 @@ int mmu_gva_walk(struct minikvm_vcpu *vcpu, unsigned long gva, struct mmu_gva_wa
 		return 0;
 	}
 	if (long_mode) {
+		/* A non-canonical address has no translation: it would #GP. */
+		if ((long)(gva << 16) >> 16 != (long)gva)
+			return -EFAULT;
 		levels = 4;
 		size = 8;
 		table = vmcs_readl(GUEST_CR3) & PTE_ADDR;
