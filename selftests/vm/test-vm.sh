@@ -56,8 +56,8 @@ fi
 if [ -z "$timeout" ]; then
 	case "$backend-$cpus" in
 	qemu-*) timeout=300 ;;
-	bochs-1) timeout=900 ;;
-	*) timeout=1500 ;;
+	bochs-1) timeout=1500 ;;
+	*) timeout=1800 ;;
 	esac
 fi
 
