@@ -45,7 +45,7 @@ int mmu_get_dirty_log(struct minikvm_vm *vm, struct kvm_dirty_log *log)
 	}
 	/* KVM's size: npages rounded up to whole longs. */
 	n = BITS_TO_LONGS(s->npages) * sizeof(long);
-	snap = kvmalloc(n, GFP_KERNEL_ACCOUNT);
+	snap = kvmalloc(n, GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
 	if (!snap) {
 		mutex_unlock(&mmu->lock);
 		return -ENOMEM;

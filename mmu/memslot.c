@@ -73,7 +73,7 @@ static int mmu_slot_set_flags(struct mmu_vm *mmu, struct mmu_slot *s, u32 flags)
 
 	if (log && !s->dirty_bitmap) {
 		s->dirty_bitmap = kvcalloc(BITS_TO_LONGS(s->npages), sizeof(long),
-					   GFP_KERNEL_ACCOUNT);
+					   GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
 		if (!s->dirty_bitmap)
 			return -ENOMEM;
 		ept_zap_range(mmu, s->base_gfn, s->npages);
@@ -153,7 +153,8 @@ int mmu_set_user_memory_region(struct minikvm_vm *vm, const struct kvm_userspace
 	if (s->used)		/* a move: the old GPA range goes away first */
 		mmu_slot_unmap(mmu, s);
 	s->used = false;
-	s->pages = kvcalloc(npages, sizeof(*s->pages), GFP_KERNEL_ACCOUNT);
+	/* The size is the VMM's to choose: too big is -ENOMEM, never a WARN. */
+	s->pages = kvcalloc(npages, sizeof(*s->pages), GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
 	if (!s->pages) {
 		ret = -ENOMEM;
 		goto out;
