@@ -69,7 +69,7 @@ userspace/%: userspace/%.c uapi/minikvm.h
 	$(CC) $(USER_CFLAGS) $(STATIC) -o $@ $<
 
 # mkvm is one file per command.
-userspace/mkvm: $(wildcard userspace/mkvm*.c) userspace/mkvm.h uapi/minikvm.h
+userspace/mkvm: $(wildcard userspace/mkvm*.c) userspace/mkvm.h uapi/minikvm.h vmx/feature_names.h
 	$(CC) $(USER_CFLAGS) $(STATIC) -o $@ $(filter %.c,$^)
 
 # The kselftest harness comes from Debian's linux-source-6.1, extracted at

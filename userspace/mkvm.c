@@ -20,30 +20,8 @@
 
 #include "uapi/minikvm.h"
 #include "mkvm.h"
+#include "vmx/feature_names.h"
 
-static const struct {
-	unsigned int bit;
-	const char *name;
-} feature_names[] = {
-	{ MINIKVM_VMX_TRUE_CTLS, "true_ctls" },
-	{ MINIKVM_VMX_EPT, "ept" },
-	{ MINIKVM_VMX_VPID, "vpid" },
-	{ MINIKVM_VMX_UNRESTRICTED_GUEST, "unrestricted_guest" },
-	{ MINIKVM_VMX_EPT_2MB, "ept_2mb" },
-	{ MINIKVM_VMX_EPT_1GB, "ept_1gb" },
-	{ MINIKVM_VMX_EPT_AD, "ept_ad" },
-	{ MINIKVM_VMX_EPT_EXEC_ONLY, "ept_x_only" },
-	{ MINIKVM_VMX_INVEPT, "invept" },
-	{ MINIKVM_VMX_INVVPID, "invvpid" },
-	{ MINIKVM_VMX_TPR_SHADOW, "tpr_shadow" },
-	{ MINIKVM_VMX_APIC_REG_VIRT, "apic_reg_virt" },
-	{ MINIKVM_VMX_VIRT_INTR_DELIVERY, "vid" },
-	{ MINIKVM_VMX_POSTED_INTR, "posted_intr" },
-	{ MINIKVM_VMX_PML, "pml" },
-	{ MINIKVM_VMX_PREEMPTION_TIMER, "preemption_timer" },
-	{ MINIKVM_VMX_MSR_BITMAP, "msr_bitmap" },
-	{ MINIKVM_VMX_WB_VMCS, "wb_vmcs" },
-};
 
 static int show_info(const char *dev)
 {
@@ -68,9 +46,9 @@ static int show_info(const char *dev)
 	printf("vmcs revision: %#x\n", info.revision_id);
 	printf("vmcs size:     %u bytes\n", info.vmcs_size);
 	printf("vmx features: ");
-	for (i = 0; i < ARRAY_SIZE(feature_names); i++)
-		if (info.features & feature_names[i].bit)
-			printf(" %s", feature_names[i].name);
+	for (i = 0; i < ARRAY_SIZE(vmx_feature_names); i++)
+		if (info.features & vmx_feature_names[i].bit)
+			printf(" %s", vmx_feature_names[i].name);
 	printf("\n");
 	printf("msrs:          basic=%#llx feature_control=%#llx\n",
 	       (unsigned long long)info.basic, (unsigned long long)info.feature_control);
