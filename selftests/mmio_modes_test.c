@@ -31,8 +31,7 @@
  * preset to all ones (so a missing zero extension shows), through base +
  * displacement, base + index * 8 (SIB), a bare disp32 (SIB, no base) and
  * RIP-relative addressing. Ends with OUT (allowed at CPL3 with IOPL 3)
- * and HLT. No jumps: the RIP-relative displacement is computed from
- * label differences, which must be assembly-time constants.
+ * and HLT. Must be loaded at CODE_GPA for the RIP-relative target.
  */
 asm(GUEST_ASM_BEGIN(lm_mmio, ".code64")
 	"movabsq $0x1122334455667788, %rax\n"
@@ -65,8 +64,8 @@ asm(GUEST_ASM_BEGIN(lm_mmio, ".code64")
 	"movl $3, %ebp\n"
 	"movq 0x48(%rbx,%rbp,8), %r8\n"	/* SIB: M + 0x60 */
 	"movl 0x10000070, %r10d\n"		/* disp32 through SIB, no base */
-	"movl (0x10000080 - 0x10000 - (lm_rip_next - lm_mmio_start))(%rip), %edi\n"
-	"lm_rip_next:\n"
+	/* GAS makes sym(%rip) relative to here: M + 0x80 once at CODE_GPA. */
+	"movl (lm_mmio_start + 0x10000080 - 0x10000)(%rip), %edi\n"
 	"outb %al, $0x10\n"
 	"hlt\n"
 	GUEST_ASM_END(lm_mmio));
@@ -232,13 +231,13 @@ TEST(long_mode_user)
 	uint64_t *pml4 = vm_gpa(vm, PT_GPA);
 	uint64_t *pdpt = vm_gpa(vm, PT_GPA + 0x1000);
 	uint64_t *pd = vm_gpa(vm, PT_GPA + 0x2000);
-	uint64_t user_rip = CODE_GPA + 0x1000;
+	uint64_t user_rip = CODE_GPA;
 	struct kvm_sregs sregs;
 	struct kvm_regs regs;
 
-	vm_load_guest(vm, CODE_GPA, to_user);
+	vm_load_guest(vm, CODE_GPA + 0x1000, to_user);
 	vm_load_guest(vm, user_rip, lm_mmio);
-	vcpu_setup_long(vcpu, CODE_GPA);
+	vcpu_setup_long(vcpu, CODE_GPA + 0x1000);
 	/* User-accessible pages all the way down, and DPL 3 segments. */
 	pml4[0] |= 4;
 	pdpt[0] |= 4;
