@@ -61,10 +61,15 @@ static void expect_log(struct __test_metadata *_metadata, struct kvm_vm *vm,
 	}
 }
 
+/*
+ * Writes to logged pages go to the start of the page: Bochs's PML puts
+ * the whole GPA in its log where the SDM says bits 11:0 are 0, and KVM's
+ * vmx_flush_pml_buffer() WARNs on such an entry.
+ */
 static void guest_write(struct __test_metadata *_metadata,
 			struct kvm_vcpu *vcpu, int page, uint64_t val)
 {
-	ASSERT_EQ(KVM_EXIT_IO, mmu_guest_op(vcpu, MMU_WRITE, LOG_GPA + page * 4096ull + 8 * page, 0, val));
+	ASSERT_EQ(KVM_EXIT_IO, mmu_guest_op(vcpu, MMU_WRITE, LOG_GPA + page * 4096ull, 0, val));
 }
 
 TEST_F(dirty, exact_set_then_empty_then_new)
@@ -90,8 +95,8 @@ TEST_F(dirty, exact_set_then_empty_then_new)
 	expect_log(_metadata, self->vm, NULL, 0);
 
 	/* The writes themselves reached memory. */
-	EXPECT_EQ(0x2003ull, *(uint64_t *)(host + 3 * 4096 + 24));
-	EXPECT_EQ(0x1000ull + 127, *(uint64_t *)(host + 127 * 4096 + 8 * 127));
+	EXPECT_EQ(0x2003ull, *(uint64_t *)(host + 3 * 4096));
+	EXPECT_EQ(0x1000ull + 127, *(uint64_t *)(host + 127 * 4096));
 }
 
 TEST_F(dirty, many_pages_one_pass)

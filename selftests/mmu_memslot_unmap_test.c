@@ -58,11 +58,17 @@ FIXTURE_TEARDOWN(unmap)
 		munmap(self->host, SLOT_SIZE);
 }
 
+/*
+ * One guest read. A failed KVM_RUN leaves the guest on the faulting load,
+ * which would fault again: restart it so the next request is its own.
+ */
 static int guest_read(struct kvm_vcpu *vcpu, uint64_t gpa, uint64_t *val)
 {
 	int r = mmu_guest_op(vcpu, MMU_READ, gpa, 0, 0);
 
 	*val = mmu_guest_mbox(vcpu)->result;
+	if (r < 0)
+		mmu_guest_restart(vcpu);
 	return r;
 }
 

@@ -6,13 +6,12 @@
  * then the guest sees each pattern the VMM wrote. A page mapped at the
  * wrong host page, or shared by two GPAs, breaks one of the two checks.
  *
- * Size: 512 MiB by default, MMU_TOUCH_MB to change it. The test VM has
- * about 1980 MiB, of which the initramfs and the tests take some; 1 GiB
- * fits, but at Bochs speed one EPT fault per page costs several wall
- * seconds per 10k pages, and both devices run this test in every
- * make check: 512 MiB (131072 faults) keeps the run bounded while still
- * needing a second EPT page-directory-pointer entry and 256 page tables.
- * The slot starts at 1 GiB, so it also crosses a 1 GiB EPT boundary.
+ * Size: 1 GiB by default, MMU_TOUCH_MB to change it. The test VM has
+ * about 1980 MiB, of which the initramfs and the tests take under 200: 1
+ * GiB of guest memory fits, and in Bochs the 262144 faults took well
+ * under a minute of wall time per device.
+ * The slot starts at 1 GiB: the EPT needs a second 1 GiB entry, and
+ * the guest the second page directory of mmu_guest.c.
  */
 #include <stdlib.h>
 #include <time.h>
@@ -47,7 +46,7 @@ FIXTURE_TEARDOWN(touch)
 TEST_F_TIMEOUT(touch, every_page, 600)
 {
 	const char *env = getenv("MMU_TOUCH_MB");
-	uint64_t size = (env ? strtoull(env, NULL, 0) : 512) << 20;
+	uint64_t size = (env ? strtoull(env, NULL, 0) : 1024) << 20;
 	uint64_t npages = size >> 12, bad = 0;
 	uint64_t seed1 = 0x1234ull << 48, seed2 = 0x8765ull << 48;
 	struct kvm_vm *vm = vm_create(GUEST_MEM_SIZE);

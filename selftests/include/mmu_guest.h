@@ -56,6 +56,11 @@ int mmu_guest_op(struct kvm_vcpu *vcpu, enum mmu_op op, uint64_t gpa,
 		 uint64_t len, uint64_t val);
 /* Run again after an exit the test handled; same return as above. */
 int mmu_guest_resume(struct kvm_vcpu *vcpu);
+/*
+ * Abandon the request in flight (after KVM_RUN failed, say): back to the
+ * loop head with a fresh stack, run until READY.
+ */
+void mmu_guest_restart(struct kvm_vcpu *vcpu);
 /* True when the last run ended with the request done. */
 bool mmu_guest_ready(struct kvm_vcpu *vcpu);
 

@@ -109,6 +109,17 @@ struct kvm_vcpu *mmu_guest_create(struct kvm_vm *vm, int id)
 	return vcpu;
 }
 
+void mmu_guest_restart(struct kvm_vcpu *vcpu)
+{
+	struct kvm_regs regs;
+
+	vcpu_get_regs(vcpu, &regs);
+	regs.rip = CODE_GPA;
+	regs.rsp = STACK_TOP - 0x400 * vcpu->id;
+	vcpu_set_regs(vcpu, &regs);
+	vcpu_run_until_out(vcpu, PORT_MMU_READY);
+}
+
 struct mmu_mbox *mmu_guest_mbox(struct kvm_vcpu *vcpu)
 {
 	return vm_gpa(vcpu->vm, MMU_MBOX_GPA(vcpu->id));
