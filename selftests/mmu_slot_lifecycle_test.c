@@ -83,10 +83,11 @@ static void *spin_thread(void *arg)
 /* Wait (bounded) until the spinning vCPU has done @n more rounds. */
 static bool spins_past(struct mmu_mbox *m, uint64_t n)
 {
-	uint64_t target = m->count + n;
+	/* The guest writes count behind the compiler's back. */
+	uint64_t target = __atomic_load_n(&m->count, __ATOMIC_RELAXED) + n;
 
 	for (int i = 0; i < 60000; i++) {
-		if (m->count >= target)
+		if (__atomic_load_n(&m->count, __ATOMIC_RELAXED) >= target)
 			return true;
 		usleep(1000);
 	}
@@ -120,7 +121,7 @@ TEST(delete_while_other_vcpu_runs)
 	mmu_set_slot(vm, 2, 0, SLOT_GPA, new, SLOT_SIZE);
 	EXPECT_EQ(pattern(0x2222ull << 48, 0x3008), read_mem(_metadata, vcpu0, SLOT_GPA + 0x3008));
 
-	mmu_guest_mbox(vcpu1)->stop = 1;
+	__atomic_store_n(&mmu_guest_mbox(vcpu1)->stop, 1, __ATOMIC_RELAXED);
 	ASSERT_EQ(0, pthread_join(t, NULL));
 	EXPECT_EQ(KVM_EXIT_IO, s.exit);
 	EXPECT_TRUE(mmu_guest_ready(vcpu1));

@@ -38,8 +38,8 @@ struct mmu_mbox {
 	uint64_t len;		/* MMU_TOUCH, MMU_VERIFY: bytes */
 	uint64_t val;
 	uint64_t result;
-	volatile uint64_t count;	/* MMU_SPIN: rounds so far */
-	volatile uint64_t stop;		/* MMU_SPIN: the host's stop flag */
+	uint64_t count;		/* MMU_SPIN: rounds so far (__atomic_load_n) */
+	uint64_t stop;		/* MMU_SPIN: the host's stop flag */
 };
 
 /* Long mode, code loaded, mailbox empty; run until the first READY. */
