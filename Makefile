@@ -8,8 +8,9 @@
 #   make run          boot the test VM, load minikvm, show the VMX probe
 #   make check        unit tests, then every selftest on both devices in
 #                     the test VM, with 1 and 2 CPUs
-#   make bench        exit costs (CPUID, OUT to userspace) on /dev/minikvm
-#                     and /dev/kvm in one test-VM boot
+#   make bench        exit costs (CPUID, OUT to userspace, first touch of a
+#                     page, MMIO to userspace) on /dev/minikvm and /dev/kvm
+#                     in one test-VM boot
 #   make KDIR=/lib/modules/$(uname -r)/build module
 #                     build the module for your own kernel
 #   make sparse checkpatch
@@ -186,7 +187,7 @@ dkms-remove:
 	-dkms remove -m minikvm -v $(DKMS_VERSION) --all
 	rm -rf $(DKMS_SRC)
 
-# One boot: exit_bench on /dev/minikvm, then on /dev/kvm; figures side by side.
+# One boot: exit_bench and mmu_bench on /dev/minikvm, then on /dev/kvm; figures side by side.
 bench: all
 	@$(VM) --mode bench --name bench-1cpu $(VM_ARGS)
 	@selftests/vm/bench-summary.sh $(BUILD)/vm-bench-1cpu/console.log

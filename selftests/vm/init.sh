@@ -54,11 +54,16 @@ run_tests() {
 	done < /etc/minikvm/tests
 }
 
-# make bench: exit_bench on each device, its figures between markers.
+# make bench: exit_bench and mmu_bench on each device, their figures
+# between markers; the END marker carries the first non-zero exit status.
 run_bench() {
 	echo "MINIKVM-BENCH-BEGIN $1"
 	timeout -s KILL 300 exit_bench --dev "$1" 2>&1
-	echo "MINIKVM-BENCH-END $1 $?"
+	rc=$?
+	timeout -s KILL 300 mmu_bench --dev "$1" 2>&1
+	r=$?
+	[ "$rc" -eq 0 ] && rc=$r
+	echo "MINIKVM-BENCH-END $1 $rc"
 }
 
 case "$mode" in
