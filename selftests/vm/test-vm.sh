@@ -142,15 +142,30 @@ bochs)
 	;;
 esac
 pid=$!
+drain=
 stop_vm() {
 	# Bochs ignores SIGTERM while in its debugger: kill the whole group.
 	kill -KILL -- "-$pid" 2>/dev/null || kill -KILL "$pid" 2>/dev/null || true
 	wait "$pid" 2>/dev/null || true
+	[ -z "$drain" ] || { kill "$drain" 2>/dev/null; wait "$drain" 2>/dev/null; } || true
+}
+# Bochs' term display draws the guest screen on a pseudo-terminal of its
+# own ("Bochs connected to screen /dev/pts/N"). Nothing reads it, so once
+# its buffer is full Bochs blocks in write() and the guest stops dead, at
+# a point that depends on how much was drawn. Read it and throw it away.
+drain_screen() {
+	[ -z "$drain" ] && [ "$backend" = bochs ] || return 0
+	pts=$(grep -a -o 'connected to screen "/dev/pts/[0-9]*"' "$dir/backend.log" 2>/dev/null |
+		head -n 1 | cut -d'"' -f2) || true
+	[ -n "$pts" ] || return 0
+	cat "$pts" > /dev/null 2>&1 &
+	drain=$!
 }
 trap stop_vm EXIT INT TERM
 
 start=$SECONDS rc=3
 while [ $((SECONDS - start)) -lt "$timeout" ]; do
+	drain_screen
 	if grep -q '^MINIKVM-DONE' "$console"; then rc=0; break; fi
 	if grep -q 'Kernel panic - not syncing' "$console"; then rc=4; sleep 2; break; fi
 	if ! kill -0 "$pid" 2>/dev/null; then
