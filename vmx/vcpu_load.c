@@ -115,22 +115,34 @@ static void vmx_on_user_return(struct user_return_notifier *urn)
 	vmx_put_guest_msrs(container_of(vmx, struct minikvm_vcpu, vmx));
 }
 
+/* The MSRs swapped lazily, and where each vCPU keeps the guest's value. */
+static const struct {
+	u32 msr;
+	size_t guest;		/* offset of the u64 in struct minikvm_vcpu */
+} vmx_swapped_msrs[VMX_NR_SWAPPED_MSRS] = {
+	{ MSR_KERNEL_GS_BASE, offsetof(struct minikvm_vcpu, msr_kernel_gs_base) },
+	{ MSR_STAR, offsetof(struct minikvm_vcpu, msr_star) },
+	{ MSR_LSTAR, offsetof(struct minikvm_vcpu, msr_lstar) },
+	{ MSR_CSTAR, offsetof(struct minikvm_vcpu, msr_cstar) },
+	{ MSR_SYSCALL_MASK, offsetof(struct minikvm_vcpu, msr_sfmask) },
+};
+
+static u64 *vmx_guest_msr(struct minikvm_vcpu *vcpu, int i)
+{
+	return (void *)vcpu + vmx_swapped_msrs[i].guest;
+}
+
 void vmx_load_guest_msrs(struct minikvm_vcpu *vcpu)
 {
 	struct vmx_vcpu *vmx = &vcpu->vmx;
+	int i;
 
 	if (vmx->guest_msrs_loaded)
 		return;
-	rdmsrl(MSR_KERNEL_GS_BASE, vmx->host_kernel_gs_base);
-	rdmsrl(MSR_STAR, vmx->host_star);
-	rdmsrl(MSR_LSTAR, vmx->host_lstar);
-	rdmsrl(MSR_CSTAR, vmx->host_cstar);
-	rdmsrl(MSR_SYSCALL_MASK, vmx->host_sfmask);
-	wrmsrl(MSR_KERNEL_GS_BASE, vcpu->msr_kernel_gs_base);
-	wrmsrl(MSR_STAR, vcpu->msr_star);
-	wrmsrl(MSR_LSTAR, vcpu->msr_lstar);
-	wrmsrl(MSR_CSTAR, vcpu->msr_cstar);
-	wrmsrl(MSR_SYSCALL_MASK, vcpu->msr_sfmask);
+	for (i = 0; i < VMX_NR_SWAPPED_MSRS; i++) {
+		rdmsrl(vmx_swapped_msrs[i].msr, vmx->host_msrs[i]);
+		wrmsrl(vmx_swapped_msrs[i].msr, *vmx_guest_msr(vcpu, i));
+	}
 	vmx->urn.on_user_return = vmx_on_user_return;
 	user_return_notifier_register(&vmx->urn);
 	vmx->guest_msrs_loaded = true;
@@ -139,16 +151,14 @@ void vmx_load_guest_msrs(struct minikvm_vcpu *vcpu)
 void vmx_put_guest_msrs(struct minikvm_vcpu *vcpu)
 {
 	struct vmx_vcpu *vmx = &vcpu->vmx;
+	int i;
 
 	if (!vmx->guest_msrs_loaded)
 		return;
 	/* The guest reaches KERNEL_GS_BASE directly (SWAPGS, no exit). */
 	rdmsrl(MSR_KERNEL_GS_BASE, vcpu->msr_kernel_gs_base);
-	wrmsrl(MSR_KERNEL_GS_BASE, vmx->host_kernel_gs_base);
-	wrmsrl(MSR_STAR, vmx->host_star);
-	wrmsrl(MSR_LSTAR, vmx->host_lstar);
-	wrmsrl(MSR_CSTAR, vmx->host_cstar);
-	wrmsrl(MSR_SYSCALL_MASK, vmx->host_sfmask);
+	for (i = 0; i < VMX_NR_SWAPPED_MSRS; i++)
+		wrmsrl(vmx_swapped_msrs[i].msr, vmx->host_msrs[i]);
 	user_return_notifier_unregister(&vmx->urn);
 	vmx->guest_msrs_loaded = false;
 }

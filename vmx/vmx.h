@@ -16,6 +16,9 @@ struct minikvm_vm;
  * DR6/DR7 bit classes, SDM Vol. 3B, "Debug Registers": bits that read as
  * 1 (including the active-low ones at reset) and bits software may write.
  */
+/* KERNEL_GS_BASE and the four SYSCALL MSRs: see vmx_load_guest_msrs(). */
+#define VMX_NR_SWAPPED_MSRS	5
+
 #define VMX_DR6_INIT		0xffff0ff0ul
 #define VMX_DR6_WRITABLE	0x0001e80ful
 #define VMX_DR7_INIT		0x00000400ul
@@ -60,7 +63,7 @@ struct vmx_vcpu {
 	/* Host state saved around the time the guest owns the CPU. */
 	bool guest_msrs_loaded;
 	struct user_return_notifier urn;
-	u64 host_kernel_gs_base, host_star, host_lstar, host_cstar, host_sfmask;
+	u64 host_msrs[VMX_NR_SWAPPED_MSRS];	/* vcpu_load.c: vmx_swapped_msrs[] order */
 	u64 host_tsc_aux;
 	u16 host_ds, host_es, host_fs, host_gs;
 	unsigned long host_fs_base;
