@@ -3,8 +3,13 @@
  * VM and vCPU lifetime (core/: KVM_CREATE_VM, the VM and vCPU file
  * release paths): 1000 create/destroy cycles must give all kernel memory
  * back. After a warm-up (slab caches and per-CPU state settle), the
- * unreclaimable slab and MemAvailable from /proc/meminfo may move by less
- * than 1 MiB; a leak of a single page per VM would be 4 MiB.
+ * unreclaimable slab and MemAvailable from /proc/meminfo must move by less
+ * than 1 MiB in at least one of three measured rounds; a leak of a single
+ * page per VM would cost 4 MiB in every round. One round alone is not
+ * enough: MemAvailable counts neither the pages parked on per-CPU free
+ * lists nor vmalloc areas waiting for their lazy purge, and in one CI run
+ * that noise alone crossed 1 MiB. A leak grows with every round; noise
+ * does not.
  */
 #include <fcntl.h>
 #include <time.h>
@@ -29,6 +34,12 @@ static long meminfo_kb(const char *key)
 	fclose(f);
 	return val;
 }
+
+#define LEAK_ROUNDS	3
+#define LEAK_LIMIT_KB	1024
+
+static long max_l(long a, long b) { return a > b ? a : b; }
+static long min_l(long a, long b) { return a < b ? a : b; }
 
 static void settle(void)
 {
@@ -81,9 +92,9 @@ static void leak_check(struct __test_metadata *_metadata, int n, bool with_vcpu)
 	int run_size = ioctl(dev, KVM_GET_VCPU_MMAP_SIZE, 0);
 	void *mem = mmap(NULL, 0x10000, PROT_READ | PROT_WRITE,
 			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	long slab0, avail0, slab1, avail1;
+	long slab0, avail0, slab1, avail1, recl0, free0, grew, least = 0;
 	double t;
-	int i;
+	int i, round;
 
 	ASSERT_NE(MAP_FAILED, mem);
 	/*
@@ -95,20 +106,29 @@ static void leak_check(struct __test_metadata *_metadata, int n, bool with_vcpu)
 	 */
 	for (i = 0; i < (test_dev_is_minikvm() ? n / 2 : 50); i++)
 		cycle(dev, mem, run_size, with_vcpu);
-	settle();
-	slab0 = meminfo_kb("SUnreclaim");
-	avail0 = meminfo_kb("MemAvailable");
-	t = now();
-	for (i = 0; i < n; i++)
-		cycle(dev, mem, run_size, with_vcpu);
-	t = now() - t;
-	settle();
-	slab1 = meminfo_kb("SUnreclaim");
-	avail1 = meminfo_kb("MemAvailable");
-	TH_LOG("%d cycles in %.1f s (%.2f ms each); SUnreclaim %+ld kB, MemAvailable %+ld kB",
-	       n, t, t * 1000 / n, slab1 - slab0, avail1 - avail0);
-	EXPECT_LT(slab1 - slab0, 1024);
-	EXPECT_LT(avail0 - avail1, 1024);
+	for (round = 0; round < LEAK_ROUNDS; round++) {
+		settle();
+		slab0 = meminfo_kb("SUnreclaim");
+		avail0 = meminfo_kb("MemAvailable");
+		recl0 = meminfo_kb("SReclaimable");
+		free0 = meminfo_kb("MemFree");
+		t = now();
+		for (i = 0; i < n; i++)
+			cycle(dev, mem, run_size, with_vcpu);
+		t = now() - t;
+		settle();
+		slab1 = meminfo_kb("SUnreclaim");
+		avail1 = meminfo_kb("MemAvailable");
+		/* SReclaimable and MemFree only say where MemAvailable went. */
+		TH_LOG("round %d: %d cycles in %.1f s (%.2f ms each); SUnreclaim %+ld kB, MemAvailable %+ld kB (SReclaimable %+ld, MemFree %+ld)",
+		       round, n, t, t * 1000 / n, slab1 - slab0, avail1 - avail0,
+		       meminfo_kb("SReclaimable") - recl0, meminfo_kb("MemFree") - free0);
+		grew = max_l(slab1 - slab0, avail0 - avail1);
+		least = round ? min_l(least, grew) : grew;
+		if (least < LEAK_LIMIT_KB)
+			break;
+	}
+	EXPECT_LT(least, LEAK_LIMIT_KB);
 	close(dev);
 }
 
