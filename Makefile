@@ -8,11 +8,20 @@
 #   make run          boot the test VM, load minikvm, show the VMX probe
 #   make check        unit tests, then every selftest on both devices in
 #                     the test VM, with 1 and 2 CPUs
+#   make bench        exit costs (CPUID, OUT to userspace, first touch of a
+#                     page, MMIO to userspace) on /dev/minikvm and /dev/kvm
+#                     in one test-VM boot
 #   make check-debug  the same selftests in the test VM booting a debug
 #                     kernel (KASAN, lockdep, kmemleak), built once and cached
 #   make ci           make check, then make check-debug; one summary
 #   make KDIR=/lib/modules/$(uname -r)/build module
 #                     build the module for your own kernel
+#   make sparse checkpatch
+#                     static checks (also run by make check)
+#   sudo make KDIR=/lib/modules/$(uname -r)/build install [PREFIX=/usr/local DESTDIR=]
+#                     the module, the udev rule and the tools
+#   sudo make dkms-install | dkms-remove
+#                     the module through DKMS, rebuilt on kernel updates
 
 BUILD := $(CURDIR)/build
 DEPS := $(CURDIR)/selftests/vm/deps.sh
@@ -20,7 +29,7 @@ DEPS := $(CURDIR)/selftests/vm/deps.sh
 # Without KDIR we build against the Debian cloud kernel the test VM boots;
 # deps.sh installs it and records its version on first use.
 ifeq ($(origin KDIR),undefined)
-  ifneq ($(filter-out clean help,$(or $(MAKECMDGOALS),all)),)
+  ifneq ($(filter-out clean help checkpatch dkms-add dkms-install dkms-remove uninstall,$(or $(MAKECMDGOALS),all)),)
     KVER := $(shell $(DEPS) $(BUILD) >&2 && cat $(BUILD)/kver)
     ifeq ($(KVER),)
       $(error selftests/vm/deps.sh failed: cannot install build dependencies)
@@ -42,10 +51,13 @@ KSFT_DIR := $(BUILD)/kselftest
 SELFTESTS := $(patsubst %.c,%,$(wildcard selftests/*_test.c))
 SELFTEST_LIB := $(wildcard selftests/lib/*.c)
 SELFTEST_HDR := $(wildcard selftests/include/*.h) uapi/minikvm.h
-USERSPACE := userspace/mkvm
+BENCHES := $(patsubst %.c,%,$(wildcard selftests/bench/*.c))
+USERSPACE := userspace/mkvm userspace/minikvm-stat
 UNIT_TESTS := $(patsubst %.c,%,$(wildcard selftests/unit/*_test.c))
+FUZZERS := $(patsubst %.c,%,$(wildcard selftests/unit/*_fuzz.c))
 
-.PHONY: all module userspace selftests run check check-unit check-vm check-debug ci clean help deps
+.PHONY: all module userspace selftests run check check-unit check-vm check-debug ci bench clean \
+	help deps sparse checkpatch install uninstall dkms-add dkms-install dkms-remove
 
 all: module userspace selftests
 
@@ -60,6 +72,10 @@ userspace: $(USERSPACE)
 userspace/%: userspace/%.c uapi/minikvm.h
 	$(CC) $(USER_CFLAGS) $(STATIC) -o $@ $<
 
+# mkvm is one file per command.
+userspace/mkvm: $(wildcard userspace/mkvm*.c) userspace/mkvm.h uapi/minikvm.h vmx/feature_names.h
+	$(CC) $(USER_CFLAGS) $(STATIC) -o $@ $(filter %.c,$^)
+
 # The kselftest harness comes from Debian's linux-source-6.1, extracted at
 # build time (two headers, a few seconds) and never kept in the repository.
 $(KSFT_DIR)/kselftest_harness.h:
@@ -68,19 +84,27 @@ $(KSFT_DIR)/kselftest_harness.h:
 		linux-source-6.1/tools/testing/selftests/kselftest_harness.h \
 		linux-source-6.1/tools/testing/selftests/kselftest.h
 
-selftests: $(SELFTESTS)
+selftests: $(SELFTESTS) $(BENCHES)
 
 selftests/%_test: selftests/%_test.c $(SELFTEST_LIB) $(SELFTEST_HDR) $(KSFT_DIR)/kselftest_harness.h
 	$(CC) $(USER_CFLAGS) -Wno-unused-parameter -Wno-sign-compare -I$(KSFT_DIR) -Iselftests/include $(STATIC) \
 		-o $@ $< $(SELFTEST_LIB)
+
+# Benchmarks link the same library but no harness: they print figures.
+selftests/bench/%: selftests/bench/%.c $(SELFTEST_LIB) $(SELFTEST_HDR)
+	$(CC) $(USER_CFLAGS) -Iselftests/include $(STATIC) -o $@ $< $(SELFTEST_LIB)
 
 # Host-side unit tests of plain C logic: no VM, AddressSanitizer and UBSan.
 selftests/unit/%_test: selftests/unit/%_test.c $(wildcard selftests/unit/*.h) $(wildcard vmx/*.h mmu/*.h irq/*.h)
 	$(CC) $(USER_CFLAGS) -fsanitize=address,undefined -fno-sanitize-recover=all \
 		-Iselftests/unit -o $@ $<
 
-check-unit: $(UNIT_TESTS)
-	@selftests/vm/run-unit.sh $(UNIT_TESTS)
+# libFuzzer targets over the same plain C (bounded runs in make check).
+selftests/unit/%_fuzz: selftests/unit/%_fuzz.c $(wildcard mmu/*.[ch] vmx/*.h)
+	clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -o $@ $<
+
+check-unit: $(UNIT_TESTS) $(FUZZERS)
+	@selftests/vm/run-unit.sh $(UNIT_TESTS) $(FUZZERS)
 
 VM_ARGS ?=
 VM := selftests/vm/test-vm.sh --build $(BUILD) --kver $(KVER)
@@ -90,8 +114,86 @@ run: all
 
 # Unit results and both VM runs feed one summary; the 1-CPU run carries the
 # whole suite, the 2-CPU run the tests marked smp in selftests/vm/tests.list.
-check: all $(UNIT_TESTS)
-	@selftests/vm/check.sh --build $(BUILD) --kver $(KVER) --units "$(UNIT_TESTS)" $(VM_ARGS)
+check: all $(UNIT_TESTS) $(FUZZERS)
+	@selftests/vm/check.sh --build $(BUILD) --kver $(KVER) --units "$(UNIT_TESTS) $(FUZZERS)" \
+		--static "sparse checkpatch" --kdir $(KDIR) $(VM_ARGS)
+
+# -- static checks -------------------------------------------------------------
+# sparse over every object (C=2: even those already built); any line from
+# sparse fails the target: kernel headers give none for this module.
+sparse:
+	@mkdir -p $(BUILD)
+	$(MAKE) -C $(KDIR) M=$(CURDIR) W=1 C=2 modules > $(BUILD)/sparse.log 2>&1 || \
+		{ cat $(BUILD)/sparse.log; exit 1; }
+	@! grep -E '(warning|error):' $(BUILD)/sparse.log
+
+# checkpatch.pl and its data files come from Debian's linux-source-6.1 at
+# build time, never into the repository. It reads .checkpatch.conf (the
+# warnings we keep, each with its reason) from the current directory.
+CHECKPATCH_DIR := $(BUILD)/checkpatch
+CHECKPATCH_SRC := $(shell git ls-files -co --exclude-standard -- \
+	'core/*.[ch]' 'vmx/*.[ch]' 'mmu/*.[ch]' 'irq/*.[ch]' 'uapi/*.h' \
+	'userspace/*.[ch]' 'selftests/*.[ch]' 'selftests/*/*.[ch]' 2>/dev/null)
+
+$(CHECKPATCH_DIR)/checkpatch.pl:
+	@mkdir -p $(CHECKPATCH_DIR)
+	tar -xJf $(KSFT_SRC) -C $(CHECKPATCH_DIR) --strip-components=2 \
+		linux-source-6.1/scripts/checkpatch.pl \
+		linux-source-6.1/scripts/spelling.txt \
+		linux-source-6.1/scripts/const_structs.checkpatch
+
+checkpatch: $(CHECKPATCH_DIR)/checkpatch.pl
+	perl $(CHECKPATCH_DIR)/checkpatch.pl --no-tree --quiet --file $(CHECKPATCH_SRC)
+
+# -- installation ----------------------------------------------------------------
+PREFIX ?= /usr/local
+BINDIR ?= $(PREFIX)/bin
+UDEVRULESDIR ?= /etc/udev/rules.d
+INSTALL_MOD_DIR ?= updates
+# The release the module was built for, from its vermagic: Debian's header
+# packages record the upstream version in include/config/kernel.release.
+KRELEASE = $(firstword $(shell modinfo -F vermagic minikvm.ko 2>/dev/null))
+MODDIR = $(DESTDIR)/lib/modules/$(KRELEASE)/$(INSTALL_MOD_DIR)
+
+# Plain copies, not kbuild's modules_install: that would try to sign with a
+# key only the distribution has (Debian sets CONFIG_MODULE_SIG_ALL).
+install: module userspace
+	@test -n "$(KRELEASE)" || { echo "install: cannot read the vermagic of minikvm.ko" >&2; exit 1; }
+	install -D -m 0644 minikvm.ko $(MODDIR)/minikvm.ko
+	install -d $(DESTDIR)$(BINDIR)
+	install -m 0755 $(USERSPACE) $(DESTDIR)$(BINDIR)/
+	install -D -m 0644 userspace/60-minikvm.rules $(DESTDIR)$(UDEVRULESDIR)/60-minikvm.rules
+	if [ -z "$(DESTDIR)" ]; then depmod -a $(KRELEASE); fi
+
+uninstall:
+	rm -f $(MODDIR)/minikvm.ko $(DESTDIR)$(UDEVRULESDIR)/60-minikvm.rules
+	rm -f $(addprefix $(DESTDIR)$(BINDIR)/,$(notdir $(USERSPACE)))
+	if [ -z "$(DESTDIR)" ] && [ -n "$(KRELEASE)" ]; then depmod -a $(KRELEASE); fi
+
+# DKMS builds from a copy in /usr/src/minikvm-<version>: Kbuild, dkms.conf
+# and the module's sources, not this Makefile (kbuild reads Kbuild first).
+DKMS_VERSION := $(shell sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' dkms.conf)
+DKMS_SRC := /usr/src/minikvm-$(DKMS_VERSION)
+DKMS_FILES := Kbuild dkms.conf LICENSE $(wildcard core/*.[ch] vmx/*.[chS] mmu/*.[ch] irq/*.[ch] uapi/*.h)
+
+dkms-add:
+	rm -rf $(DKMS_SRC)
+	mkdir -p $(DKMS_SRC)
+	cp --parents $(DKMS_FILES) $(DKMS_SRC)/
+	dkms add -m minikvm -v $(DKMS_VERSION)
+
+# DKMS_KERNEL=<release> for another kernel than the running one.
+dkms-install: dkms-add
+	dkms install -m minikvm -v $(DKMS_VERSION) $(if $(DKMS_KERNEL),-k $(DKMS_KERNEL))
+
+dkms-remove:
+	-dkms remove -m minikvm -v $(DKMS_VERSION) --all
+	rm -rf $(DKMS_SRC)
+
+# One boot: exit_bench and mmu_bench on /dev/minikvm, then on /dev/kvm; figures side by side.
+bench: all
+	@$(VM) --mode bench --name bench-1cpu $(VM_ARGS)
+	@selftests/vm/bench-summary.sh $(BUILD)/vm-bench-1cpu/console.log
 
 # The debug kernel is built from linux-source-6.1 once and kept in
 # /var/cache/minikvm (selftests/vm/debug-kernel.sh); minikvm.ko for it is
@@ -106,8 +208,8 @@ ci:
 
 clean:
 	-$(MAKE) -C $(or $(wildcard $(KDIR)),/lib/modules/$(shell uname -r)/build) M=$(CURDIR) clean 2>/dev/null
-	rm -f $(USERSPACE) $(SELFTESTS) $(UNIT_TESTS)
+	rm -f $(USERSPACE) $(SELFTESTS) $(BENCHES) $(UNIT_TESTS) $(FUZZERS)
 	rm -rf $(BUILD)/vm-* $(BUILD)/debug-module
 
 help:
-	@sed -n '3,17p' Makefile
+	@sed -n '3,23p' Makefile

@@ -39,6 +39,23 @@ MODULE_PARM_DESC(dev_mode,
 long minikvm_check_extension(long cap)
 {
 	switch (cap) {
+	case KVM_CAP_USER_MEMORY:
+	case KVM_CAP_DESTROY_MEMORY_REGION_WORKS:
+	case KVM_CAP_JOIN_MEMORY_REGIONS_WORKS:
+	case KVM_CAP_SET_TSS_ADDR:
+	case KVM_CAP_SET_IDENTITY_MAP_ADDR:
+	case KVM_CAP_EXT_CPUID:
+	case KVM_CAP_IMMEDIATE_EXIT:
+	case KVM_CAP_VCPU_EVENTS:
+	case KVM_CAP_INTERNAL_ERROR_DATA:
+	case KVM_CAP_READONLY_MEM:
+		return 1;
+	case KVM_CAP_NR_VCPUS:
+	case KVM_CAP_MAX_VCPUS:
+	case KVM_CAP_MAX_VCPU_ID:
+		return MINIKVM_MAX_VCPUS;
+	case KVM_CAP_NR_MEMSLOTS:
+		return MINIKVM_USER_MEM_SLOTS;
 	default:
 		return 0;
 	}
@@ -61,6 +78,17 @@ static long minikvm_dev_ioctl(struct file *filp, unsigned int ioctl, unsigned lo
 		return KVM_API_VERSION;
 	case KVM_CHECK_EXTENSION:
 		return minikvm_check_extension((long)arg);
+	case KVM_CREATE_VM:
+		return minikvm_create_vm(arg);
+	case KVM_GET_VCPU_MMAP_SIZE:
+		if (arg)
+			return -EINVAL;
+		/* kvm_run, the PIO data page, the coalesced MMIO ring (left empty). */
+		return 3 * PAGE_SIZE;
+	case KVM_GET_SUPPORTED_CPUID:
+		return minikvm_get_supported_cpuid((void __user *)arg);
+	case KVM_GET_MSR_INDEX_LIST:
+		return minikvm_get_msr_index_list((void __user *)arg);
 	case MINIKVM_GET_VMX_INFO:
 		return minikvm_get_vmx_info((void __user *)arg);
 	default:
@@ -89,15 +117,24 @@ static int __init minikvm_init(void)
 	ret = vmx_probe();
 	if (ret)
 		return ret;
+	ret = vmx_setup_config();
+	if (ret)
+		return ret;
 
 	if (dev_mode & ~0666) {
 		pr_err("dev_mode %#o has bits beyond 0666\n", dev_mode);
 		return -EINVAL;
 	}
 	minikvm_dev.mode = dev_mode;
+	ret = vmx_hardware_setup();
+	if (ret)
+		return ret;
+	minikvm_debugfs_init();
 	ret = misc_register(&minikvm_dev);
 	if (ret) {
+		minikvm_debugfs_exit();
 		pr_err("cannot register /dev/minikvm: %d\n", ret);
+		vmx_hardware_unsetup();
 		return ret;
 	}
 	pr_info("ready: /dev/minikvm (mode %#o)\n", dev_mode);
@@ -107,6 +144,8 @@ static int __init minikvm_init(void)
 static void __exit minikvm_exit(void)
 {
 	misc_deregister(&minikvm_dev);
+	minikvm_debugfs_exit();
+	vmx_hardware_unsetup();
 }
 
 module_init(minikvm_init);

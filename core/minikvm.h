@@ -1,11 +1,127 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Declarations shared by the vendor-neutral core (core/) and the layers
- * under it (vmx/, mmu/, irq/).
+ * The objects behind the three kinds of file descriptor of the KVM ABI:
+ * the device (/dev/minikvm), a VM, and a vCPU. Shared by core/ and the
+ * layers under it (vmx/, mmu/).
+ *
+ * Lifetimes: a VM lives while its fd or any of its vCPU fds is open (each
+ * holds a reference); a vCPU lives until the VM is freed, as in KVM, so a
+ * vCPU fd may outlive the VM fd. A VM is bound to the mm that created it.
  */
 #ifndef MINIKVM_CORE_H
 #define MINIKVM_CORE_H
 
+#include <linux/kvm.h>
+#include <linux/mutex.h>
+#include <linux/refcount.h>
+#include <linux/preempt.h>
+#include <linux/types.h>
+#include <asm/fpu/api.h>
+#include <asm/fpu/types.h>
+
+#include "../vmx/vmx.h"
+#include "../mmu/mmu.h"
+#include "../mmu/insn_decode.h"
+#include "stats.h"
+
+#include <asm/kvm_vcpu_regs.h>
+
+#define MINIKVM_MAX_VCPUS	8
+#define MINIKVM_MAX_CPUID	80	/* entries accepted by KVM_SET_CPUID2 */
+
+struct minikvm_vm {
+	refcount_t users;		/* VM fd + one per vCPU fd */
+	struct mm_struct *mm;		/* the creator's: others get -EIO */
+	struct mutex lock;		/* vCPU creation, TSS/identity addresses */
+	struct mmu_vm mmu;		/* slots and EPT, mmu/ */
+	struct minikvm_vcpu *vcpus[MINIKVM_MAX_VCPUS];
+	unsigned int nr_vcpus;
+	u64 tss_addr;
+	u64 identity_map_addr;
+	struct minikvm_vm_debugfs *debugfs;	/* core/stats.c */
+};
+
+/* What KVM_RUN must finish before the guest runs again (an IN, MMIO read). */
+struct minikvm_pending_io {
+	bool active;			/* an exit to userspace awaits completion */
+	bool in;			/* copy run->io data into the guest */
+	bool string;
+	bool rep;
+	bool backward;			/* RFLAGS.DF: addresses go down */
+	u8 size;
+	u32 count;			/* elements in the data page */
+	unsigned long addr_mask;	/* address-size mask: 16, 32 or 64 bits */
+	unsigned long linear;		/* first element's guest-linear address */
+	unsigned long rip;		/* RIP at the exit: completion only if unchanged */
+};
+
+/* An MMIO read userspace must answer before the load completes. */
+struct minikvm_pending_mmio {
+	bool active;
+	unsigned long rip;		/* completion only if RIP is unchanged */
+	struct insn_mmio insn;		/* the decoded load */
+};
+
+struct minikvm_vcpu {
+	struct minikvm_vm *vm;
+	unsigned int id;
+	struct mutex mutex;		/* one ioctl at a time, as KVM */
+	struct kvm_run *run;		/* page 0 of the vCPU mmap */
+	void *pio_data;			/* page KVM_PIO_PAGE_OFFSET */
+	void *coalesced_ring;		/* page KVM_COALESCED_MMIO_PAGE_OFFSET, unused */
+	struct preempt_notifier preempt_notifier;
+	struct fpu_guest guest_fpu;
+	struct vmx_vcpu vmx;
+	struct minikvm_pending_io io;
+	struct minikvm_pending_mmio mmio;
+
+	struct kvm_cpuid_entry2 *cpuid;	/* from KVM_SET_CPUID2 */
+	unsigned int cpuid_nent;
+
+	/* MSRs the guest owns and the VMCS does not hold. */
+	u64 msr_star, msr_lstar, msr_cstar, msr_sfmask, msr_kernel_gs_base;
+	u64 msr_tsc_aux, msr_misc_enable, msr_apic_base;
+	u64 msr_mtrr_def_type, msr_mtrr_var[16], msr_mtrr_fixed[11];
+	u64 tsc_offset;
+	u64 xcr0;			/* guest XCR0, loaded around entry */
+	u64 dr[4], dr6;			/* guest DR0-3, DR6; DR7 is in the VMCS */
+	u64 cr8;
+
+	/* Events: a single pending exception or interrupt (no irqchip yet). */
+	struct kvm_vcpu_events events;
+	bool exception_pending;
+	u8 exception_vector;
+	bool exception_has_error;
+	u32 exception_error;
+
+	struct minikvm_vcpu_stat stat;	/* core/stats.h */
+};
+
+/* Set by the exit path: where KVM_RUN goes after a handler. */
+enum minikvm_exit_action {
+	EXIT_TO_USER = 0,		/* run->exit_reason is set */
+	RESUME_GUEST = 1,
+};
+
 long minikvm_check_extension(long cap);
+int minikvm_create_vm(unsigned long type);
+int minikvm_create_vcpu(struct minikvm_vm *vm, unsigned long id);
+void minikvm_vm_put(struct minikvm_vm *vm);
+void minikvm_vcpu_destroy(struct minikvm_vcpu *vcpu);
+
+/* core/cpuid.c */
+long minikvm_get_supported_cpuid(struct kvm_cpuid2 __user *ucpuid);
+int minikvm_set_cpuid2(struct minikvm_vcpu *vcpu, struct kvm_cpuid2 __user *ucpuid);
+int minikvm_get_cpuid2(struct minikvm_vcpu *vcpu, struct kvm_cpuid2 __user *ucpuid);
+const struct kvm_cpuid_entry2 *minikvm_find_cpuid(struct minikvm_vcpu *vcpu, u32 fn, u32 idx);
+
+/* core/vcpu_state.c: the register ioctls */
+long minikvm_vcpu_state_ioctl(struct minikvm_vcpu *vcpu, unsigned int ioctl,
+			      void __user *argp);
+
+/* vmx/exit_msr.c: the guest MSR model, shared by RDMSR/WRMSR and the ioctls */
+int vmx_get_msr(struct minikvm_vcpu *vcpu, u32 index, u64 *data, bool host);
+int vmx_set_msr(struct minikvm_vcpu *vcpu, u32 index, u64 data, bool host);
+long minikvm_get_msr_index_list(struct kvm_msr_list __user *ulist);
 
 #endif /* MINIKVM_CORE_H */

@@ -74,4 +74,48 @@ struct minikvm_vmx_info {
 /* On /dev/minikvm: copy the probe's findings out. */
 #define MINIKVM_GET_VMX_INFO	_IOR(MINIKVMIO, 0x80, struct minikvm_vmx_info)
 
+/* Which links of the chain minikvm_translation_chain.flags says are valid. */
+#define MINIKVM_CHAIN_GPA	(1u << 0)	/* the guest's page tables map gva */
+#define MINIKVM_CHAIN_HVA	(1u << 1)	/* a memory slot backs gpa */
+#define MINIKVM_CHAIN_HPA	(1u << 2)	/* the page is resident (caller is root) */
+#define MINIKVM_CHAIN_EPT	(1u << 3)	/* the EPT maps gpa now */
+
+/**
+ * struct minikvm_translation_chain - one guest-virtual address, all the way
+ * @gva:	in: guest-virtual (linear) address
+ * @flags:	out: MINIKVM_CHAIN_* for the links that exist
+ * @guest_level: page size of the guest mapping: 1 = 4 KiB, 2 = 2/4 MiB,
+ *		3 = 1 GiB; 0 when the guest has paging off (gpa = gva)
+ * @guest_writable, @guest_user: R/W and U/S of every guest level
+ * @ept_perm:	EPT entry bits 2:0 (read, write, execute)
+ * @ept_level:	1 = 4 KiB, 2 = 2 MiB EPT leaf; 0 when not mapped
+ * @slot:	memory slot number holding gpa
+ * @gpa:	guest-physical address
+ * @hva:	host-virtual address in the VMM's address space
+ * @hpa:	host-physical address; reported only to CAP_SYS_ADMIN
+ * @guest_pte:	the guest's leaf page-table entry
+ * @ept_entry:	the EPT leaf entry (address bits cleared without CAP_SYS_ADMIN)
+ * @reserved:	zero
+ */
+struct minikvm_translation_chain {
+	__u64 gva;
+	__u32 flags;
+	__u8 guest_level;
+	__u8 guest_writable;
+	__u8 guest_user;
+	__u8 ept_perm;
+	__u8 ept_level;
+	__u8 pad[3];
+	__u32 slot;
+	__u64 gpa;
+	__u64 hva;
+	__u64 hpa;
+	__u64 guest_pte;
+	__u64 ept_entry;
+	__u64 reserved[4];
+};
+
+/* On a vCPU fd: GVA -> GPA -> HVA -> HPA, with the EPT leaf. */
+#define MINIKVM_TRANSLATE_CHAIN	_IOWR(MINIKVMIO, 0x81, struct minikvm_translation_chain)
+
 #endif /* _UAPI_MINIKVM_H */

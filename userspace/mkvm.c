@@ -2,10 +2,12 @@
 /*
  * mkvm: minikvm's device server, a small VMM on the KVM ABI.
  *
- * At this stage it reports what the device offers:
  *   mkvm --info [--dev PATH]
- * prints the KVM API version, and on /dev/minikvm the VMX features the
- * module's load-time probe found.
+ *	the KVM API version, and on /dev/minikvm the VMX features the
+ *	module's load-time probe found
+ *   mkvm --translate [GVA...] [--dev PATH]
+ *	run a small 64-bit guest and show GVA -> GPA -> HVA -> HPA for each
+ *	address (mkvm_translate.c)
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -17,30 +19,9 @@
 #include <linux/kvm.h>
 
 #include "uapi/minikvm.h"
+#include "mkvm.h"
+#include "vmx/feature_names.h"
 
-static const struct {
-	unsigned int bit;
-	const char *name;
-} feature_names[] = {
-	{ MINIKVM_VMX_TRUE_CTLS, "true_ctls" },
-	{ MINIKVM_VMX_EPT, "ept" },
-	{ MINIKVM_VMX_VPID, "vpid" },
-	{ MINIKVM_VMX_UNRESTRICTED_GUEST, "unrestricted_guest" },
-	{ MINIKVM_VMX_EPT_2MB, "ept_2mb" },
-	{ MINIKVM_VMX_EPT_1GB, "ept_1gb" },
-	{ MINIKVM_VMX_EPT_AD, "ept_ad" },
-	{ MINIKVM_VMX_EPT_EXEC_ONLY, "ept_x_only" },
-	{ MINIKVM_VMX_INVEPT, "invept" },
-	{ MINIKVM_VMX_INVVPID, "invvpid" },
-	{ MINIKVM_VMX_TPR_SHADOW, "tpr_shadow" },
-	{ MINIKVM_VMX_APIC_REG_VIRT, "apic_reg_virt" },
-	{ MINIKVM_VMX_VIRT_INTR_DELIVERY, "vid" },
-	{ MINIKVM_VMX_POSTED_INTR, "posted_intr" },
-	{ MINIKVM_VMX_PML, "pml" },
-	{ MINIKVM_VMX_PREEMPTION_TIMER, "preemption_timer" },
-	{ MINIKVM_VMX_MSR_BITMAP, "msr_bitmap" },
-	{ MINIKVM_VMX_WB_VMCS, "wb_vmcs" },
-};
 
 static int show_info(const char *dev)
 {
@@ -65,9 +46,9 @@ static int show_info(const char *dev)
 	printf("vmcs revision: %#x\n", info.revision_id);
 	printf("vmcs size:     %u bytes\n", info.vmcs_size);
 	printf("vmx features: ");
-	for (i = 0; i < sizeof(feature_names) / sizeof(feature_names[0]); i++)
-		if (info.features & feature_names[i].bit)
-			printf(" %s", feature_names[i].name);
+	for (i = 0; i < ARRAY_SIZE(vmx_feature_names); i++)
+		if (info.features & vmx_feature_names[i].bit)
+			printf(" %s", vmx_feature_names[i].name);
 	printf("\n");
 	printf("msrs:          basic=%#llx feature_control=%#llx\n",
 	       (unsigned long long)info.basic, (unsigned long long)info.feature_control);
@@ -81,26 +62,34 @@ static int show_info(const char *dev)
 	return 0;
 }
 
-static void usage(void)
+static void print_usage(void)
 {
-	fprintf(stderr, "usage: mkvm --info [--dev PATH]\n");
+	fprintf(stderr, "usage: mkvm --info [--dev PATH]\n"
+			"       mkvm --translate [GVA...] [--dev PATH]\n");
 	exit(2);
 }
 
 int main(int argc, char **argv)
 {
 	const char *dev = "/dev/minikvm";
-	int i, info = 0;
+	uint64_t gvas[32];
+	int i, n = 0, info = 0, translate = 0;
 
 	for (i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--info"))
 			info = 1;
+		else if (!strcmp(argv[i], "--translate"))
+			translate = 1;
 		else if (!strcmp(argv[i], "--dev") && i + 1 < argc)
 			dev = argv[++i];
+		else if (translate && n < (int)ARRAY_SIZE(gvas))
+			gvas[n++] = strtoull(argv[i], NULL, 0);
 		else
-			usage();
+			print_usage();
 	}
+	if (translate)
+		return mkvm_translate(dev, gvas, n);
 	if (!info)
-		usage();
+		print_usage();
 	return show_info(dev);
 }

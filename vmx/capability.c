@@ -20,6 +20,7 @@
 
 #include "capability.h"
 #include "controls.h"
+#include "feature_names.h"
 
 struct minikvm_vmx_info vmx_info;
 
@@ -161,31 +162,13 @@ static const char *vmx_unusable_reason(const struct vmx_cpu_msrs *m, u32 feature
 
 static void vmx_print_summary(void)
 {
-	static const struct {
-		u32 bit;
-		const char *name;
-	} names[] = {
-		{ MINIKVM_VMX_EPT, "ept" },
-		{ MINIKVM_VMX_VPID, "vpid" },
-		{ MINIKVM_VMX_UNRESTRICTED_GUEST, "unrestricted_guest" },
-		{ MINIKVM_VMX_EPT_2MB, "ept_2mb" },
-		{ MINIKVM_VMX_EPT_1GB, "ept_1gb" },
-		{ MINIKVM_VMX_EPT_AD, "ept_ad" },
-		{ MINIKVM_VMX_EPT_EXEC_ONLY, "ept_x_only" },
-		{ MINIKVM_VMX_TPR_SHADOW, "tpr_shadow" },
-		{ MINIKVM_VMX_APIC_REG_VIRT, "apic_reg_virt" },
-		{ MINIKVM_VMX_VIRT_INTR_DELIVERY, "vid" },
-		{ MINIKVM_VMX_POSTED_INTR, "posted_intr" },
-		{ MINIKVM_VMX_PML, "pml" },
-		{ MINIKVM_VMX_PREEMPTION_TIMER, "preemption_timer" },
-	};
 	char buf[256];
 	int i, len = 0;
 
 	buf[0] = '\0';
-	for (i = 0; i < ARRAY_SIZE(names); i++)
-		if (vmx_has(names[i].bit))
-			len += scnprintf(buf + len, sizeof(buf) - len, " %s", names[i].name);
+	for (i = 0; i < ARRAY_SIZE(vmx_feature_names); i++)
+		if (vmx_has(vmx_feature_names[i].bit))
+			len += scnprintf(buf + len, sizeof(buf) - len, " %s", vmx_feature_names[i].name);
 	pr_info("VMX revision %#x, VMCS %u bytes, %u CPUs:%s\n",
 		vmx_info.revision_id, vmx_info.vmcs_size, vmx_info.nr_cpus, buf);
 }

@@ -19,8 +19,7 @@
 #define MINIKVM_TEST_MAIN						\
 	int main(int argc, char **argv)					\
 	{								\
-		argc = test_parse_dev(argc, argv);			\
-		return test_harness_run(argc, argv);			\
+		exit(test_harness_run(test_parse_dev(argc, argv), argv)); \
 	}
 
 #endif /* MINIKVM_TEST_H */

@@ -8,6 +8,18 @@
 
 #include <stdbool.h>
 
+/*
+ * Shared flags between a test, its threads and its signal handlers: plain
+ * variables through atomic builtins (lock-free, so async-signal-safe).
+ */
+#define TEST_LOAD(x)		__atomic_load_n(&(x), __ATOMIC_SEQ_CST)
+#define TEST_STORE(x, v)	__atomic_store_n(&(x), (v), __ATOMIC_SEQ_CST)
+#define TEST_INC(x)		__atomic_add_fetch(&(x), 1, __ATOMIC_SEQ_CST)
+
+#ifndef ARRAY_SIZE
+#define ARRAY_SIZE(a)		(sizeof(a) / sizeof((a)[0]))
+#endif
+
 /* The device under test, set before any test runs. */
 extern const char *test_dev_path;
 

@@ -14,6 +14,8 @@ typedef uint16_t u16;
 typedef uint32_t u32;
 typedef uint64_t u64;
 
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
 static int unit_failed, unit_count;
 
 #define UNIT_CHECK(name, cond) do {					\

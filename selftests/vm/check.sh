@@ -6,22 +6,25 @@
 # "N passed, N failed". Exit status 1 on any failure.
 #
 #   check.sh --build DIR --kver VER --units "BINARIES" [--cpus 1|2]
+#            [--static "MAKE-TARGETS" --kdir KDIR]
 #            [--backend B] [--timeout S] [--model M] [--name NAME]
 #            [--kernel K --modules D --module KO --cmdline-extra "ARGS"]
 #
 # make check-debug (check-debug.sh) calls this with the debug kernel's
-# options, which go to test-vm.sh unchanged, no --units (the host unit
-# tests do not depend on the kernel), and --name check-debug, so its VM
-# directories are build/vm-check-debug-<n>cpu next to make check's.
+# options, which go to test-vm.sh unchanged, no --units and no --static
+# (neither depends on the kernel the VM boots), and --name check-debug, so
+# its VM directories are build/vm-check-debug-<n>cpu next to make check's.
 set -uo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
-build= kver= units= cpus_list="1 2" vm_args=() name=check kernel_label=
+build= kver= units= cpus_list="1 2" vm_args=() name=check kernel_label= static= kdir=
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--build) build=$2; shift ;;
 	--kver) kver=$2; shift ;;
 	--units) units=$2; shift ;;
+	--static) static=$2; shift ;;
+	--kdir) kdir=$2; shift ;;
 	--cpus) cpus_list=$2; shift ;;
 	--name) name=$2; shift ;;
 	--kernel) kernel_label=" (kernel $2)"; vm_args+=("$1" "$2"); shift ;;
@@ -46,6 +49,13 @@ if [ -n "$units" ]; then
 	# shellcheck disable=SC2086
 	"$here/run-unit.sh" $units > "$build/unit.out" 2>&1
 	tally "$build/unit.out"
+fi
+
+if [ -n "$static" ]; then
+	echo "== static checks"
+	# shellcheck disable=SC2086
+	"$here/run-static.sh" "$kdir" $static > "$build/static.out" 2>&1
+	tally "$build/static.out"
 fi
 
 declare -A pids

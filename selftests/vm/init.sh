@@ -7,7 +7,8 @@
 # the host needs is printed on the serial console as marker lines:
 #
 #   MINIKVM-BEGIN <dev> <test>          test output (KTAP) follows
-#   MINIKVM-END <dev> <test> <rc>       rc 137: killed at its time bound
+#   MINIKVM-END <dev> <test> <rc> <Ns>  rc 137: killed at its time bound;
+#                                       N: guest seconds it took
 #   MINIKVM-CHECK <name> ok|fail [why]  VM-level checks (load, rmmod, log,
 #                                       and on the debug kernel lockdep
 #                                       and kmemleak)
@@ -75,9 +76,23 @@ run_tests() {
 	while read -r name timeout _; do
 		case "$name" in ''|'#'*) continue ;; esac
 		echo "MINIKVM-BEGIN $dev $name"
+		t0=$(cut -d. -f1 /proc/uptime)
 		timeout -s KILL "$timeout" /tests/"$name" --dev "$dev" 2>&1
-		echo "MINIKVM-END $dev $name $?"
+		rc=$?
+		echo "MINIKVM-END $dev $name $rc $(( $(cut -d. -f1 /proc/uptime) - t0 ))s"
 	done < /etc/minikvm/tests
+}
+
+# make bench: exit_bench and mmu_bench on each device, their figures
+# between markers; the END marker carries the first non-zero exit status.
+run_bench() {
+	echo "MINIKVM-BENCH-BEGIN $1"
+	timeout -s KILL 300 exit_bench --dev "$1" 2>&1
+	rc=$?
+	timeout -s KILL 300 mmu_bench --dev "$1" 2>&1
+	r=$?
+	[ "$rc" -eq 0 ] && rc=$r
+	echo "MINIKVM-BENCH-END $1 $rc"
 }
 
 case "$mode" in
@@ -107,6 +122,7 @@ info)
 	clock_state
 	grep -E '^jiffies' /proc/timer_list 2>/dev/null | head -n 1 | sed 's/^/MINIKVM-VM: timer_list: /'
 	mkvm --info --dev /dev/minikvm
+	mkvm --translate --dev /dev/minikvm
 	;;
 check)
 	[ -c /dev/minikvm ] && run_tests /dev/minikvm
@@ -116,6 +132,11 @@ check)
 	else
 		check kvm-intel fail "reference device /dev/kvm missing"
 	fi
+	;;
+bench)
+	[ -c /dev/minikvm ] && run_bench /dev/minikvm
+	insmod $mods/irqbypass.ko && insmod $mods/kvm.ko && insmod $mods/kvm-intel.ko
+	[ -c /dev/kvm ] && run_bench /dev/kvm
 	;;
 esac
 

@@ -3,7 +3,7 @@
 #
 # Boot the nested test VM once and leave its serial console in a file.
 #
-#   test-vm.sh --build DIR --kver VER [--mode check|info] [--cpus 1|2]
+#   test-vm.sh --build DIR --kver VER [--mode check|info|bench] [--cpus 1|2]
 #              [--backend auto|bochs|qemu] [--timeout SECONDS]
 #              [--model BOCHS_CPU_MODEL] [--name NAME]
 #              [--kernel BZIMAGE --modules DIR] [--module MINIKVM_KO]
@@ -70,8 +70,8 @@ fi
 if [ -z "$timeout" ]; then
 	case "$backend-$cpus" in
 	qemu-*) timeout=300 ;;
-	bochs-1) timeout=900 ;;
-	*) timeout=1500 ;;
+	bochs-1) timeout=1500 ;;
+	*) timeout=1800 ;;
 	esac
 fi
 
@@ -90,7 +90,10 @@ chmod +x "$root/init"
 cp "$minikvm_ko" "$root/lib/minikvm/minikvm.ko"
 cp "$kmods/arch/x86/kvm/kvm.ko" "$kmods/arch/x86/kvm/kvm-intel.ko" \
    "$kmods/virt/lib/irqbypass.ko" "$kmods/arch/x86/kernel/msr.ko" "$root/lib/minikvm/"
-cp "$top/userspace/mkvm" "$root/bin/"
+cp "$top/userspace/mkvm" "$top/userspace/minikvm-stat" "$root/bin/"
+for b in "$top"/selftests/bench/*; do
+	[ -x "$b" ] && [ -f "$b" ] && cp "$b" "$root/bin/"
+done
 echo "$mode" > "$root/etc/minikvm/mode"
 grep -v '^#' "$here/tests.list" | awk -v vm="${cpus}cpu" \
 	'{ for (i = 3; i <= NF; i++) if ($i == vm) print $1, $2 }' > "$root/etc/minikvm/tests"
@@ -139,7 +142,7 @@ bochs)
 	mouse: enabled=0
 	log: $dir/bochs.log
 	panic: action=fatal
-	error: action=report
+	error: action=ignore
 	info: action=ignore
 	debug: action=ignore
 	RC

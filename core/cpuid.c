@@ -1,0 +1,259 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * CPUID for guests: what minikvm supports (KVM_GET_SUPPORTED_CPUID), the
+ * table a VMM sets per vCPU (KVM_SET_CPUID2, KVM_GET_CPUID2), and the
+ * lookup the CPUID exit uses (minikvm_find_cpuid()).
+ *
+ * Supported = the host's CPUID, minus what minikvm cannot give a guest:
+ * VMX (no nested), MONITOR/MWAIT, PCID/INVPCID, RDTSCP/RDPID, XSAVES,
+ * the PMU (leaf 0xa), TSC deadline and x2APIC (no in-kernel LAPIC yet),
+ * the hypervisor-reserved range, and anything beyond the leaves listed.
+ */
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+#include <linux/vmalloc.h>
+#include <asm/cpufeatures.h>
+#include <asm/processor.h>
+
+#include "minikvm.h"
+
+#define F(x) BIT(X86_FEATURE_##x & 31)
+
+/* Per leaf: the bits of each register a guest may see. */
+struct cpuid_mask {
+	u32 function;
+	u32 ecx, edx, ebx;
+};
+
+static const struct cpuid_mask cpuid_masks[] = {
+	{ 1,
+	  .ecx = F(XMM3) | F(PCLMULQDQ) | F(SSSE3) | F(FMA) | F(CX16) |
+		 F(XMM4_1) | F(XMM4_2) | F(MOVBE) | F(POPCNT) | F(AES) | F(XSAVE) |
+		 F(OSXSAVE) | F(AVX) | F(F16C) | F(RDRAND) | F(HYPERVISOR),
+	  .edx = F(FPU) | F(VME) | F(DE) | F(PSE) | F(TSC) | F(MSR) | F(PAE) |
+		 F(MCE) | F(CX8) | F(APIC) | F(SEP) | F(MTRR) | F(PGE) | F(MCA) |
+		 F(CMOV) | F(PAT) | F(PSE36) | F(CLFLUSH) | F(MMX) | F(FXSR) |
+		 F(XMM) | F(XMM2) | F(SELFSNOOP) | F(HT),
+	  .ebx = ~0u },
+	{ 7,
+	  .ebx = F(FSGSBASE) | F(BMI1) | F(HLE) | F(AVX2) | F(SMEP) | F(BMI2) |
+		 F(ERMS) | F(RTM) | F(AVX512F) | F(AVX512DQ) | F(RDSEED) | F(ADX) |
+		 F(SMAP) | F(CLFLUSHOPT) | F(CLWB) | F(AVX512CD) | F(SHA_NI) |
+		 F(AVX512BW) | F(AVX512VL),
+	  .ecx = 0, .edx = 0 },
+	{ 0x80000001,
+	  .ecx = F(LAHF_LM) | F(ABM) | F(MISALIGNSSE) | F(3DNOWPREFETCH),
+	  .edx = F(SYSCALL) | F(NX) | F(GBPAGES) | F(LM) },
+};
+
+static const u32 cpuid_leaves[] = { 0, 1, 2, 4, 7, 0xd, 0x80000000, 0x80000001,
+				    0x80000002, 0x80000003, 0x80000004, 0x80000006,
+				    0x80000007, 0x80000008 };
+
+static const struct cpuid_mask *cpuid_mask_of(u32 function)
+{
+	int i;
+
+	for (i = 0; i < ARRAY_SIZE(cpuid_masks); i++)
+		if (cpuid_masks[i].function == function)
+			return &cpuid_masks[i];
+	return NULL;
+}
+
+static void cpuid_fill(struct kvm_cpuid_entry2 *e, u32 function, u32 index, u32 flags)
+{
+	const struct cpuid_mask *m = cpuid_mask_of(function);
+
+	memset(e, 0, sizeof(*e));
+	e->function = function;
+	e->index = index;
+	e->flags = flags;
+	cpuid_count(function, index, &e->eax, &e->ebx, &e->ecx, &e->edx);
+	if (m) {
+		e->ebx &= m->ebx;
+		e->ecx &= m->ecx;
+		e->edx &= m->edx;
+		if (function == 7)
+			e->eax = 0;	/* only subleaf 0 */
+		if (function == 1)
+			e->ecx |= F(HYPERVISOR);
+	}
+	/* Leaf 0: no leaves beyond 0xd are described. */
+	if (function == 0 && e->eax > 0xd)
+		e->eax = 0xd;
+	if (function == 0x80000000 && e->eax > 0x80000008)
+		e->eax = 0x80000008;
+	/* Leaf 0xd: nothing without XSAVE; XSAVES (subleaf 1 EAX bit 3) never. */
+	if (function == 0xd && !boot_cpu_has(X86_FEATURE_XSAVE))
+		e->eax = e->ebx = e->ecx = e->edx = 0;
+	if (function == 0xd && index == 1)
+		e->eax &= F(XSAVEOPT) | F(XSAVEC) | F(XGETBV1);
+}
+
+/* Build the supported table; returns the number of entries. */
+static int cpuid_build(struct kvm_cpuid_entry2 *out, int max)
+{
+	u32 max_basic = cpuid_eax(0), max_ext = cpuid_eax(0x80000000);
+	int i, n = 0;
+	u32 sub;
+
+	for (i = 0; i < ARRAY_SIZE(cpuid_leaves); i++) {
+		u32 fn = cpuid_leaves[i];
+
+		if (fn < 0x80000000 ? fn > max_basic : fn > max_ext)
+			continue;
+		switch (fn) {
+		case 4:		/* cache topology: subleaves until type 0 */
+			for (sub = 0; sub < 8 && n < max; sub++) {
+				cpuid_fill(&out[n], fn, sub, KVM_CPUID_FLAG_SIGNIFCANT_INDEX);
+				if (!(out[n++].eax & 0x1f))
+					break;
+			}
+			break;
+		case 7:
+			if (n < max)
+				cpuid_fill(&out[n++], fn, 0, KVM_CPUID_FLAG_SIGNIFCANT_INDEX);
+			break;
+		case 0xd:
+			for (sub = 0; sub < 3 && n < max; sub++)
+				cpuid_fill(&out[n++], fn, sub, KVM_CPUID_FLAG_SIGNIFCANT_INDEX);
+			break;
+		default:
+			if (n < max)
+				cpuid_fill(&out[n++], fn, 0, 0);
+		}
+		if (n >= max)
+			return -E2BIG;
+	}
+	return n;
+}
+
+/**
+ * minikvm_get_supported_cpuid() - KVM_GET_SUPPORTED_CPUID
+ * @ucpuid: userspace struct kvm_cpuid2 with room for nent entries
+ *
+ * Return: 0 with nent updated; -E2BIG when nent is too small (KVM's
+ * answer, userspace retries with more); -EFAULT.
+ */
+long minikvm_get_supported_cpuid(struct kvm_cpuid2 __user *ucpuid)
+{
+	struct kvm_cpuid2 hdr;
+	struct kvm_cpuid_entry2 *tmp;
+	int n;
+	long ret = 0;
+
+	if (copy_from_user(&hdr, ucpuid, sizeof(hdr)))
+		return -EFAULT;
+	if (hdr.nent < 1)
+		return -E2BIG;
+	tmp = kcalloc(MINIKVM_MAX_CPUID, sizeof(*tmp), GFP_KERNEL);
+	if (!tmp)
+		return -ENOMEM;
+	n = cpuid_build(tmp, MINIKVM_MAX_CPUID);
+	if (n < 0 || n > hdr.nent) {
+		ret = -E2BIG;
+		goto out;
+	}
+	hdr.nent = n;
+	if (copy_to_user(ucpuid, &hdr, sizeof(hdr)) ||
+	    copy_to_user(ucpuid->entries, tmp, n * sizeof(*tmp)))
+		ret = -EFAULT;
+out:
+	kfree(tmp);
+	return ret;
+}
+
+/**
+ * minikvm_set_cpuid2() - KVM_SET_CPUID2: the vCPU's CPUID table
+ * @vcpu: the vCPU
+ * @ucpuid: userspace struct kvm_cpuid2
+ *
+ * Return: 0, -E2BIG above MINIKVM_MAX_CPUID entries (KVM: above its
+ * KVM_MAX_CPUID_ENTRIES), -EFAULT, -ENOMEM.
+ */
+int minikvm_set_cpuid2(struct minikvm_vcpu *vcpu, struct kvm_cpuid2 __user *ucpuid)
+{
+	struct kvm_cpuid_entry2 *e = NULL;
+	struct kvm_cpuid2 hdr;
+
+	if (copy_from_user(&hdr, ucpuid, sizeof(hdr)))
+		return -EFAULT;
+	if (hdr.nent > MINIKVM_MAX_CPUID)
+		return -E2BIG;
+	if (hdr.nent) {
+		e = vmemdup_user(ucpuid->entries, array_size(sizeof(*e), hdr.nent));
+		if (IS_ERR(e))
+			return PTR_ERR(e);
+	}
+	kvfree(vcpu->cpuid);
+	vcpu->cpuid = e;
+	vcpu->cpuid_nent = hdr.nent;
+	return 0;
+}
+
+int minikvm_get_cpuid2(struct minikvm_vcpu *vcpu, struct kvm_cpuid2 __user *ucpuid)
+{
+	struct kvm_cpuid2 hdr;
+
+	if (copy_from_user(&hdr, ucpuid, sizeof(hdr)))
+		return -EFAULT;
+	if (hdr.nent < vcpu->cpuid_nent)
+		return -E2BIG;
+	hdr.nent = vcpu->cpuid_nent;
+	if (copy_to_user(ucpuid, &hdr, sizeof(hdr)) ||
+	    copy_to_user(ucpuid->entries, vcpu->cpuid, hdr.nent * sizeof(*vcpu->cpuid)))
+		return -EFAULT;
+	return 0;
+}
+
+static const struct kvm_cpuid_entry2 *cpuid_lookup(struct minikvm_vcpu *vcpu, u32 fn, u32 idx)
+{
+	unsigned int i;
+
+	for (i = 0; i < vcpu->cpuid_nent; i++) {
+		const struct kvm_cpuid_entry2 *e = &vcpu->cpuid[i];
+
+		if (e->function == fn &&
+		    (!(e->flags & KVM_CPUID_FLAG_SIGNIFCANT_INDEX) || e->index == idx))
+			return e;
+	}
+	return NULL;
+}
+
+/**
+ * minikvm_find_cpuid() - the entry a guest CPUID(fn, idx) returns
+ * @vcpu: the vCPU whose table is searched
+ * @fn: leaf (EAX)
+ * @idx: subleaf (ECX)
+ *
+ * Intel CPUs answer a leaf above the maximum of its class (basic,
+ * hypervisor, extended, Centaur) with the highest basic leaf (SDM Vol. 2A, "CPUID": "If a
+ * value entered for CPUID.EAX is higher than the maximum input value...
+ * the data for the highest basic information leaf is returned"); KVM does
+ * the same with the table it was given. A missing leaf within range reads
+ * as zeros.
+ *
+ * Return: the entry, or NULL for all-zero registers.
+ */
+const struct kvm_cpuid_entry2 *minikvm_find_cpuid(struct minikvm_vcpu *vcpu, u32 fn, u32 idx)
+{
+	const struct kvm_cpuid_entry2 *e = cpuid_lookup(vcpu, fn, idx), *basic, *class;
+	u32 class_fn;
+
+	if (e)
+		return e;
+	basic = cpuid_lookup(vcpu, 0, 0);
+	/* AMD and Hygon return zeros instead ("Auth"enticAMD, "Hygo"nGenuine). */
+	if (!basic || basic->ebx == 0x68747541 || basic->ebx == 0x6f677948)
+		return NULL;
+	if (fn >= 0x40000000 && fn <= 0x4fffffff)
+		class_fn = fn & 0xffffff00;
+	else if (fn >= 0xc0000000)
+		class_fn = 0xc0000000;
+	else
+		class_fn = fn & 0x80000000;
+	class = cpuid_lookup(vcpu, class_fn, 0);
+	if (class && fn <= class->eax)
+		return NULL;
+	return cpuid_lookup(vcpu, basic->eax, idx);
+}

@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Counters of one vCPU, and the debugfs tree that shows them
+ * (core/stats.c, Documentation/observability.rst).
+ *
+ * The counters are plain u64s bumped by the vCPU thread itself, which is
+ * the only writer (vcpu->mutex serializes KVM_RUN), so the exit path pays
+ * one increment and no atomic or lock. Readers in debugfs may see a value
+ * one increment old; on x86-64 a naturally aligned u64 load never tears.
+ */
+#ifndef MINIKVM_CORE_STATS_H
+#define MINIKVM_CORE_STATS_H
+
+#include <linux/types.h>
+
+/*
+ * Basic exit reasons counted one by one. 6.1's <uapi/asm/vmx.h> ends at
+ * EXIT_REASON_NOTIFY (75); anything above lands in exits_other.
+ */
+#define MINIKVM_STAT_EXIT_REASONS	80
+
+struct minikvm_vcpu_stat {
+	u64 exits[MINIKVM_STAT_EXIT_REASONS];	/* by basic exit reason */
+	u64 exits_other;		/* basic reason beyond the table */
+	u64 exits_to_user;		/* KVM_RUN returns with exit_reason set */
+	u64 ept_faults;			/* EPT violations that mapped a page */
+	u64 pages_4k;			/* EPT leaf mappings made, by size */
+	u64 pages_2m;
+	u64 mmio_exits;			/* accesses outside every memory slot */
+	u64 injections;			/* events written to the entry fields */
+};
+
+struct minikvm_vm;
+struct minikvm_vcpu;
+struct minikvm_vm_debugfs;
+
+void minikvm_debugfs_init(void);
+void minikvm_debugfs_exit(void);
+void minikvm_debugfs_vm_create(struct minikvm_vm *vm);
+void minikvm_debugfs_vm_destroy(struct minikvm_vm *vm);
+void minikvm_debugfs_vcpu_create(struct minikvm_vcpu *vcpu);
+
+#endif /* MINIKVM_CORE_STATS_H */

@@ -1,0 +1,198 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * minikvm's tracepoints, system "minikvm": ftrace shows them under
+ * /sys/kernel/tracing/events/minikvm/, perf as minikvm:<event>. They
+ * mirror KVM's kvm:kvm_entry, kvm:kvm_exit, kvm:kvm_userspace_exit,
+ * kvm:kvm_inj_exception and kvm:kvm_mmio, so a reader who knows one set
+ * knows the other.
+ *
+ * Fields that cost a VMREAD (the guest RIP) are read in TP_fast_assign,
+ * which runs only while the event is enabled: a disabled tracepoint costs
+ * the exit path one patched-out branch.
+ *
+ * Out-of-tree module: define_trace.h re-includes this file by the name
+ * TRACE_INCLUDE_PATH/TRACE_INCLUDE_FILE, so Kbuild adds core/ to the
+ * include path of core/trace.o, the one file with CREATE_TRACE_POINTS.
+ */
+#undef TRACE_SYSTEM
+#define TRACE_SYSTEM minikvm
+
+#if !defined(MINIKVM_TRACE_H) || defined(TRACE_HEADER_MULTI_READ)
+#define MINIKVM_TRACE_H
+
+#include <linux/kvm.h>
+#include <linux/tracepoint.h>
+#include <asm/vmx.h>
+
+#include "minikvm.h"
+#include "../vmx/vmx_ops.h"
+
+/*
+ * Symbol tables are written out inside TP_printk: perf reads them from the
+ * format file, and interruption types follow SDM Vol. 3C, "VM-Entry
+ * Controls for Event Injection".
+ */
+TRACE_EVENT(minikvm_entry,
+	TP_PROTO(struct minikvm_vcpu *vcpu),
+	TP_ARGS(vcpu),
+
+	TP_STRUCT__entry(
+		__field(unsigned int,	vcpu_id)
+		__field(unsigned long,	rip)
+	),
+
+	TP_fast_assign(
+		__entry->vcpu_id = vcpu->id;
+		__entry->rip = vmcs_readl(GUEST_RIP);
+	),
+
+	TP_printk("vcpu %u rip 0x%lx", __entry->vcpu_id, __entry->rip)
+);
+
+TRACE_EVENT(minikvm_exit,
+	TP_PROTO(struct minikvm_vcpu *vcpu),
+	TP_ARGS(vcpu),
+
+	TP_STRUCT__entry(
+		__field(unsigned int,	vcpu_id)
+		__field(u32,		reason)
+		__field(unsigned long,	qualification)
+		__field(unsigned long,	rip)
+	),
+
+	TP_fast_assign(
+		__entry->vcpu_id = vcpu->id;
+		__entry->reason = vcpu->vmx.exit.reason;
+		__entry->qualification = vcpu->vmx.exit.qualification;
+		__entry->rip = vmcs_readl(GUEST_RIP);
+	),
+
+	TP_printk("vcpu %u reason %s%s qual 0x%lx rip 0x%lx",
+		  __entry->vcpu_id,
+		  __print_symbolic(__entry->reason & 0xffff, VMX_EXIT_REASONS),
+		  (__entry->reason & VMX_EXIT_REASONS_FAILED_VMENTRY) ? " FAILED_VMENTRY" : "",
+		  __entry->qualification, __entry->rip)
+);
+
+TRACE_EVENT(minikvm_userspace_exit,
+	TP_PROTO(struct minikvm_vcpu *vcpu, int ret),
+	TP_ARGS(vcpu, ret),
+
+	TP_STRUCT__entry(
+		__field(unsigned int,	vcpu_id)
+		__field(u32,		exit_reason)
+		__field(int,		ret)
+	),
+
+	TP_fast_assign(
+		__entry->vcpu_id = vcpu->id;
+		__entry->exit_reason = vcpu->run->exit_reason;
+		__entry->ret = ret;
+	),
+
+	TP_printk("vcpu %u reason %s ret %d", __entry->vcpu_id,
+		  __print_symbolic(__entry->exit_reason,
+				   { KVM_EXIT_UNKNOWN, "UNKNOWN" },
+				   { KVM_EXIT_EXCEPTION, "EXCEPTION" },
+				   { KVM_EXIT_IO, "IO" },
+				   { KVM_EXIT_HYPERCALL, "HYPERCALL" },
+				   { KVM_EXIT_DEBUG, "DEBUG" },
+				   { KVM_EXIT_HLT, "HLT" },
+				   { KVM_EXIT_MMIO, "MMIO" },
+				   { KVM_EXIT_IRQ_WINDOW_OPEN, "IRQ_WINDOW_OPEN" },
+				   { KVM_EXIT_SHUTDOWN, "SHUTDOWN" },
+				   { KVM_EXIT_FAIL_ENTRY, "FAIL_ENTRY" },
+				   { KVM_EXIT_INTR, "INTR" },
+				   { KVM_EXIT_SET_TPR, "SET_TPR" },
+				   { KVM_EXIT_TPR_ACCESS, "TPR_ACCESS" },
+				   { KVM_EXIT_NMI, "NMI" },
+				   { KVM_EXIT_INTERNAL_ERROR, "INTERNAL_ERROR" },
+				   { KVM_EXIT_SYSTEM_EVENT, "SYSTEM_EVENT" },
+				   { KVM_EXIT_X86_RDMSR, "X86_RDMSR" },
+				   { KVM_EXIT_X86_WRMSR, "X86_WRMSR" }),
+		  __entry->ret)
+);
+
+TRACE_EVENT(minikvm_inject,
+	TP_PROTO(struct minikvm_vcpu *vcpu, u32 intr_info, bool reinjected),
+	TP_ARGS(vcpu, intr_info, reinjected),
+
+	TP_STRUCT__entry(
+		__field(unsigned int,	vcpu_id)
+		__field(u8,		vector)
+		__field(u32,		type)
+		__field(bool,		reinjected)
+	),
+
+	TP_fast_assign(
+		__entry->vcpu_id = vcpu->id;
+		__entry->vector = intr_info & INTR_INFO_VECTOR_MASK;
+		__entry->type = intr_info & INTR_INFO_INTR_TYPE_MASK;
+		__entry->reinjected = reinjected;
+	),
+
+	TP_printk("vcpu %u vector %u type %s%s", __entry->vcpu_id, __entry->vector,
+		  __print_symbolic(__entry->type,
+				   { INTR_TYPE_EXT_INTR, "EXT_INTR" },
+				   { INTR_TYPE_NMI_INTR, "NMI" },
+				   { INTR_TYPE_HARD_EXCEPTION, "HARD_EXCEPTION" },
+				   { INTR_TYPE_SOFT_INTR, "SOFT_INTR" },
+				   { INTR_TYPE_PRIV_SW_EXCEPTION, "PRIV_SW_EXCEPTION" },
+				   { INTR_TYPE_SOFT_EXCEPTION, "SOFT_EXCEPTION" },
+				   { INTR_TYPE_OTHER_EVENT, "OTHER_EVENT" }),
+		  __entry->reinjected ? " reinjected" : "")
+);
+
+TRACE_EVENT(minikvm_ept_violation,
+	TP_PROTO(struct minikvm_vcpu *vcpu, u64 gpa),
+	TP_ARGS(vcpu, gpa),
+
+	TP_STRUCT__entry(
+		__field(unsigned int,	vcpu_id)
+		__field(u64,		gpa)
+		__field(unsigned long,	qualification)
+	),
+
+	TP_fast_assign(
+		__entry->vcpu_id = vcpu->id;
+		__entry->gpa = gpa;
+		__entry->qualification = vcpu->vmx.exit.qualification;
+	),
+
+	TP_printk("vcpu %u gpa 0x%llx qual 0x%lx access %s", __entry->vcpu_id,
+		  __entry->gpa, __entry->qualification,
+		  __print_flags(__entry->qualification & 7, "",
+				{ EPT_VIOLATION_ACC_READ, "R" },
+				{ EPT_VIOLATION_ACC_WRITE, "W" },
+				{ EPT_VIOLATION_ACC_INSTR, "X" }))
+);
+
+TRACE_EVENT(minikvm_mmio,
+	TP_PROTO(struct minikvm_vcpu *vcpu, u64 gpa, unsigned int len, bool write),
+	TP_ARGS(vcpu, gpa, len, write),
+
+	TP_STRUCT__entry(
+		__field(unsigned int,	vcpu_id)
+		__field(u64,		gpa)
+		__field(unsigned int,	len)
+		__field(bool,		write)
+	),
+
+	TP_fast_assign(
+		__entry->vcpu_id = vcpu->id;
+		__entry->gpa = gpa;
+		__entry->len = len;
+		__entry->write = write;
+	),
+
+	TP_printk("vcpu %u %s gpa 0x%llx len %u", __entry->vcpu_id,
+		  __entry->write ? "write" : "read", __entry->gpa, __entry->len)
+);
+
+#endif /* MINIKVM_TRACE_H */
+
+#undef TRACE_INCLUDE_PATH
+#define TRACE_INCLUDE_PATH .
+#undef TRACE_INCLUDE_FILE
+#define TRACE_INCLUDE_FILE trace
+#include <trace/define_trace.h>

@@ -1,0 +1,327 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The vCPU file descriptor: KVM_CREATE_VCPU, KVM_RUN, the vCPU mmap, and
+ * dispatch of the per-vCPU ioctls.
+ *
+ * Every vCPU ioctl runs with the vCPU "loaded": its VMCS current on this
+ * CPU, and a preempt notifier registered so that if the thread sleeps or
+ * is preempted and wakes on another CPU, the VMCS follows it
+ * (vmx_vcpu_load()/vmx_vcpu_put()). vcpu->mutex makes ioctls on one vCPU
+ * run one at a time, as in KVM.
+ *
+ * Environment: process context of the VM's creator.
+ */
+#include <linux/anon_inodes.h>
+#include <linux/fs.h>
+#include <linux/mm.h>
+#include <linux/preempt.h>
+#include <linux/sched/signal.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+#include <asm/fpu/api.h>
+
+#include "minikvm.h"
+#include "../uapi/minikvm.h"
+#include "observe.h"
+#include "../vmx/exit.h"
+#include "../vmx/vmx_ops.h"
+
+#define MINIKVM_MAX_IO_MSRS	256	/* KVM's MAX_IO_MSRS */
+
+static inline struct minikvm_vcpu *preempt_notifier_to_vcpu(struct preempt_notifier *pn)
+{
+	return container_of(pn, struct minikvm_vcpu, preempt_notifier);
+}
+
+static void minikvm_sched_in(struct preempt_notifier *pn, int cpu)
+{
+	vmx_vcpu_load(preempt_notifier_to_vcpu(pn));
+}
+
+static void minikvm_sched_out(struct preempt_notifier *pn, struct task_struct *next)
+{
+	vmx_vcpu_put(preempt_notifier_to_vcpu(pn));
+}
+
+static struct preempt_ops minikvm_preempt_ops = {
+	.sched_in = minikvm_sched_in,
+	.sched_out = minikvm_sched_out,
+};
+
+static void minikvm_vcpu_load(struct minikvm_vcpu *vcpu)
+{
+	preempt_disable();
+	preempt_notifier_register(&vcpu->preempt_notifier);
+	vmx_vcpu_load(vcpu);
+	preempt_enable();
+}
+
+static void minikvm_vcpu_put(struct minikvm_vcpu *vcpu)
+{
+	preempt_disable();
+	vmx_vcpu_put(vcpu);
+	preempt_notifier_unregister(&vcpu->preempt_notifier);
+	preempt_enable();
+}
+
+/* What KVM leaves in kvm_run after every KVM_RUN without an irqchip. */
+static void minikvm_post_run_save(struct minikvm_vcpu *vcpu)
+{
+	struct kvm_run *run = vcpu->run;
+	unsigned long rflags = vmcs_readl(GUEST_RFLAGS);
+	u32 intr = vmcs_read32(GUEST_INTERRUPTIBILITY_INFO);
+
+	run->if_flag = !!(rflags & X86_EFLAGS_IF);
+	run->cr8 = vcpu->cr8;
+	run->apic_base = vcpu->msr_apic_base;
+	run->ready_for_interrupt_injection = (rflags & X86_EFLAGS_IF) &&
+		!(intr & (GUEST_INTR_STATE_STI | GUEST_INTR_STATE_MOV_SS)) &&
+		!(vmcs_read32(VM_ENTRY_INTR_INFO_FIELD) & INTR_INFO_VALID_MASK);
+	run->flags = 0;
+}
+
+/**
+ * minikvm_vcpu_run() - KVM_RUN
+ * @vcpu: the loaded vCPU
+ *
+ * The guest FPU state replaces the task's for the duration (and the task's
+ * comes back before returning), so a guest can never see or change the
+ * VMM's vector registers.
+ *
+ * Return: 0 with run->exit_reason set, -EINTR (a signal: exit_reason
+ * KVM_EXIT_INTR; or immediate_exit, exit_reason untouched), -EINVAL for a
+ * bad run->cr8 or sync-regs request, or another -errno.
+ */
+static int minikvm_vcpu_run(struct minikvm_vcpu *vcpu)
+{
+	struct kvm_run *run = vcpu->run;
+	int ret;
+
+	run->flags = 0;
+	/* No KVM_CAP_SYNC_REGS: any requested register set is invalid. */
+	if (run->kvm_valid_regs || run->kvm_dirty_regs)
+		return -EINVAL;
+	/* Without an in-kernel LAPIC the VMM owns the TPR, as in KVM. */
+	if (run->cr8 > 15)
+		return -EINVAL;
+	vcpu->cr8 = run->cr8;
+
+	fpu_swap_kvm_fpstate(&vcpu->guest_fpu, true);
+	if (run->immediate_exit) {
+		/* KVM completes pending I/O, then returns -EINTR, exit_reason untouched. */
+		ret = vmx_complete_userspace_io(vcpu);
+		if (ret > 0)
+			ret = -EINTR;
+	} else {
+		ret = vmx_vcpu_run(vcpu);
+	}
+	fpu_swap_kvm_fpstate(&vcpu->guest_fpu, false);
+	minikvm_post_run_save(vcpu);
+	minikvm_note_run_return(vcpu, ret);
+	return ret;
+}
+
+static long minikvm_msr_io(struct minikvm_vcpu *vcpu, struct kvm_msrs __user *umsrs, bool set)
+{
+	struct kvm_msr_entry __user *ue = umsrs->entries;
+	struct kvm_msrs hdr;
+	u32 i;
+
+	if (copy_from_user(&hdr, umsrs, sizeof(hdr)))
+		return -EFAULT;
+	if (hdr.nmsrs >= MINIKVM_MAX_IO_MSRS)
+		return -E2BIG;
+	/* KVM's contract: the number of MSRs done, stopping at the first failure. */
+	for (i = 0; i < hdr.nmsrs; i++) {
+		struct kvm_msr_entry e;
+
+		if (copy_from_user(&e, &ue[i], sizeof(e)))
+			return -EFAULT;
+		if (set) {
+			if (vmx_set_msr(vcpu, e.index, e.data, true))
+				break;
+		} else {
+			if (vmx_get_msr(vcpu, e.index, &e.data, true))
+				break;
+			if (copy_to_user(&ue[i].data, &e.data, sizeof(e.data)))
+				return -EFAULT;
+		}
+	}
+	return i;
+}
+
+static long minikvm_vcpu_ioctl(struct file *filp, unsigned int ioctl, unsigned long arg)
+{
+	struct minikvm_vcpu *vcpu = filp->private_data;
+	void __user *argp = (void __user *)arg;
+	long ret;
+
+	if (vcpu->vm->mm != current->mm)
+		return -EIO;
+	if (mutex_lock_killable(&vcpu->mutex))
+		return -EINTR;
+	minikvm_vcpu_load(vcpu);
+
+	switch (ioctl) {
+	case KVM_RUN:
+		ret = arg ? -EINVAL : minikvm_vcpu_run(vcpu);
+		break;
+	case KVM_SET_CPUID2:
+		ret = minikvm_set_cpuid2(vcpu, argp);
+		break;
+	case KVM_GET_CPUID2:
+		ret = minikvm_get_cpuid2(vcpu, argp);
+		break;
+	case KVM_GET_MSRS:
+		ret = minikvm_msr_io(vcpu, argp, false);
+		break;
+	case KVM_SET_MSRS:
+		ret = minikvm_msr_io(vcpu, argp, true);
+		break;
+	case KVM_TRANSLATE:
+	case MINIKVM_TRANSLATE_CHAIN:
+		ret = mmu_translate_ioctl(vcpu, ioctl, argp);
+		break;
+	default:
+		ret = minikvm_vcpu_state_ioctl(vcpu, ioctl, argp);
+	}
+
+	minikvm_vcpu_put(vcpu);
+	mutex_unlock(&vcpu->mutex);
+	return ret;
+}
+
+/* The vCPU mmap: kvm_run, the PIO data page, the (unused) coalesced MMIO ring. */
+static vm_fault_t minikvm_vcpu_fault(struct vm_fault *vmf)
+{
+	struct minikvm_vcpu *vcpu = vmf->vma->vm_file->private_data;
+	void *addr;
+
+	switch (vmf->pgoff) {
+	case 0:
+		addr = vcpu->run;
+		break;
+	case KVM_PIO_PAGE_OFFSET:
+		addr = vcpu->pio_data;
+		break;
+	case KVM_COALESCED_MMIO_PAGE_OFFSET:
+		addr = vcpu->coalesced_ring;
+		break;
+	default:
+		return VM_FAULT_SIGBUS;
+	}
+	vmf->page = virt_to_page(addr);
+	get_page(vmf->page);
+	return 0;
+}
+
+static const struct vm_operations_struct minikvm_vcpu_vm_ops = {
+	.fault = minikvm_vcpu_fault,
+};
+
+static int minikvm_vcpu_mmap(struct file *filp, struct vm_area_struct *vma)
+{
+	vma->vm_ops = &minikvm_vcpu_vm_ops;
+	return 0;
+}
+
+static int minikvm_vcpu_release(struct inode *inode, struct file *filp)
+{
+	struct minikvm_vcpu *vcpu = filp->private_data;
+
+	minikvm_vm_put(vcpu->vm);
+	return 0;
+}
+
+static const struct file_operations minikvm_vcpu_fops = {
+	.owner		= THIS_MODULE,
+	.release	= minikvm_vcpu_release,
+	.unlocked_ioctl	= minikvm_vcpu_ioctl,
+	.compat_ioctl	= compat_ptr_ioctl,
+	.mmap		= minikvm_vcpu_mmap,
+	.llseek		= noop_llseek,
+};
+
+/* Free a vCPU; only from minikvm_vm_put(), when no fd can reach it. */
+void minikvm_vcpu_destroy(struct minikvm_vcpu *vcpu)
+{
+	vmx_vcpu_free(vcpu);
+	fpu_free_guest_fpstate(&vcpu->guest_fpu);
+	kvfree(vcpu->cpuid);
+	free_page((unsigned long)vcpu->run);
+	free_page((unsigned long)vcpu->pio_data);
+	free_page((unsigned long)vcpu->coalesced_ring);
+	kfree(vcpu);
+}
+
+/**
+ * minikvm_create_vcpu() - KVM_CREATE_VCPU
+ * @vm: the VM
+ * @id: the vCPU id (its APIC id)
+ *
+ * Return: the vCPU fd; -EINVAL for an id >= MINIKVM_MAX_VCPUS or when the
+ * VM is full, -EEXIST for an id in use (KVM's answers), -ENOMEM.
+ */
+int minikvm_create_vcpu(struct minikvm_vm *vm, unsigned long id)
+{
+	struct minikvm_vcpu *vcpu;
+	unsigned int i;
+	int ret, fd;
+
+	if (id >= MINIKVM_MAX_VCPUS)
+		return -EINVAL;
+	vcpu = kzalloc(sizeof(*vcpu), GFP_KERNEL_ACCOUNT);
+	if (!vcpu)
+		return -ENOMEM;
+	vcpu->vm = vm;
+	vcpu->id = id;
+	mutex_init(&vcpu->mutex);
+	preempt_notifier_init(&vcpu->preempt_notifier, &minikvm_preempt_ops);
+	vcpu->run = (void *)get_zeroed_page(GFP_KERNEL_ACCOUNT);
+	vcpu->pio_data = (void *)get_zeroed_page(GFP_KERNEL_ACCOUNT);
+	vcpu->coalesced_ring = (void *)get_zeroed_page(GFP_KERNEL_ACCOUNT);
+	ret = -ENOMEM;
+	if (!vcpu->run || !vcpu->pio_data || !vcpu->coalesced_ring)
+		goto err_pages;
+	if (!fpu_alloc_guest_fpstate(&vcpu->guest_fpu))
+		goto err_pages;
+	/* KVM's reset values: guest TSC starts near 0, no PEBS/BTS. */
+	vcpu->tsc_offset = -rdtsc();
+	vcpu->msr_misc_enable = MSR_IA32_MISC_ENABLE_PEBS_UNAVAIL | MSR_IA32_MISC_ENABLE_BTS_UNAVAIL;
+	ret = vmx_vcpu_create(vcpu);
+	if (ret)
+		goto err_fpu;
+
+	mutex_lock(&vm->lock);
+	ret = -EINVAL;
+	if (vm->nr_vcpus >= MINIKVM_MAX_VCPUS)
+		goto err_unlock;
+	ret = -EEXIST;
+	for (i = 0; i < vm->nr_vcpus; i++)
+		if (vm->vcpus[i]->id == id)
+			goto err_unlock;
+	/* The fd holds a VM reference, dropped by minikvm_vcpu_release(). */
+	refcount_inc(&vm->users);
+	fd = anon_inode_getfd("minikvm-vcpu", &minikvm_vcpu_fops, vcpu, O_RDWR | O_CLOEXEC);
+	if (fd < 0) {
+		refcount_dec(&vm->users);
+		ret = fd;
+		goto err_unlock;
+	}
+	vm->vcpus[vm->nr_vcpus++] = vcpu;
+	minikvm_debugfs_vcpu_create(vcpu);
+	mutex_unlock(&vm->lock);
+	return fd;
+
+err_unlock:
+	mutex_unlock(&vm->lock);
+	vmx_vcpu_free(vcpu);
+err_fpu:
+	fpu_free_guest_fpstate(&vcpu->guest_fpu);
+err_pages:
+	free_page((unsigned long)vcpu->run);
+	free_page((unsigned long)vcpu->pio_data);
+	free_page((unsigned long)vcpu->coalesced_ring);
+	kfree(vcpu);
+	return ret;
+}

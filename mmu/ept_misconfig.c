@@ -1,0 +1,54 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * What happens on an EPT misconfiguration: the fast path of MMIO.
+ *
+ * The first access to a page no slot backs took an EPT violation, which
+ * left a deliberately misconfigured entry there (ept_mark_mmio()). Every
+ * later access exits with reason 49 instead, and the GPA is known to be
+ * MMIO without looking at the slots again (KVM does the same with its
+ * "MMIO SPTEs"). Creating a slot over such a page zaps the mark
+ * (mmu_set_user_memory_region()), so a stale mark is only possible in the
+ * window of a concurrent slot change: then the mark is dropped and the
+ * guest retried, which faults the page in normally.
+ *
+ * A misconfiguration minikvm did not write would be a bug in its EPT
+ * code: it ends KVM_RUN with an internal error rather than loop.
+ *
+ * Environment: vCPU thread, preemptible.
+ */
+#include <asm/vmx.h>
+
+#include "../core/minikvm.h"
+#include "../vmx/exit.h"
+#include "../vmx/vmx_ops.h"
+
+/**
+ * handle_ept_misconfig() - an access to a page marked as MMIO
+ * @vcpu: the vCPU
+ *
+ * Return: EXIT_TO_USER (KVM_EXIT_MMIO, or an internal error), or
+ * RESUME_GUEST after dropping a stale mark.
+ */
+int handle_ept_misconfig(struct minikvm_vcpu *vcpu)
+{
+	struct mmu_vm *mmu = &vcpu->vm->mmu;
+	u64 gpa = vmcs_read64(GUEST_PHYSICAL_ADDRESS);
+	bool mark, slot;
+
+	mutex_lock(&mmu->lock);
+	mark = ept_is_mmio(mmu, gpa & PAGE_MASK);
+	slot = mmu_find_slot(mmu, gpa >> PAGE_SHIFT);
+	if (mark && slot) {
+		ept_zap_range(mmu, gpa >> PAGE_SHIFT, 1);
+		ept_flush_all_cpus(mmu);
+	}
+	mutex_unlock(&mmu->lock);
+
+	if (!mark) {
+		pr_warn_ratelimited("minikvm: EPT misconfiguration at GPA %#llx\n", gpa);
+		return vmx_internal_error(vcpu, KVM_INTERNAL_ERROR_UNEXPECTED_EXIT_REASON);
+	}
+	if (slot)
+		return RESUME_GUEST;
+	return mmio_emulate(vcpu, gpa);
+}

@@ -1,0 +1,183 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * What happens on an EPT violation: the guest touched a guest-physical
+ * address the EPT does not map, or maps without the access it needs.
+ *
+ *  1. The CPU exits with reason 48; the exit qualification says which
+ *     access (bit 0 read, 1 write, 2 fetch) and what the EPT allowed (bits
+ *     5:3), GUEST_PHYSICAL_ADDRESS which address (SDM Vol. 3C, "Exit
+ *     Qualification for EPT Violations").
+ *  2. mmu_find_slot(): which memory slot holds that GFN (GPA -> HVA).
+ *     None: the access is MMIO. ept_mark_mmio() leaves a misconfigured
+ *     entry so the next access takes the cheaper EPT-misconfiguration exit
+ *     (mmu/ept_misconfig.c), and mmio_emulate() (mmu/mmio.c) decodes the
+ *     instruction and exits to userspace with KVM_EXIT_MMIO.
+ *  3. A write to a KVM_MEM_READONLY slot is MMIO too, as in KVM.
+ *  4. Otherwise pin the VMM's page: pin_user_pages_fast() faults it into
+ *     the VMM's address space (HVA -> HPA), and it stays pinned until
+ *     the slot goes. An HVA the VMM has unmapped gives -EFAULT from
+ *     KVM_RUN, as in KVM.
+ *  5. ept_map_page() writes the EPT leaf (GPA -> HPA), or ept_map_large()
+ *     a 2 MiB leaf when the host backs the range with one 2 MiB page
+ *     (ept_pin_large() says when). In a slot with
+ *     dirty logging, a page is mapped writable only on a write, which sets
+ *     its bit in the dirty bitmap (mmu/dirty_log.c write-protects it
+ *     again when the bitmap is read).
+ *  6. RESUME_GUEST: the CPU retries the access, which now succeeds.
+ *
+ * Environment: vCPU thread, preemptible.
+ */
+#include <linux/io.h>
+#include <linux/mm.h>
+#include <linux/slab.h>
+#include <asm/vmx.h>
+
+#include "../core/minikvm.h"
+#include "../core/observe.h"
+#include "../vmx/exit.h"
+#include "../vmx/vmx_ops.h"
+
+#define EPT_QUAL_WRITE		BIT(1)
+#define EPT_QUAL_NMI_UNBLOCK	BIT(12)
+
+/*
+ * SDM Vol. 3C, "Exit Qualification for EPT Violations", bit 12: the
+ * violation hit an IRET that had unblocked NMIs; with virtual NMIs the
+ * VMM must block them again before resuming.
+ */
+static void ept_restore_nmi_blocking(struct minikvm_vcpu *vcpu)
+{
+	if ((vcpu->vmx.exit.qualification & EPT_QUAL_NMI_UNBLOCK) &&
+	    (vcpu->vmx.ctls.pin & PIN_BASED_VIRTUAL_NMIS) &&
+	    !(vmcs_read32(IDT_VECTORING_INFO_FIELD) & VECTORING_INFO_VALID_MASK))
+		vmcs_set_bits32(GUEST_INTERRUPTIBILITY_INFO, GUEST_INTR_STATE_NMI);
+}
+
+/* Step 4: the slot's page for @idx, pinned on first use. mmu->lock held. */
+static int ept_pin_page(struct mmu_vm *mmu, struct mmu_slot *slot, u64 idx, struct page **page)
+{
+	unsigned int flags = FOLL_LONGTERM;
+	int ret;
+
+	*page = slot->pages[idx];
+	if (*page)
+		return 0;
+	/* A read-only slot may be backed by a read-only mapping. */
+	if (!(slot->flags & KVM_MEM_READONLY))
+		flags |= FOLL_WRITE;
+	/* FOLL_LONGTERM: migrate out of CMA/movable zones first. */
+	ret = pin_user_pages_fast(slot->userspace_addr + idx * PAGE_SIZE, 1, flags, page);
+	if (ret != 1)
+		return ret < 0 ? ret : -EFAULT;
+	slot->pages[idx] = *page;
+	mmu->pages_pinned++;
+	return 0;
+}
+
+#define EPT_LARGE_PAGES		512		/* 4 KiB pages in 2 MiB */
+#define EPT_LARGE_PAGES_MASK	(EPT_LARGE_PAGES - 1ull)
+
+/*
+ * Step 5b: can the 2 MiB of guest memory around @gfn be one EPT leaf? It
+ * must lie wholly in the slot, the slot's HVA must be congruent to its GPA
+ * modulo 2 MiB, and the host must back it with one physically contiguous,
+ * aligned 2 MiB page (a THP or hugetlbfs page). @page, already pinned,
+ * says cheaply whether the host page is big enough to try; then the whole
+ * range is pinned and checked page by page, since a THP can be mapped
+ * partly elsewhere. On success every page of the range is pinned and
+ * recorded in slot->pages. mmu->lock held.
+ */
+static bool ept_pin_large(struct mmu_vm *mmu, struct mmu_slot *slot, u64 gfn, struct page *page)
+{
+	u64 base = gfn & ~EPT_LARGE_PAGES_MASK, first = base - slot->base_gfn;
+	unsigned long hva = slot->userspace_addr + first * PAGE_SIZE;
+	unsigned int flags = FOLL_LONGTERM, i;
+	struct page **tmp;
+	bool ok;
+	int n;
+
+	if (base < slot->base_gfn || base + EPT_LARGE_PAGES > slot->base_gfn + slot->npages ||
+	    (hva & (EPT_LARGE_PAGES * PAGE_SIZE - 1)) ||
+	    compound_order(compound_head(page)) < 9)
+		return false;
+	tmp = kmalloc_array(EPT_LARGE_PAGES, sizeof(*tmp), GFP_KERNEL);
+	if (!tmp)
+		return false;
+	if (!(slot->flags & KVM_MEM_READONLY))
+		flags |= FOLL_WRITE;
+	n = pin_user_pages_fast(hva, EPT_LARGE_PAGES, flags, tmp);
+	ok = n == EPT_LARGE_PAGES && IS_ALIGNED(page_to_pfn(tmp[0]), EPT_LARGE_PAGES);
+	for (i = 1; ok && i < EPT_LARGE_PAGES; i++)
+		ok = page_to_pfn(tmp[i]) == page_to_pfn(tmp[0]) + i;
+	for (i = 0; i < max(n, 0); i++) {
+		/* Keep one pin per recorded page: drop duplicates and failures. */
+		if (ok && !slot->pages[first + i]) {
+			slot->pages[first + i] = tmp[i];
+			mmu->pages_pinned++;
+		} else {
+			unpin_user_page(tmp[i]);
+		}
+	}
+	kfree(tmp);
+	return ok;
+}
+
+/**
+ * handle_ept_violation() - fault a guest page in, or hand MMIO to userspace
+ * @vcpu: the vCPU
+ *
+ * Return: RESUME_GUEST; EXIT_TO_USER for MMIO (KVM_EXIT_MMIO, or an
+ * emulation-failure internal error); -EFAULT when the slot's host memory
+ * is gone; -ENOMEM.
+ */
+int handle_ept_violation(struct minikvm_vcpu *vcpu)
+{
+	struct mmu_vm *mmu = &vcpu->vm->mmu;
+	u64 gpa = vmcs_read64(GUEST_PHYSICAL_ADDRESS);
+	bool write = vcpu->vmx.exit.qualification & EPT_QUAL_WRITE;
+	u64 gfn = gpa >> PAGE_SHIFT;
+	struct mmu_slot *slot;
+	struct page *page;
+	bool writable;
+	u64 idx;
+	int ret, level;
+
+	minikvm_note_ept_violation(vcpu, gpa);
+	ept_restore_nmi_blocking(vcpu);
+	mutex_lock(&mmu->lock);
+	slot = mmu_find_slot(mmu, gfn);
+	if (!slot || (write && (slot->flags & KVM_MEM_READONLY))) {
+		/* Without the mark (no memory for a table) MMIO still works, slower. */
+		if (!slot)
+			ept_mark_mmio(mmu, gpa & PAGE_MASK);
+		mutex_unlock(&mmu->lock);
+		return mmio_emulate(vcpu, gpa);
+	}
+	idx = gfn - slot->base_gfn;
+	ret = ept_pin_page(mmu, slot, idx, &page);
+	if (ret) {
+		mutex_unlock(&mmu->lock);
+		return ret;
+	}
+	writable = !(slot->flags & KVM_MEM_READONLY);
+	if (slot->dirty_bitmap) {
+		/* Logged pages become writable only by being written. */
+		writable = write;
+		if (write)
+			__set_bit(idx, slot->dirty_bitmap);
+	}
+	level = PG_LEVEL_4K;
+	if (!slot->dirty_bitmap && ept_pin_large(mmu, slot, gfn, page)) {
+		u64 base = gfn & ~EPT_LARGE_PAGES_MASK;
+
+		ret = ept_map_large(mmu, base << PAGE_SHIFT,
+				    page_to_phys(slot->pages[base - slot->base_gfn]), writable);
+		if (!ret)
+			level = PG_LEVEL_2M;
+	}
+	if (level == PG_LEVEL_4K)
+		ret = ept_map_page(mmu, gfn << PAGE_SHIFT, page_to_phys(page), writable, true);
+	mutex_unlock(&mmu->lock);
+	minikvm_note_ept_map(vcpu, ret, level);
+	return ret ? ret : RESUME_GUEST;
+}

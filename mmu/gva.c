@@ -1,0 +1,108 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The first step of the chain, GVA -> GPA: a walk of the guest's own page
+ * tables in whatever paging mode it uses (SDM Vol. 3A, "Paging": 32-bit,
+ * PAE and 4-level). Used where minikvm must follow a guest-linear address
+ * itself: the memory operand of INS/OUTS, fetching an MMIO instruction,
+ * and KVM_TRANSLATE / MINIKVM_TRANSLATE_CHAIN (mmu/translate.c).
+ *
+ * Environment: vCPU loaded (CR3 and PDPTEs are read from the VMCS).
+ */
+#include <linux/kernel.h>
+#include <asm/vmx.h>
+
+#include "../core/minikvm.h"
+#include "../vmx/vmx_ops.h"
+
+#define PTE_PRESENT	BIT_ULL(0)
+#define PTE_RW		BIT_ULL(1)
+#define PTE_USER	BIT_ULL(2)
+#define PTE_LARGE	BIT_ULL(7)
+#define PTE_ADDR	GENMASK_ULL(51, 12)
+
+static int gva_read_pte(struct minikvm_vcpu *vcpu, u64 table, unsigned int idx,
+			unsigned int size, u64 *pte)
+{
+	*pte = 0;
+	return mmu_read_guest(vcpu->vm, table + idx * size, pte, size);
+}
+
+/**
+ * mmu_gva_walk() - translate a guest-linear address, with what allowed it
+ * @vcpu: the vCPU whose paging state is used
+ * @gva: guest-linear address
+ * @w: the result: GPA, effective R/W and U/S (all levels ANDed), the
+ *     level of the leaf (1 = 4 KiB, 2 = 2/4 MiB, 3 = 1 GiB; 0 = no paging)
+ *     and the leaf entry itself
+ *
+ * Return: 0, or -EFAULT when an entry is not present or outside guest
+ * memory (the guest would page-fault).
+ */
+int mmu_gva_walk(struct minikvm_vcpu *vcpu, unsigned long gva, struct mmu_gva_walk *w)
+{
+	bool long_mode = vmx_is_long_mode(vcpu);
+	unsigned int levels, size, level;
+	u64 table, pte;
+
+	*w = (struct mmu_gva_walk) { .writable = true, .user = true };
+	if (!(vcpu->vmx.cr0 & X86_CR0_PG)) {
+		w->gpa = long_mode ? gva : (u32)gva;
+		return 0;
+	}
+	if (long_mode) {
+		/* A non-canonical address has no translation: it would #GP. */
+		if ((long)(gva << 16) >> 16 != (long)gva)
+			return -EFAULT;
+		levels = 4;
+		size = 8;
+		table = vmcs_readl(GUEST_CR3) & PTE_ADDR;
+	} else if (vcpu->vmx.cr4 & X86_CR4_PAE) {
+		/* The PDPTE comes from the VMCS: the CPU loaded it, not memory. */
+		pte = __vmcs_read(GUEST_PDPTR0 + 2 * ((u32)gva >> 30));
+		if (!(pte & PTE_PRESENT))
+			return -EFAULT;
+		levels = 2;
+		size = 8;
+		table = pte & PTE_ADDR;
+	} else {
+		levels = 2;
+		size = 4;
+		table = vmcs_readl(GUEST_CR3) & 0xfffff000;
+		gva = (u32)gva;
+	}
+
+	for (level = levels; level >= 1; level--) {
+		unsigned int shift = PAGE_SHIFT + (size == 8 ? 9 : 10) * (level - 1);
+		unsigned int idx = (gva >> shift) & (size == 8 ? 511 : 1023);
+
+		if (gva_read_pte(vcpu, table, idx, size, &pte) || !(pte & PTE_PRESENT))
+			return -EFAULT;
+		w->writable &= !!(pte & PTE_RW);
+		w->user &= !!(pte & PTE_USER);
+		/* A large page: 1 GiB/2 MiB (8-byte entries) or 4 MiB (CR4.PSE). */
+		if (level > 1 && (pte & PTE_LARGE) &&
+		    (size == 8 || (vcpu->vmx.cr4 & X86_CR4_PSE))) {
+			u64 page_mask = (1ull << shift) - 1;
+
+			w->gpa = ((size == 8 ? pte & PTE_ADDR : pte & 0xffc00000) & ~page_mask) |
+				 (gva & page_mask);
+			w->level = level;
+			w->pte = pte;
+			return 0;
+		}
+		table = size == 8 ? pte & PTE_ADDR : pte & 0xfffff000;
+	}
+	w->gpa = table | (gva & ~PAGE_MASK);
+	w->level = 1;
+	w->pte = pte;
+	return 0;
+}
+
+int mmu_gva_to_gpa(struct minikvm_vcpu *vcpu, unsigned long gva, u64 *gpa)
+{
+	struct mmu_gva_walk w;
+	int ret = mmu_gva_walk(vcpu, gva, &w);
+
+	*gpa = w.gpa;
+	return ret;
+}

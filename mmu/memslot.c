@@ -1,0 +1,247 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Memory slots: the VMM's map of guest-physical memory onto its own
+ * virtual memory (GPA -> HVA), set with KVM_SET_USER_MEMORY_REGION.
+ *
+ * Host pages are pinned when the guest first touches them (EPT violation,
+ * mmu/ept_violation.c) and stay pinned, counted in mmu->pages_pinned,
+ * until their slot is deleted or moved or the VM goes. So a VMM that
+ * munmap()s or madvise(DONTNEED)s slot memory while the guest runs cannot
+ * make the guest reach freed memory: the guest keeps the old pages, which
+ * return to the allocator when the slot does.
+ *
+ * Environment: process context of the VM's creator; mmu->lock held
+ * across every change and every fault-in.
+ */
+#include <linux/mm.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+#include <linux/vmalloc.h>
+
+#include "../core/minikvm.h"
+#include "../vmx/capability.h"
+
+/* KVM's own bound on a slot (KVM_MEM_MAX_NR_PAGES). */
+#define MMU_MAX_SLOT_PAGES	((1ull << 31) - 1)
+
+struct mmu_slot *mmu_find_slot(struct mmu_vm *mmu, u64 gfn)
+{
+	int i;
+
+	for (i = 0; i < MINIKVM_USER_MEM_SLOTS; i++) {
+		struct mmu_slot *s = &mmu->slots[i];
+
+		if (s->used && gfn >= s->base_gfn && gfn < s->base_gfn + s->npages)
+			return s;
+	}
+	return NULL;
+}
+
+static void mmu_slot_release(struct mmu_vm *mmu, struct mmu_slot *s)
+{
+	u64 i;
+
+	for (i = 0; s->pages && i < s->npages; i++) {
+		if (!s->pages[i])
+			continue;
+		/* Every pinned page was mapped writable: the guest may have written it. */
+		unpin_user_pages_dirty_lock(&s->pages[i], 1, true);
+		mmu->pages_pinned--;
+	}
+	kvfree(s->pages);
+	s->pages = NULL;
+	kvfree(s->dirty_bitmap);
+	s->dirty_bitmap = NULL;
+}
+
+/* Remove a slot's translations everywhere before its pages go. */
+static void mmu_slot_unmap(struct mmu_vm *mmu, struct mmu_slot *s)
+{
+	ept_zap_range(mmu, s->base_gfn, s->npages);
+	ept_flush_all_cpus(mmu);
+	mmu_slot_release(mmu, s);
+}
+
+/*
+ * New flags for a slot. Turning dirty logging on starts a fresh bitmap and
+ * write-protects the slot by dropping its mappings: every page then
+ * faults once, and a write fault marks it dirty (mmu/ept_violation.c).
+ */
+static int mmu_slot_set_flags(struct mmu_vm *mmu, struct mmu_slot *s, u32 flags)
+{
+	bool log = flags & KVM_MEM_LOG_DIRTY_PAGES;
+
+	if (log && !s->dirty_bitmap) {
+		s->dirty_bitmap = kvcalloc(BITS_TO_LONGS(s->npages), sizeof(long),
+					   GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
+		if (!s->dirty_bitmap)
+			return -ENOMEM;
+		ept_zap_range(mmu, s->base_gfn, s->npages);
+		ept_flush_all_cpus(mmu);
+	} else if (!log && s->dirty_bitmap) {
+		kvfree(s->dirty_bitmap);
+		s->dirty_bitmap = NULL;
+	}
+	s->flags = flags;
+	return 0;
+}
+
+/**
+ * mmu_set_user_memory_region() - KVM_SET_USER_MEMORY_REGION
+ * @vm: the VM
+ * @mem: the region, copied from userspace
+ *
+ * Validation follows KVM's __kvm_set_memory_region(): page-aligned size,
+ * GPA and HVA, no wrap-around, an HVA range userspace may access, no
+ * overlap with another slot (-EEXIST); an existing slot may only be
+ * deleted (size 0), moved (new GPA) or get new flags (not READONLY).
+ * Differences from KVM (Documentation/ioctl.rst): 32 slots, in address
+ * space 0 only.
+ *
+ * Return: 0 or -errno. When it returns, no CPU can reach memory the call
+ * removed.
+ */
+int mmu_set_user_memory_region(struct minikvm_vm *vm, const struct kvm_userspace_memory_region *mem)
+{
+	struct mmu_vm *mmu = &vm->mmu;
+	struct mmu_slot *s, *other;
+	u64 base_gfn = mem->guest_phys_addr >> PAGE_SHIFT;
+	u64 npages = mem->memory_size >> PAGE_SHIFT;
+	int i, ret = 0;
+
+	if (mem->flags & ~(KVM_MEM_LOG_DIRTY_PAGES | KVM_MEM_READONLY))
+		return -EINVAL;
+	if ((mem->memory_size & ~PAGE_MASK) || (mem->guest_phys_addr & ~PAGE_MASK) ||
+	    (mem->userspace_addr & ~PAGE_MASK) ||
+	    !access_ok((void __user *)(unsigned long)mem->userspace_addr, mem->memory_size))
+		return -EINVAL;
+	if (mem->slot >= MINIKVM_USER_MEM_SLOTS)
+		return -EINVAL;
+	if (mem->guest_phys_addr + mem->memory_size < mem->guest_phys_addr || npages > MMU_MAX_SLOT_PAGES)
+		return -EINVAL;
+
+	mutex_lock(&mmu->lock);
+	s = &mmu->slots[mem->slot];
+	if (!mem->memory_size) {
+		if (!s->used) {
+			ret = -EINVAL;
+			goto out;
+		}
+		mmu_slot_unmap(mmu, s);
+		s->used = false;
+		goto out;
+	}
+	if (s->used) {
+		if (mem->userspace_addr != s->userspace_addr || npages != s->npages ||
+		    ((mem->flags ^ s->flags) & KVM_MEM_READONLY)) {
+			ret = -EINVAL;
+			goto out;
+		}
+		if (base_gfn == s->base_gfn) {
+			ret = mmu_slot_set_flags(mmu, s, mem->flags);
+			goto out;
+		}
+	}
+	for (i = 0; i < MINIKVM_USER_MEM_SLOTS; i++) {
+		other = &mmu->slots[i];
+		if (other != s && other->used && base_gfn < other->base_gfn + other->npages &&
+		    other->base_gfn < base_gfn + npages) {
+			ret = -EEXIST;
+			goto out;
+		}
+	}
+	if (s->used)		/* a move: the old GPA range goes away first */
+		mmu_slot_unmap(mmu, s);
+	s->used = false;
+	/* The size is the VMM's to choose: too big is -ENOMEM, never a WARN. */
+	s->pages = kvcalloc(npages, sizeof(*s->pages), GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
+	if (!s->pages) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	s->flags = 0;
+	s->base_gfn = base_gfn;
+	s->npages = npages;
+	s->userspace_addr = mem->userspace_addr;
+	ret = mmu_slot_set_flags(mmu, s, mem->flags);
+	if (ret) {
+		mmu_slot_release(mmu, s);
+		goto out;
+	}
+	/* The new range may hold MMIO marks from when nothing was there. */
+	ept_zap_range(mmu, base_gfn, npages);
+	ept_flush_all_cpus(mmu);
+	s->used = true;
+out:
+	mutex_unlock(&mmu->lock);
+	return ret;
+}
+
+/* Guest memory through the slots, from the VM creator's own context. */
+static int mmu_copy_guest(struct minikvm_vm *vm, u64 gpa, void *data, unsigned long len, bool write)
+{
+	while (len) {
+		unsigned long chunk = min_t(unsigned long, len, PAGE_SIZE - offset_in_page(gpa));
+		struct mmu_slot *s;
+		void __user *hva;
+		unsigned long left;
+
+		mutex_lock(&vm->mmu.lock);
+		s = mmu_find_slot(&vm->mmu, gpa >> PAGE_SHIFT);
+		hva = s ? (void __user *)(s->userspace_addr +
+					  ((gpa >> PAGE_SHIFT) - s->base_gfn) * PAGE_SIZE +
+					  offset_in_page(gpa)) : NULL;
+		mutex_unlock(&vm->mmu.lock);
+		if (!hva)
+			return -EFAULT;
+		left = write ? copy_to_user(hva, data, chunk) : copy_from_user(data, hva, chunk);
+		if (left)
+			return -EFAULT;
+		gpa += chunk;
+		data += chunk;
+		len -= chunk;
+	}
+	return 0;
+}
+
+int mmu_read_guest(struct minikvm_vm *vm, u64 gpa, void *data, unsigned long len)
+{
+	return mmu_copy_guest(vm, gpa, data, len, false);
+}
+
+int mmu_write_guest(struct minikvm_vm *vm, u64 gpa, const void *data, unsigned long len)
+{
+	return mmu_copy_guest(vm, gpa, (void *)data, len, true);
+}
+
+/*
+ * SDM Vol. 3C, "Extended-Page-Table Pointer (EPTP)": bits 2:0 memory type
+ * of the EPT paging structures (6 = WB), bits 5:3 walk length minus one.
+ */
+#define EPTP_WB			6ull
+#define EPTP_WALK_4		(3ull << 3)
+
+int mmu_vm_init(struct minikvm_vm *vm)
+{
+	struct mmu_vm *mmu = &vm->mmu;
+
+	mutex_init(&mmu->lock);
+	mmu->ept_root = (u64 *)get_zeroed_page(GFP_KERNEL_ACCOUNT);
+	if (!mmu->ept_root)
+		return -ENOMEM;
+	mmu->eptp = __pa(mmu->ept_root) | EPTP_WALK_4 | EPTP_WB;
+	return 0;
+}
+
+void mmu_vm_destroy(struct minikvm_vm *vm)
+{
+	struct mmu_vm *mmu = &vm->mmu;
+	int i;
+
+	/* No vCPU can run any more; cached translations must still go. */
+	ept_flush_all_cpus(mmu);
+	for (i = 0; i < MINIKVM_USER_MEM_SLOTS; i++)
+		mmu_slot_release(mmu, &mmu->slots[i]);
+	ept_free_tables(mmu);
+	WARN_ON_ONCE(mmu->pages_pinned);
+}

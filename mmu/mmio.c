@@ -1,0 +1,180 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * MMIO to userspace: the guest accessed a GPA no slot backs (or wrote to
+ * a read-only slot). The exit does not say what the instruction was, so
+ * minikvm fetches it through the guest's page tables, decodes it
+ * (mmu/insn_decode.c) and exits with KVM_EXIT_MMIO (phys_addr, data, len,
+ * is_write), laid out as KVM lays it out.
+ *
+ * As with KVM, a write is complete when userspace sees it (RIP already
+ * past the instruction); a read completes on the next KVM_RUN, when
+ * userspace has put the value in run->mmio.data (mmio_complete()). An
+ * instruction the decoder does not know ends KVM_RUN with
+ * KVM_EXIT_INTERNAL_ERROR, suberror KVM_INTERNAL_ERROR_EMULATION, and the
+ * instruction bytes, as KVM's emulation failure does.
+ *
+ * Environment: vCPU thread, vCPU loaded, preemptible.
+ */
+#include <linux/kernel.h>
+#include <linux/mm.h>
+#include <asm/vmx.h>
+
+#include "../core/minikvm.h"
+#include "../core/observe.h"
+#include "../vmx/exit.h"
+#include "../vmx/gpr.h"
+#include "../vmx/vmx_ops.h"
+
+/* Read up to INSN_MAX_LEN bytes at CS:RIP; returns how many could be read. */
+static unsigned int mmio_fetch(struct minikvm_vcpu *vcpu, u8 *bytes)
+{
+	unsigned long linear = vmcs_readl(GUEST_CS_BASE) + vmcs_readl(GUEST_RIP);
+	unsigned int got = 0;
+
+	if (!vmx_is_64bit_code(vcpu))
+		linear = (u32)linear;
+	while (got < INSN_MAX_LEN) {
+		unsigned int chunk = min_t(unsigned int, INSN_MAX_LEN - got,
+					   PAGE_SIZE - offset_in_page(linear + got));
+		u64 gpa;
+
+		if (mmu_gva_to_gpa(vcpu, linear + got, &gpa) ||
+		    mmu_read_guest(vcpu->vm, gpa, bytes + got, chunk))
+			break;
+		got += chunk;
+	}
+	return got;
+}
+
+static enum insn_mode mmio_code_mode(struct minikvm_vcpu *vcpu)
+{
+	u32 ar = vmcs_read32(GUEST_CS_AR_BYTES);
+
+	if (vmx_is_long_mode(vcpu) && (ar & VMX_AR_L_MASK))
+		return INSN_MODE_64;
+	return (ar & VMX_AR_DB_MASK) ? INSN_MODE_32 : INSN_MODE_16;
+}
+
+/* The full 64-bit register, RSP included (it lives in the VMCS). */
+static unsigned long mmio_reg_read(struct minikvm_vcpu *vcpu, unsigned int reg)
+{
+	return reg == __VCPU_REGS_RSP ? vmcs_readl(GUEST_RSP) : vcpu->vmx.regs[reg];
+}
+
+static void mmio_reg_write(struct minikvm_vcpu *vcpu, unsigned int reg, unsigned long v)
+{
+	if (reg == __VCPU_REGS_RSP)
+		vmcs_writel(GUEST_RSP, v);
+	else
+		vcpu->vmx.regs[reg] = v;
+}
+
+/* KVM's emulation-failure layout: flags, instruction bytes, then exit info. */
+static int mmio_emulation_failure(struct minikvm_vcpu *vcpu, const u8 *bytes, unsigned int n)
+{
+	struct kvm_run *run = vcpu->run;
+	u64 *info;
+
+	run->exit_reason = KVM_EXIT_INTERNAL_ERROR;
+	run->emulation_failure.suberror = KVM_INTERNAL_ERROR_EMULATION;
+	run->emulation_failure.flags = KVM_INTERNAL_ERROR_EMULATION_FLAG_INSTRUCTION_BYTES;
+	run->emulation_failure.insn_size = n;
+	memset(run->emulation_failure.insn_bytes, 0x90, sizeof(run->emulation_failure.insn_bytes));
+	memcpy(run->emulation_failure.insn_bytes, bytes, n);
+	info = &run->internal.data[3];
+	info[0] = vcpu->vmx.exit.reason;
+	info[1] = vcpu->vmx.exit.qualification;
+	info[2] = vmcs_read32(IDT_VECTORING_INFO_FIELD);
+	info[3] = 0;
+	info[4] = 0;
+	run->emulation_failure.ndata = 8;
+	return EXIT_TO_USER;
+}
+
+/**
+ * mmio_emulate() - decode the access at @gpa and exit to userspace
+ * @vcpu: the vCPU
+ * @gpa: the guest-physical address the CPU reported
+ *
+ * Return: EXIT_TO_USER with KVM_EXIT_MMIO or an emulation failure.
+ */
+int mmio_emulate(struct minikvm_vcpu *vcpu, u64 gpa)
+{
+	struct kvm_run *run = vcpu->run;
+	struct insn_mmio insn;
+	u8 bytes[INSN_MAX_LEN];
+	unsigned int n = mmio_fetch(vcpu, bytes);
+	unsigned long val;
+
+	if (insn_decode_mmio(bytes, n, mmio_code_mode(vcpu), &insn) != INSN_OK)
+		return mmio_emulation_failure(vcpu, bytes, n);
+
+	minikvm_note_mmio(vcpu, gpa, insn.size,
+			  insn.kind == INSN_STORE || insn.kind == INSN_STORE_IMM);
+	run->exit_reason = KVM_EXIT_MMIO;
+	run->mmio.phys_addr = gpa;
+	run->mmio.len = insn.size;
+	memset(run->mmio.data, 0, sizeof(run->mmio.data));
+	if (insn.kind == INSN_STORE || insn.kind == INSN_STORE_IMM) {
+		if (insn.kind == INSN_STORE_IMM)
+			val = insn.imm;
+		else
+			val = mmio_reg_read(vcpu, insn.reg) >> (insn.high_byte ? 8 : 0);
+		memcpy(run->mmio.data, &val, insn.size);
+		run->mmio.is_write = 1;
+		/* A write is done once userspace has it: RIP moves on now. */
+		vmx_advance_rip(vcpu, insn.len);
+		return EXIT_TO_USER;
+	}
+	run->mmio.is_write = 0;
+	vcpu->mmio.insn = insn;
+	vcpu->mmio.rip = vmcs_readl(GUEST_RIP);
+	vcpu->mmio.active = true;
+	return EXIT_TO_USER;
+}
+
+/* The value of a load, extended to the destination as the CPU would. */
+static unsigned long mmio_load_value(const struct insn_mmio *insn, u64 data, unsigned long old)
+{
+	unsigned int bits = insn->size * 8;
+	unsigned long v = bits == 64 ? data : data & ((1ull << bits) - 1);
+
+	if (insn->kind == INSN_LOAD_SX && bits < 64 && (v >> (bits - 1)) & 1)
+		v |= ~0ul << bits;
+	switch (insn->reg_size) {
+	case 1:
+		if (insn->high_byte)
+			return (old & ~0xff00ul) | (v & 0xff) << 8;
+		return (old & ~0xfful) | (v & 0xff);
+	case 2:
+		return (old & ~0xfffful) | (v & 0xffff);
+	case 4:
+		/* A 32-bit destination zero-extends into the full register. */
+		return (u32)v;
+	}
+	return v;
+}
+
+/**
+ * mmio_complete() - finish an MMIO read userspace has answered
+ * @vcpu: the vCPU, at the start of KVM_RUN
+ *
+ * Return: 1 to go on into the guest.
+ */
+int mmio_complete(struct minikvm_vcpu *vcpu)
+{
+	struct minikvm_pending_mmio *m = &vcpu->mmio;
+	u64 data;
+
+	if (!m->active)
+		return 1;
+	m->active = false;
+	/* Userspace moved RIP: the read is abandoned, as in KVM. */
+	if (vmcs_readl(GUEST_RIP) != m->rip)
+		return 1;
+	memcpy(&data, vcpu->run->mmio.data, sizeof(data));
+	mmio_reg_write(vcpu, m->insn.reg,
+		       mmio_load_value(&m->insn, data, mmio_reg_read(vcpu, m->insn.reg)));
+	vmx_advance_rip(vcpu, m->insn.len);
+	return 1;
+}

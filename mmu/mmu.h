@@ -1,0 +1,82 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Guest memory: memory slots (GPA -> HVA) and the EPT tables built from
+ * them (GPA -> HPA). Environment: process context; the VM's mmu.lock
+ * serializes slot changes against EPT faults.
+ */
+#ifndef MINIKVM_MMU_H
+#define MINIKVM_MMU_H
+
+#include <linux/kvm.h>
+#include <linux/mutex.h>
+#include <linux/types.h>
+
+#define MINIKVM_USER_MEM_SLOTS	32
+
+struct page;
+struct minikvm_vm;
+struct minikvm_vcpu;
+
+struct mmu_slot {
+	bool used;
+	u32 flags;			/* KVM_MEM_* */
+	u64 base_gfn;
+	u64 npages;
+	unsigned long userspace_addr;	/* HVA of base_gfn in the VM's mm */
+	struct page **pages;		/* pinned pages, NULL until first touch */
+	unsigned long *dirty_bitmap;	/* KVM_MEM_LOG_DIRTY_PAGES: written since last read */
+};
+
+struct mmu_vm {
+	struct mutex lock;
+	struct mmu_slot slots[MINIKVM_USER_MEM_SLOTS];
+	u64 *ept_root;			/* PML4 page, kernel virtual */
+	u64 eptp;
+	bool large_split;		/* a 2 MiB leaf was replaced: flush due */
+	unsigned long pages_pinned;
+};
+
+int mmu_vm_init(struct minikvm_vm *vm);
+void mmu_vm_destroy(struct minikvm_vm *vm);
+int mmu_set_user_memory_region(struct minikvm_vm *vm,
+			       const struct kvm_userspace_memory_region *mem);
+struct mmu_slot *mmu_find_slot(struct mmu_vm *mmu, u64 gfn);
+int mmu_read_guest(struct minikvm_vm *vm, u64 gpa, void *data, unsigned long len);
+int mmu_write_guest(struct minikvm_vm *vm, u64 gpa, const void *data, unsigned long len);
+
+/* mmu/gva.c: the guest's own page tables, GVA -> GPA */
+struct mmu_gva_walk {
+	u64 gpa;
+	u64 pte;		/* the leaf entry, 0 without paging */
+	unsigned int level;	/* 1 = 4 KiB ... 3 = 1 GiB; 0 = no paging */
+	bool writable, user;	/* R/W and U/S of every level */
+};
+int mmu_gva_walk(struct minikvm_vcpu *vcpu, unsigned long gva, struct mmu_gva_walk *w);
+int mmu_gva_to_gpa(struct minikvm_vcpu *vcpu, unsigned long gva, u64 *gpa);
+
+/* mmu/translate.c: KVM_TRANSLATE and the whole chain (uapi/minikvm.h) */
+long mmu_translate_ioctl(struct minikvm_vcpu *vcpu, unsigned int ioctl, void __user *argp);
+
+/* mmu/ept_violation.c, mmu/ept_misconfig.c */
+int handle_ept_violation(struct minikvm_vcpu *vcpu);
+int handle_ept_misconfig(struct minikvm_vcpu *vcpu);
+
+/* mmu/mmio.c: an access to a GPA no slot backs, or a write to a read-only slot */
+int mmio_emulate(struct minikvm_vcpu *vcpu, u64 gpa);
+int mmio_complete(struct minikvm_vcpu *vcpu);
+
+/* mmu/dirty_log.c */
+int mmu_get_dirty_log(struct minikvm_vm *vm, struct kvm_dirty_log *log);
+
+/* mmu/ept.c */
+int ept_map_page(struct mmu_vm *mmu, u64 gpa, u64 hpa, bool writable, bool executable);
+int ept_map_large(struct mmu_vm *mmu, u64 gpa, u64 hpa, bool writable);
+int ept_lookup(struct mmu_vm *mmu, u64 gpa, u64 *entry);
+int ept_mark_mmio(struct mmu_vm *mmu, u64 gpa);
+bool ept_is_mmio(struct mmu_vm *mmu, u64 gpa);
+void ept_write_protect(struct mmu_vm *mmu, u64 gfn);
+void ept_zap_range(struct mmu_vm *mmu, u64 gfn, u64 npages);
+void ept_flush_all_cpus(struct mmu_vm *mmu);
+void ept_free_tables(struct mmu_vm *mmu);
+
+#endif /* MINIKVM_MMU_H */

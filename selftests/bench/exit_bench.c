@@ -1,0 +1,106 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Exit cost benchmark: TSC ticks per VM exit as the guest sees them.
+ *
+ *   exit_bench [--dev PATH] [iterations]
+ *
+ * A real-mode guest times, with RDTSC around the whole loop, N CPUIDs
+ * (an exit handled in the kernel) and N OUTs to a port nobody claims (an
+ * exit that goes all the way to this program and back through KVM_RUN),
+ * and an empty loop of the same length for the loop's own cost. It stores
+ * the totals in guest memory; one line carries the results:
+ *
+ *   BENCH <dev> iterations=N cpuid=<ticks/exit> out=<ticks/exit> loop=<ticks/iter>
+ *
+ * selftests/vm/bench-summary.sh puts the lines of both devices side by
+ * side. Not a pass/fail test: the figures only compare within one boot.
+ */
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "kvm_util.h"
+#include "test_util.h"
+
+asm(GUEST_ASM_BEGIN(bench_guest, ".code16")
+	/* CPUID loop: one warm-up exit, then N timed. */
+	"xorl %eax, %eax\n"
+	"cpuid\n"
+	"rdtsc\n"
+	"movl %eax, %esi\n"
+	"movl %edx, %edi\n"
+	"movl 0x8020, %ebp\n"
+	"1: xorl %eax, %eax\n"
+	"cpuid\n"
+	"decl %ebp\n"
+	"jnz 1b\n"
+	"rdtsc\n"
+	"subl %esi, %eax\n"
+	"sbbl %edi, %edx\n"
+	"movl %eax, 0x8000\n"
+	"movl %edx, 0x8004\n"
+	/* OUT loop: each one is a KVM_EXIT_IO to userspace. */
+	"outb %al, $0x80\n"
+	"rdtsc\n"
+	"movl %eax, %esi\n"
+	"movl %edx, %edi\n"
+	"movl 0x8020, %ebp\n"
+	"2: outb %al, $0x80\n"
+	"decl %ebp\n"
+	"jnz 2b\n"
+	"rdtsc\n"
+	"subl %esi, %eax\n"
+	"sbbl %edi, %edx\n"
+	"movl %eax, 0x8008\n"
+	"movl %edx, 0x800c\n"
+	/* The loop alone. */
+	"rdtsc\n"
+	"movl %eax, %esi\n"
+	"movl %edx, %edi\n"
+	"movl 0x8020, %ebp\n"
+	"3: xorl %eax, %eax\n"
+	"decl %ebp\n"
+	"jnz 3b\n"
+	"rdtsc\n"
+	"subl %esi, %eax\n"
+	"sbbl %edi, %edx\n"
+	"movl %eax, 0x8010\n"
+	"movl %edx, 0x8014\n"
+	"hlt\n"
+	GUEST_ASM_END(bench_guest));
+GUEST_CODE(bench_guest);
+
+int main(int argc, char **argv)
+{
+	uint32_t n;
+	struct kvm_vm *vm;
+	struct kvm_vcpu *vcpu;
+	uint64_t *res;
+	unsigned long outs = 0;
+
+	argc = test_parse_dev(argc, argv);
+	n = argc > 1 ? strtoul(argv[1], NULL, 0) : 2000;
+	vm = vm_create(GUEST_MEM_SIZE);
+	vcpu = vcpu_create(vm, 0);
+	vm_load_guest(vm, CODE_GPA, bench_guest);
+	vcpu_setup_real(vcpu, CODE_GPA);
+	*(uint32_t *)vm_gpa(vm, DATA_GPA + 0x20) = n;
+
+	for (;;) {
+		vcpu_run(vcpu);
+		if (vcpu->run->exit_reason == KVM_EXIT_HLT)
+			break;
+		TEST_ASSERT(vcpu->run->exit_reason == KVM_EXIT_IO &&
+			    vcpu->run->io.port == 0x80,
+			    "unexpected exit %s",
+			    exit_reason_str(vcpu->run->exit_reason));
+		outs++;
+	}
+	TEST_ASSERT(outs == n + 1, "%lu OUT exits for %u iterations", outs, n);
+	res = vm_gpa(vm, DATA_GPA);
+	printf("BENCH %s iterations=%u cpuid=%.0f out=%.0f loop=%.1f\n",
+	       test_dev_path, n, (double)res[0] / n, (double)res[1] / n,
+	       (double)res[2] / n);
+	vcpu_free(vcpu);
+	vm_free(vm);
+	return 0;
+}

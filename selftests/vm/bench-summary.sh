@@ -1,0 +1,58 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# make bench: the BENCH lines of one test-VM boot (exit_bench, then
+# mmu_bench, on /dev/minikvm, then /dev/kvm), side by side with the ratio
+# minikvm/kvm.
+#
+#   bench-summary.sh CONSOLE_LOG
+set -uo pipefail
+log=$1
+tr -d '\r' < "$log" | awk '
+function val(key,   i, kv) {
+	for (i = 3; i <= NF; i++) {
+		split($i, kv, "=")
+		if (kv[1] == key)
+			return kv[2]
+	}
+	return ""
+}
+/^BENCH \/dev\// {
+	d = $2; sub(/^\/dev\//, "", d)
+	cpuid[d] = val("cpuid"); out[d] = val("out"); loop[d] = val("loop"); n[d] = val("iterations")
+}
+/^BENCH-MMU \/dev\// {
+	d = $2; sub(/^\/dev\//, "", d)
+	touch[d] = val("touch"); mapped[d] = val("mapped"); mmio[d] = val("mmio"); pages[d] = val("pages")
+}
+/^MINIKVM-BENCH-END / {
+	d = $2; sub(/^\/dev\//, "", d)
+	if ($3 != 0) failed[d] = $3
+}
+function show(d) {
+	if (d in cpuid)
+		printf "%-8s %12s %12s %10s %8s\n", d, cpuid[d], out[d], loop[d], n[d]
+	else
+		printf "%-8s %12s %12s %10s %8s  (exit_bench %s)\n", d, "-", "-", "-", "-",
+			(d in failed) ? "exit " failed[d] : "did not run"
+}
+function show_mmu(d) {
+	if (d in touch)
+		printf "%-8s %12s %12s %10s %8s\n", d, touch[d], mmio[d], mapped[d], pages[d]
+	else
+		printf "%-8s %12s %12s %10s %8s  (mmu_bench did not print)\n", d, "-", "-", "-", "-"
+}
+function ratio(a, b) { return (a != "" && b != "" && b > 0) ? sprintf("%.2f", a / b) : "n/a" }
+END {
+	print "TSC ticks per exit, measured by the guest (Bochs clock: ticks follow instructions)"
+	printf "%-8s %12s %12s %10s %8s\n", "device", "cpuid", "out(user)", "loop/iter", "iters"
+	show("minikvm"); show("kvm")
+	printf "%-8s %12s %12s\n", "ratio", ratio(cpuid["minikvm"], cpuid["kvm"]), ratio(out["minikvm"], out["kvm"])
+	print ""
+	print "TSC ticks per 4 KiB page first touch (EPT fault-in) and per MMIO read to userspace"
+	printf "%-8s %12s %12s %10s %8s\n", "device", "touch", "mmio(user)", "mapped", "pages"
+	show_mmu("minikvm"); show_mmu("kvm")
+	printf "%-8s %12s %12s\n", "ratio", ratio(touch["minikvm"], touch["kvm"]), ratio(mmio["minikvm"], mmio["kvm"])
+	if (!("kvm" in cpuid))
+		exit 1
+}'

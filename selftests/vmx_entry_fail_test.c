@@ -1,0 +1,69 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Bad guest state (vmx/run.c, VM-entry failure). KVM's answers differ by
+ * where the state is caught:
+ *
+ * - CR0.PG without CR0.PE is refused by KVM_SET_SREGS itself with EINVAL
+ *   (kvm_is_valid_sregs() -> kvm_is_valid_cr0() in Linux 6.1 stable), so
+ *   the vCPU never tries to enter;
+ * - a state only the CPU checks (here a CS descriptor with S=0, a system
+ *   segment, which VM entry refuses even with unrestricted guest) makes
+ *   KVM_RUN return 0 with exit_reason KVM_EXIT_FAIL_ENTRY and
+ *   hardware_entry_failure_reason the full VMX exit reason: bit 31 (entry
+ *   failure) | 33 (invalid guest state) = 0x80000021.
+ */
+#include <sys/ioctl.h>
+
+#include "minikvm_test.h"
+#include "kvm_util.h"
+
+asm(GUEST_ASM_BEGIN(ef_guest, ".code32")
+	"hlt\n"
+	GUEST_ASM_END(ef_guest));
+GUEST_CODE(ef_guest);
+
+TEST(cr0_pg_without_pe_refused_by_set_sregs)
+{
+	struct kvm_vm *vm = vm_create(GUEST_MEM_SIZE);
+	struct kvm_vcpu *vcpu = vcpu_create(vm, 0);
+	struct kvm_sregs sregs;
+
+	vm_load_guest(vm, CODE_GPA, ef_guest);
+	vcpu_setup_real(vcpu, CODE_GPA);
+	vcpu_get_sregs(vcpu, &sregs);
+	sregs.cr0 = (sregs.cr0 | 0x80000000u) & ~1ull;
+	EXPECT_EQ(-1, ioctl(vcpu->fd, KVM_SET_SREGS, &sregs));
+	EXPECT_EQ(EINVAL, errno);
+	/* Nothing was changed: the guest still runs in real mode. */
+	vcpu_run_until_hlt(vcpu);
+	vcpu_free(vcpu);
+	vm_free(vm);
+}
+
+TEST(system_segment_in_cs_fails_entry)
+{
+	struct kvm_vm *vm = vm_create(GUEST_MEM_SIZE);
+	struct kvm_vcpu *vcpu = vcpu_create(vm, 0);
+	struct kvm_sregs sregs;
+	int ret;
+
+	vm_load_guest(vm, CODE_GPA, ef_guest);
+	vcpu_setup_prot32(vcpu, CODE_GPA, false);
+	vcpu_get_sregs(vcpu, &sregs);
+	sregs.cs.s = 0;
+	vcpu_set_sregs(vcpu, &sregs);
+	ret = __vcpu_run(vcpu);
+	EXPECT_EQ(0, ret);
+	EXPECT_EQ(KVM_EXIT_FAIL_ENTRY, vcpu->run->exit_reason)
+		TH_LOG("exit %s", exit_reason_str(vcpu->run->exit_reason));
+	EXPECT_EQ(0x80000021ull, vcpu->run->fail_entry.hardware_entry_failure_reason);
+	EXPECT_LT(vcpu->run->fail_entry.cpu, (uint32_t)sysconf(_SC_NPROCESSORS_ONLN));
+	/* Fixing the state lets the same vCPU run. */
+	sregs.cs.s = 1;
+	vcpu_set_sregs(vcpu, &sregs);
+	vcpu_run_until_hlt(vcpu);
+	vcpu_free(vcpu);
+	vm_free(vm);
+}
+
+MINIKVM_TEST_MAIN

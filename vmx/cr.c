@@ -1,0 +1,155 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The guest's CR0, CR4 and EFER: what the guest sees, what the CPU runs
+ * with, and which bits the host keeps for itself.
+ *
+ * SDM Vol. 3C, "Guest/Host Masks and Read Shadows for CR0 and CR4": for a
+ * bit set in the guest/host mask, guest reads return the read shadow and
+ * guest writes that would change it exit (handle_cr_access()). Owned by
+ * the host: bits VMX forces (IA32_VMX_CR{0,4}_FIXED*), CD/NW (the guest
+ * keeps caching on; EPT memory types rule), PG (it switches IA-32e mode,
+ * an entry control) and PAE (PDPTEs must be loaded, see below).
+ *
+ * Environment: vCPU loaded.
+ */
+#include <linux/kernel.h>
+#include <asm/vmx.h>
+
+#include "../core/minikvm.h"
+#include "vmx_ops.h"
+
+#define CR0_HOST_OWNED	(X86_CR0_PE | X86_CR0_PG | X86_CR0_CD | X86_CR0_NW | X86_CR0_NE)
+#define CR4_HOST_OWNED	(X86_CR4_VMXE | X86_CR4_SMXE | X86_CR4_PAE)
+
+/* Unrestricted guest lifts the PE and PG requirement (SDM "VMX-Fixed Bits"). */
+static unsigned long vmx_cr0_fixed0(void)
+{
+	return vmx_config.cr0_fixed0 & ~(X86_CR0_PE | X86_CR0_PG);
+}
+
+bool vmx_is_long_mode(struct minikvm_vcpu *vcpu)
+{
+	return vmcs_read64(GUEST_IA32_EFER) & EFER_LMA;
+}
+
+static void vmx_update_ia32e_mode(struct minikvm_vcpu *vcpu, u64 efer)
+{
+	struct vmx_vcpu *vmx = &vcpu->vmx;
+	u32 entry = vmx->ctls.entry;
+
+	/* SDM Vol. 3C, "Checks on Guest Control Registers...": IA-32e mode guest == EFER.LMA. */
+	if (efer & EFER_LMA)
+		entry |= VM_ENTRY_IA32E_MODE;
+	else
+		entry &= ~VM_ENTRY_IA32E_MODE;
+	if (entry != vmx->ctls.entry) {
+		vmx->ctls.entry = entry;
+		vmcs_write32(VM_ENTRY_CONTROLS, entry);
+	}
+}
+
+/* EFER as given (LMA included): KVM_SET_SREGS and reset. */
+int vmx_set_efer(struct minikvm_vcpu *vcpu, u64 efer)
+{
+	vmcs_write64(GUEST_IA32_EFER, efer);
+	vmx_update_ia32e_mode(vcpu, efer);
+	return 0;
+}
+
+/**
+ * vmx_load_pdptrs() - copy the four PAE PDPTEs into the VMCS
+ * @vcpu: the loaded vCPU
+ *
+ * SDM Vol. 3C, "Loading Guest Control Registers...": with EPT, VM entry
+ * into PAE paging (CR0.PG=1, CR4.PAE=1, EFER.LMA=0) takes the PDPTEs from
+ * the GUEST_PDPTRn fields, not from memory, so they are read here
+ * whenever the guest enters PAE paging through an exit or an ioctl. (A
+ * guest MOV to CR3 does not exit; the CPU reloads them itself then.)
+ *
+ * Return: 0, or -EFAULT when CR3 points outside guest memory.
+ */
+int vmx_load_pdptrs(struct minikvm_vcpu *vcpu)
+{
+	u64 pdpte[4];
+	int i;
+
+	if (mmu_read_guest(vcpu->vm, vmcs_readl(GUEST_CR3) & ~0x1ful, pdpte, sizeof(pdpte)))
+		return -EFAULT;
+	for (i = 0; i < 4; i++)
+		__vmcs_write(GUEST_PDPTR0 + 2 * i, pdpte[i]);
+	return 0;
+}
+
+static bool vmx_is_pae_paging(struct minikvm_vcpu *vcpu)
+{
+	return (vcpu->vmx.cr0 & X86_CR0_PG) && (vcpu->vmx.cr4 & X86_CR4_PAE) &&
+	       !vmx_is_long_mode(vcpu);
+}
+
+/**
+ * vmx_set_cr0() - a new guest CR0, from MOV CR0 or KVM_SET_SREGS
+ * @vcpu: the loaded vCPU
+ * @cr0: the value the guest sees
+ *
+ * Return: 0, or -EINVAL for a value the architecture refuses with #GP
+ * (SDM Vol. 3A, "CR0": PG without PE, NW without CD, reserved bits, paging
+ * in long mode without PAE).
+ */
+int vmx_set_cr0(struct minikvm_vcpu *vcpu, unsigned long cr0)
+{
+	struct vmx_vcpu *vmx = &vcpu->vmx;
+	unsigned long old = vmx->cr0;
+	u64 efer = vmcs_read64(GUEST_IA32_EFER);
+
+	cr0 |= X86_CR0_ET;
+	if (cr0 >> 32 || ((cr0 & X86_CR0_PG) && !(cr0 & X86_CR0_PE)) ||
+	    ((cr0 & X86_CR0_NW) && !(cr0 & X86_CR0_CD)))
+		return -EINVAL;
+	if ((cr0 & X86_CR0_PG) && !(old & X86_CR0_PG) && (efer & EFER_LME) &&
+	    !(vmx->cr4 & X86_CR4_PAE))
+		return -EINVAL;
+
+	vmx->cr0_host_mask = CR0_HOST_OWNED | vmx_cr0_fixed0() | (u32)~vmx_config.cr0_fixed1;
+	vmx->cr0 = cr0;
+	vmcs_writel(CR0_GUEST_HOST_MASK, vmx->cr0_host_mask);
+	vmcs_writel(CR0_READ_SHADOW, cr0);
+	vmcs_writel(GUEST_CR0, (cr0 & ~(X86_CR0_CD | X86_CR0_NW)) | vmx_cr0_fixed0());
+
+	/* Paging switched with EFER.LME set: entering or leaving long mode. */
+	if ((old ^ cr0) & X86_CR0_PG && (efer & EFER_LME)) {
+		efer = (cr0 & X86_CR0_PG) ? efer | EFER_LMA : efer & ~EFER_LMA;
+		vmx_set_efer(vcpu, efer);
+	}
+	if ((old ^ cr0) & X86_CR0_PG && vmx_is_pae_paging(vcpu))
+		return vmx_load_pdptrs(vcpu) ? -EINVAL : 0;
+	return 0;
+}
+
+/**
+ * vmx_set_cr4() - a new guest CR4, from MOV CR4 or KVM_SET_SREGS
+ * @vcpu: the loaded vCPU
+ * @cr4: the value the guest sees
+ *
+ * Return: 0, or -EINVAL for bits the guest may not set (VMXE and SMXE:
+ * no nested VMX; anything the CPU cannot run with) or clearing PAE in
+ * long mode.
+ */
+int vmx_set_cr4(struct minikvm_vcpu *vcpu, unsigned long cr4)
+{
+	struct vmx_vcpu *vmx = &vcpu->vmx;
+	unsigned long old = vmx->cr4;
+
+	if (cr4 & (X86_CR4_VMXE | X86_CR4_SMXE) || (cr4 & ~vmx_config.cr4_fixed1))
+		return -EINVAL;
+	if (vmx_is_long_mode(vcpu) && !(cr4 & X86_CR4_PAE))
+		return -EINVAL;
+
+	vmx->cr4_host_mask = CR4_HOST_OWNED | vmx_config.cr4_fixed0 | (u32)~vmx_config.cr4_fixed1;
+	vmx->cr4 = cr4;
+	vmcs_writel(CR4_GUEST_HOST_MASK, vmx->cr4_host_mask);
+	vmcs_writel(CR4_READ_SHADOW, cr4);
+	vmcs_writel(GUEST_CR4, cr4 | vmx_config.cr4_fixed0);
+	if ((old ^ cr4) & X86_CR4_PAE && vmx_is_pae_paging(vcpu))
+		return vmx_load_pdptrs(vcpu) ? -EINVAL : 0;
+	return 0;
+}

@@ -1,0 +1,128 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Control- and debug-register accesses that exit.
+ *
+ * CR0/CR4: only writes that change a host-owned bit exit (vmx/cr.c says
+ * which and why); reads are served by the read shadows without an exit.
+ * CR3: no exits at all under EPT. CR8: always exits (no TPR shadow); when
+ * the guest lowers it, KVM_RUN returns KVM_EXIT_SET_TPR as KVM does
+ * without an in-kernel LAPIC, so userspace can deliver a now-unmasked
+ * interrupt. DR0-7: every MOV exits (CPU_BASED_MOV_DR_EXITING) and is
+ * emulated on saved values, so the guest never touches the host's debug
+ * registers; guest hardware breakpoints are therefore not armed.
+ *
+ * SDM Vol. 3C, "Exit Qualification for Control-Register Accesses" and
+ * "... for MOV DR".
+ */
+#include <linux/kernel.h>
+#include <asm/vmx.h>
+
+#include "../core/minikvm.h"
+#include "exit.h"
+#include "gpr.h"
+#include "vmx_ops.h"
+
+#define CR_QUAL_NUM(q)		((q) & 15)
+#define CR_QUAL_TYPE(q)		(((q) >> 4) & 3)	/* 0 to CR, 1 from CR, 2 CLTS, 3 LMSW */
+#define CR_QUAL_GPR(q)		(((q) >> 8) & 15)
+#define CR_QUAL_LMSW_DATA(q)	(((q) >> 16) & 0xffff)
+#define CR_TYPE_MOV_TO		0
+#define CR_TYPE_MOV_FROM	1
+#define CR_TYPE_CLTS		2
+#define CR_TYPE_LMSW		3
+
+static int cr_fault(struct minikvm_vcpu *vcpu)
+{
+	vmx_queue_exception(vcpu, GP_VECTOR, true, 0);
+	return RESUME_GUEST;
+}
+
+static int cr_done(struct minikvm_vcpu *vcpu)
+{
+	vmx_skip_instruction(vcpu);
+	return RESUME_GUEST;
+}
+
+static int cr_write(struct minikvm_vcpu *vcpu, unsigned int cr, unsigned long val)
+{
+	unsigned long old_cr8 = vcpu->cr8;
+
+	switch (cr) {
+	case 0:
+		return vmx_set_cr0(vcpu, val) ? cr_fault(vcpu) : cr_done(vcpu);
+	case 4:
+		return vmx_set_cr4(vcpu, val) ? cr_fault(vcpu) : cr_done(vcpu);
+	case 8:
+		if (val & ~0xful)
+			return cr_fault(vcpu);
+		vcpu->cr8 = val;
+		vmx_skip_instruction(vcpu);
+		if (val >= old_cr8)
+			return RESUME_GUEST;
+		vcpu->run->exit_reason = KVM_EXIT_SET_TPR;
+		return EXIT_TO_USER;
+	}
+	return vmx_internal_error(vcpu, KVM_INTERNAL_ERROR_UNEXPECTED_EXIT_REASON);
+}
+
+int handle_cr_access(struct minikvm_vcpu *vcpu)
+{
+	unsigned long q = vcpu->vmx.exit.qualification;
+	unsigned int cr = CR_QUAL_NUM(q), gpr = CR_QUAL_GPR(q);
+	unsigned long cr0 = vcpu->vmx.cr0;
+
+	switch (CR_QUAL_TYPE(q)) {
+	case CR_TYPE_MOV_TO:
+		return cr_write(vcpu, cr, vmx_gpr_read(vcpu, gpr));
+	case CR_TYPE_MOV_FROM:
+		if (cr != 8)
+			break;
+		vmx_gpr_write(vcpu, gpr, vcpu->cr8);
+		return cr_done(vcpu);
+	case CR_TYPE_CLTS:
+		return vmx_set_cr0(vcpu, cr0 & ~X86_CR0_TS) ? cr_fault(vcpu) : cr_done(vcpu);
+	case CR_TYPE_LMSW:
+		/* LMSW loads PE, MP, EM, TS but can never clear PE. */
+		cr0 = (cr0 & ~0xeul) | (CR_QUAL_LMSW_DATA(q) & 0xf);
+		return vmx_set_cr0(vcpu, cr0) ? cr_fault(vcpu) : cr_done(vcpu);
+	}
+	return vmx_internal_error(vcpu, KVM_INTERNAL_ERROR_UNEXPECTED_EXIT_REASON);
+}
+
+#define DR_QUAL_NUM(q)		((q) & 7)
+#define DR_QUAL_FROM(q)		((q) & BIT(4))
+#define DR_QUAL_GPR(q)		(((q) >> 8) & 15)
+
+/* DR4/DR5 alias DR6/DR7 unless CR4.DE (then the CPU raised #UD itself). */
+int handle_dr_access(struct minikvm_vcpu *vcpu)
+{
+	unsigned long q = vcpu->vmx.exit.qualification;
+	unsigned int dr = DR_QUAL_NUM(q), gpr = DR_QUAL_GPR(q);
+	unsigned long val;
+
+	if (dr == 4 || dr == 5)
+		dr += 2;
+	if (DR_QUAL_FROM(q)) {
+		if (dr < 4)
+			val = vcpu->dr[dr];
+		else if (dr == 6)
+			val = vcpu->dr6;
+		else
+			val = vmcs_readl(GUEST_DR7);
+		vmx_gpr_write(vcpu, gpr, val);
+		return cr_done(vcpu);
+	}
+	val = vmx_gpr_read(vcpu, gpr);
+	if (dr < 4) {
+		vcpu->dr[dr] = val;
+	} else {
+		/* Bits 63:32 of DR6 and DR7 are reserved: #GP (SDM Vol. 3B, "Debug Registers"). */
+		if (val >> 32)
+			return cr_fault(vcpu);
+		if (dr == 6)
+			vcpu->dr6 = (val & VMX_DR6_WRITABLE) | (VMX_DR6_INIT & ~VMX_DR6_WRITABLE);
+		else
+			vmcs_writel(GUEST_DR7, (val & VMX_DR7_WRITABLE) | VMX_DR7_INIT);
+	}
+	return cr_done(vcpu);
+}

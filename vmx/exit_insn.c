@@ -1,0 +1,66 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Instructions that exit and need little: VMCALL (KVM's answer to an
+ * unknown hypercall), VMX instructions and MONITOR/MWAIT (#UD: no nested
+ * VMX, no MWAIT in the guest's CPUID), RDPMC (#GP: no vPMU), and INVD,
+ * WBINVD and PAUSE (nothing to do but step over them).
+ */
+#include <linux/kernel.h>
+#include <linux/kvm_para.h>
+#include <asm/vmx.h>
+
+#include "../core/minikvm.h"
+#include "exit.h"
+#include "vmx_ops.h"
+
+int handle_invalid_op(struct minikvm_vcpu *vcpu)
+{
+	vmx_queue_exception(vcpu, UD_VECTOR, false, 0);
+	return RESUME_GUEST;
+}
+
+int handle_vmx_insn(struct minikvm_vcpu *vcpu)
+{
+	return handle_invalid_op(vcpu);
+}
+
+int handle_rdpmc(struct minikvm_vcpu *vcpu)
+{
+	vmx_queue_exception(vcpu, GP_VECTOR, true, 0);
+	return RESUME_GUEST;
+}
+
+/*
+ * INVD would discard the host's cached writes too; WBINVD has nothing to
+ * write back for a guest without assigned devices. KVM steps over both.
+ */
+int handle_nop_insn(struct minikvm_vcpu *vcpu)
+{
+	vmx_skip_instruction(vcpu);
+	return RESUME_GUEST;
+}
+
+int handle_pause(struct minikvm_vcpu *vcpu)
+{
+	vmx_skip_instruction(vcpu);
+	return RESUME_GUEST;
+}
+
+/**
+ * handle_vmcall() - a hypercall minikvm does not implement
+ * @vcpu: the vCPU
+ *
+ * As KVM (kvm_emulate_hypercall()): from CPL > 0 RAX = -KVM_EPERM, else
+ * RAX = -KVM_ENOSYS for any number; RIP moves past the VMCALL.
+ */
+int handle_vmcall(struct minikvm_vcpu *vcpu)
+{
+	unsigned int cpl = vmcs_read32(GUEST_SS_AR_BYTES) >> 5 & 3;
+
+	vcpu->vmx.regs[__VCPU_REGS_RAX] = cpl ? (unsigned long)-KVM_EPERM :
+						(unsigned long)-KVM_ENOSYS;
+	if (!vmx_is_long_mode(vcpu))
+		vcpu->vmx.regs[__VCPU_REGS_RAX] &= 0xffffffff;
+	vmx_skip_instruction(vcpu);
+	return RESUME_GUEST;
+}

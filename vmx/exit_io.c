@@ -1,0 +1,194 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * IN, OUT, INS, OUTS (with and without REP): every port belongs to
+ * userspace, so each exits to it with KVM_EXIT_IO, laid out as KVM lays
+ * it out: data in the vCPU mmap at io.data_offset (the page after the
+ * kvm_run page), io.count elements of io.size bytes. Like KVM's
+ * emulator, OUTS sends one element per exit and REP INS reads ahead a
+ * batch; data userspace leaves alone reads as zeros.
+ *
+ * As with KVM, RIP still points at the instruction while userspace sees
+ * the exit; the next KVM_RUN completes it (vmx_complete_userspace_io()):
+ * an IN's data goes to RAX or memory, string registers advance, and RIP
+ * moves on, or stays to repeat a REP that has elements left. If userspace
+ * changed RIP meanwhile, the completion is dropped, as in KVM.
+ *
+ * SDM Vol. 3C, "Exit Qualification for I/O Instructions" and
+ * "VM-Exit Instruction Information" (INS/OUTS).
+ */
+#include <linux/kernel.h>
+#include <linux/mm.h>
+#include <asm/vmx.h>
+
+#include "../core/minikvm.h"
+#include "exit.h"
+#include "vmx_ops.h"
+
+#define IO_QUAL_SIZE(q)		(((q) & 7) + 1)
+#define IO_QUAL_IN(q)		((q) & BIT(3))
+#define IO_QUAL_STRING(q)	((q) & BIT(4))
+#define IO_QUAL_REP(q)		((q) & BIT(5))
+#define IO_QUAL_PORT(q)		(((q) >> 16) & 0xffff)
+#define IO_INFO_ADDR_SIZE(i)	(((i) >> 7) & 7)	/* 0: 16, 1: 32, 2: 64 bits */
+
+static const unsigned long io_addr_masks[] = { 0xffff, 0xffffffff, ~0ul };
+
+/* The size of KVM's PIO read-ahead buffer (struct read_cache). */
+#define IO_READ_AHEAD	1024
+
+/* Copy between the data page and guest-linear memory, page by page. */
+static int io_copy_guest(struct minikvm_vcpu *vcpu, unsigned long gva, void *buf,
+			 unsigned int len, bool to_guest)
+{
+	while (len) {
+		unsigned int chunk = min_t(unsigned int, len, PAGE_SIZE - offset_in_page(gva));
+		u64 gpa;
+		int ret;
+
+		if (mmu_gva_to_gpa(vcpu, gva, &gpa))
+			return -EFAULT;
+		ret = to_guest ? mmu_write_guest(vcpu->vm, gpa, buf, chunk) :
+				 mmu_read_guest(vcpu->vm, gpa, buf, chunk);
+		if (ret)
+			return ret;
+		gva += chunk;
+		buf += chunk;
+		len -= chunk;
+	}
+	return 0;
+}
+
+/* Element i of a string operation, in the order the CPU would touch it. */
+static unsigned long io_elem_addr(struct minikvm_pending_io *io, unsigned int i)
+{
+	return io->backward ? io->linear - (unsigned long)i * io->size :
+			      io->linear + (unsigned long)i * io->size;
+}
+
+static int io_string_setup(struct minikvm_vcpu *vcpu, struct minikvm_pending_io *io)
+{
+	u32 info = vmcs_read32(VMX_INSTRUCTION_INFO);
+	unsigned int asz = IO_INFO_ADDR_SIZE(info);
+	unsigned long count, room, di;
+
+	if (asz >= ARRAY_SIZE(io_addr_masks))
+		return vmx_internal_error(vcpu, KVM_INTERNAL_ERROR_EMULATION);
+	io->addr_mask = io_addr_masks[asz];
+	io->linear = vmcs_readl(GUEST_LINEAR_ADDRESS);
+	io->backward = vmcs_readl(GUEST_RFLAGS) & X86_EFLAGS_DF;
+	count = io->rep ? vcpu->vmx.regs[__VCPU_REGS_RCX] & io->addr_mask : 1;
+	if (!count) {
+		/* REP with RCX = 0 does nothing. */
+		vmx_skip_instruction(vcpu);
+		return RESUME_GUEST;
+	}
+	if (!io->in) {
+		/* KVM's emulator sends OUTS one element per exit. */
+		io->count = 1;
+		if (io_copy_guest(vcpu, io->linear, vcpu->pio_data, io->size, false))
+			return vmx_internal_error(vcpu, KVM_INTERNAL_ERROR_EMULATION);
+		return EXIT_TO_USER;
+	}
+	/*
+	 * INS reads ahead as KVM's pio_in_emulated() does: up to its 1 KiB
+	 * buffer, and no more than the "room" left in RDI's page, a byte
+	 * count compared with an element count exactly as KVM compares it.
+	 */
+	di = vcpu->vmx.regs[__VCPU_REGS_RDI];
+	room = io->backward ? offset_in_page(di) : PAGE_SIZE - offset_in_page(di);
+	io->count = min3(room, IO_READ_AHEAD / io->size, count);
+	if (!io->count)
+		io->count = 1;
+	return EXIT_TO_USER;
+}
+
+int handle_io(struct minikvm_vcpu *vcpu)
+{
+	unsigned long q = vcpu->vmx.exit.qualification;
+	struct minikvm_pending_io *io = &vcpu->io;
+	struct kvm_run *run = vcpu->run;
+	int ret;
+
+	*io = (struct minikvm_pending_io) {
+		.in = IO_QUAL_IN(q),
+		.string = IO_QUAL_STRING(q),
+		.rep = IO_QUAL_REP(q),
+		.size = IO_QUAL_SIZE(q),
+		.count = 1,
+		.rip = vmcs_readl(GUEST_RIP),
+	};
+	if (io->string) {
+		ret = io_string_setup(vcpu, io);
+		if (ret != EXIT_TO_USER)
+			return ret;
+	} else if (!io->in) {
+		memcpy(vcpu->pio_data, &vcpu->vmx.regs[__VCPU_REGS_RAX], io->size);
+	}
+	/* What userspace does not fill in reads as zeros, as with KVM. */
+	if (io->in)
+		memset(vcpu->pio_data, 0, io->size * io->count);
+	io->active = true;
+	run->exit_reason = KVM_EXIT_IO;
+	run->io.direction = io->in ? KVM_EXIT_IO_IN : KVM_EXIT_IO_OUT;
+	run->io.size = io->size;
+	run->io.port = IO_QUAL_PORT(q);
+	run->io.count = io->count;
+	run->io.data_offset = KVM_PIO_PAGE_OFFSET * PAGE_SIZE;
+	return EXIT_TO_USER;
+}
+
+/* Add @delta elements to a string register within the address size. */
+static void io_advance(unsigned long *reg, long delta, unsigned long mask)
+{
+	*reg = (*reg & ~mask) | ((*reg + delta) & mask);
+}
+
+/**
+ * vmx_complete_userspace_io() - finish the I/O or MMIO exit userspace handled
+ * @vcpu: the vCPU, loaded, at the start of KVM_RUN
+ *
+ * Return: 1 to enter the guest, or EXIT_TO_USER/-errno from an internal
+ * error (guest memory gone under an INS).
+ */
+int vmx_complete_userspace_io(struct minikvm_vcpu *vcpu)
+{
+	struct minikvm_pending_io *io = &vcpu->io;
+	unsigned long *regs = vcpu->vmx.regs;
+	unsigned int i;
+
+	if (vcpu->mmio.active)
+		return mmio_complete(vcpu);
+	if (!io->active)
+		return 1;
+	io->active = false;
+	if (vmcs_readl(GUEST_RIP) != io->rip)
+		return 1;
+
+	if (!io->string) {
+		if (io->in) {
+			/* 8/16-bit IN keep the rest of RAX; 32-bit zero-extends. */
+			unsigned long val = io->size < 4 ? regs[__VCPU_REGS_RAX] : 0;
+
+			memcpy(&val, vcpu->pio_data, io->size);
+			regs[__VCPU_REGS_RAX] = val;
+		}
+		vmx_skip_instruction(vcpu);
+		return 1;
+	}
+
+	if (io->in)
+		for (i = 0; i < io->count; i++)
+			if (io_copy_guest(vcpu, io_elem_addr(io, i),
+					  vcpu->pio_data + i * io->size, io->size, true))
+				return vmx_internal_error(vcpu, KVM_INTERNAL_ERROR_EMULATION);
+	io_advance(&regs[io->in ? __VCPU_REGS_RDI : __VCPU_REGS_RSI],
+		   (io->backward ? -1L : 1L) * io->count * io->size, io->addr_mask);
+	if (io->rep) {
+		io_advance(&regs[__VCPU_REGS_RCX], -(long)io->count, io->addr_mask);
+		/* Elements left: leave RIP on the instruction, it exits again. */
+		if (regs[__VCPU_REGS_RCX] & io->addr_mask)
+			return 1;
+	}
+	vmx_skip_instruction(vcpu);
+	return 1;
+}

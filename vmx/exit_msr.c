@@ -1,0 +1,354 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * RDMSR/WRMSR exits and the guest MSR model behind them, which
+ * KVM_GET_MSRS/KVM_SET_MSRS share ("host" accesses).
+ *
+ * Where each MSR lives: EFER, PAT, SYSENTER_*, FS/GS base and DEBUGCTL in
+ * VMCS guest fields (switched by the CPU); the SYSCALL MSRs and
+ * KERNEL_GS_BASE in struct minikvm_vcpu, swapped lazily by
+ * vmx_load_guest_msrs(); TSC as an offset (TSC_OFFSET) to the host TSC;
+ * the rest are plain storage. FS/GS base, KERNEL_GS_BASE and SYSENTER_*
+ * do not exit at all (MSR bitmap, vmx/vmcs.c).
+ *
+ * An MSR not listed here faults: #GP in the guest, and KVM_GET/SET_MSRS
+ * stop at it, as KVM does with ignore_msrs=0.
+ */
+#include <linux/kernel.h>
+#include <linux/uaccess.h>
+#include <asm/msr.h>
+#include <asm/vmx.h>
+
+#include "../core/minikvm.h"
+#include "exit.h"
+#include "gpr.h"
+#include "vmx_ops.h"
+
+/* What KVM_GET_MSR_INDEX_LIST reports: everything the model below holds. */
+static const u32 vmx_msrs_to_save[] = {
+	MSR_IA32_SYSENTER_CS, MSR_IA32_SYSENTER_ESP, MSR_IA32_SYSENTER_EIP,
+	MSR_STAR, MSR_CSTAR, MSR_KERNEL_GS_BASE, MSR_SYSCALL_MASK, MSR_LSTAR,
+	MSR_IA32_TSC, MSR_IA32_CR_PAT, MSR_EFER, MSR_FS_BASE, MSR_GS_BASE,
+	MSR_IA32_MISC_ENABLE, MSR_IA32_APICBASE, MSR_MTRRdefType, MSR_TSC_AUX,
+};
+
+/* SDM Vol. 3A, "MTRR": 8 variable ranges, fixed ranges, WC supported. */
+#define VMX_MTRR_CAP	(0x500 | 8)
+#define VMX_NR_VAR_MTRR	8
+/* IA32_MTRR_PHYSBASEn = 200h + 2n, IA32_MTRR_PHYSMASKn = 201h + 2n. */
+#define VMX_MTRR_VAR_FIRST	0x200
+#define VMX_MTRR_VAR_LAST	(0x200 + 2 * VMX_NR_VAR_MTRR - 1)
+
+static int vmx_mtrr_fixed_index(u32 msr)
+{
+	switch (msr) {
+	case MSR_MTRRfix64K_00000:
+		return 0;
+	case MSR_MTRRfix16K_80000:
+		return 1;
+	case MSR_MTRRfix16K_A0000:
+		return 2;
+	case MSR_MTRRfix4K_C0000 ... MSR_MTRRfix4K_F8000:
+		return 3 + msr - MSR_MTRRfix4K_C0000;
+	}
+	return -1;
+}
+
+static bool vmx_cpuid_has(struct minikvm_vcpu *vcpu, u32 fn, int reg, u32 bit)
+{
+	const struct kvm_cpuid_entry2 *e = minikvm_find_cpuid(vcpu, fn, 0);
+
+	if (!e || e->function != fn)
+		return false;
+	switch (reg) {
+	case 2: return e->ecx & bit;
+	case 3: return e->edx & bit;
+	}
+	return e->ebx & bit;
+}
+
+/**
+ * vmx_get_msr() - read a guest MSR
+ * @vcpu: the loaded vCPU
+ * @index: MSR number
+ * @data: where the value goes
+ * @host: true for KVM_GET_MSRS (no CPUID-based refusal)
+ *
+ * Return: 0, or 1 when the MSR does not exist for this guest (#GP).
+ */
+int vmx_get_msr(struct minikvm_vcpu *vcpu, u32 index, u64 *data, bool host)
+{
+	int fixed;
+
+	switch (index) {
+	case MSR_EFER:
+		*data = vmcs_read64(GUEST_IA32_EFER);
+		return 0;
+	case MSR_IA32_CR_PAT:
+		*data = vmcs_read64(GUEST_IA32_PAT);
+		return 0;
+	case MSR_IA32_SYSENTER_CS:
+		*data = vmcs_read32(GUEST_SYSENTER_CS);
+		return 0;
+	case MSR_IA32_SYSENTER_ESP:
+		*data = vmcs_readl(GUEST_SYSENTER_ESP);
+		return 0;
+	case MSR_IA32_SYSENTER_EIP:
+		*data = vmcs_readl(GUEST_SYSENTER_EIP);
+		return 0;
+	case MSR_FS_BASE:
+		*data = vmcs_readl(GUEST_FS_BASE);
+		return 0;
+	case MSR_GS_BASE:
+		*data = vmcs_readl(GUEST_GS_BASE);
+		return 0;
+	case MSR_KERNEL_GS_BASE:
+		/* The live value is in the CPU while guest MSRs are loaded. */
+		if (vcpu->vmx.guest_msrs_loaded)
+			rdmsrl(MSR_KERNEL_GS_BASE, vcpu->msr_kernel_gs_base);
+		*data = vcpu->msr_kernel_gs_base;
+		return 0;
+	case MSR_STAR:
+		*data = vcpu->msr_star;
+		return 0;
+	case MSR_LSTAR:
+		*data = vcpu->msr_lstar;
+		return 0;
+	case MSR_CSTAR:
+		*data = vcpu->msr_cstar;
+		return 0;
+	case MSR_SYSCALL_MASK:
+		*data = vcpu->msr_sfmask;
+		return 0;
+	case MSR_IA32_TSC:
+		*data = rdtsc() + vcpu->tsc_offset;
+		return 0;
+	case MSR_TSC_AUX:
+		*data = vcpu->msr_tsc_aux;
+		return 0;
+	case MSR_IA32_DEBUGCTLMSR:
+		*data = vmcs_read64(GUEST_IA32_DEBUGCTL);
+		return 0;
+	case MSR_IA32_MISC_ENABLE:
+		*data = vcpu->msr_misc_enable;
+		return 0;
+	case MSR_IA32_APICBASE:
+		*data = vcpu->msr_apic_base;
+		return 0;
+	case MSR_IA32_UCODE_REV:
+		*data = 0x100000000ull;	/* KVM's value */
+		return 0;
+	case MSR_MTRRcap:
+		*data = VMX_MTRR_CAP;
+		return 0;
+	case MSR_MTRRdefType:
+		*data = vcpu->msr_mtrr_def_type;
+		return 0;
+	case VMX_MTRR_VAR_FIRST ... VMX_MTRR_VAR_LAST:
+		*data = vcpu->msr_mtrr_var[index - VMX_MTRR_VAR_FIRST];
+		return 0;
+	}
+	fixed = vmx_mtrr_fixed_index(index);
+	if (fixed >= 0) {
+		*data = vcpu->msr_mtrr_fixed[fixed];
+		return 0;
+	}
+	return 1;
+}
+
+/* SDM Vol. 3A, "IA32_PAT MSR": each byte a memory type 0, 1, 4, 5, 6 or 7. */
+static bool vmx_pat_valid(u64 pat)
+{
+	int i;
+
+	for (i = 0; i < 8; i++) {
+		u8 type = pat >> (8 * i);
+
+		if (type > 7 || type == 2 || type == 3)
+			return false;
+	}
+	return true;
+}
+
+/* SDM Vol. 3A, "IA32_EFER": SCE, LME, NXE writable; LMA follows CR0.PG. */
+static int vmx_write_efer(struct minikvm_vcpu *vcpu, u64 data, bool host)
+{
+	u64 old = vmcs_read64(GUEST_IA32_EFER);
+	u64 allowed = EFER_SCE | EFER_LME | EFER_LMA;
+
+	if (host || vmx_cpuid_has(vcpu, 0x80000001, 3, BIT(X86_FEATURE_NX & 31)))
+		allowed |= EFER_NX;
+	if (data & ~allowed)
+		return 1;
+	if (!host) {
+		data = (data & ~EFER_LMA) | (old & EFER_LMA);
+		/* LME cannot change while paging is on. */
+		if ((vcpu->vmx.cr0 & X86_CR0_PG) && ((data ^ old) & EFER_LME))
+			return 1;
+	}
+	return vmx_set_efer(vcpu, data);
+}
+
+/**
+ * vmx_set_msr() - write a guest MSR
+ * @vcpu: the loaded vCPU
+ * @index: MSR number
+ * @data: the value
+ * @host: true for KVM_SET_MSRS
+ *
+ * Return: 0, or 1 for a missing MSR or a value the MSR refuses (#GP).
+ */
+int vmx_set_msr(struct minikvm_vcpu *vcpu, u32 index, u64 data, bool host)
+{
+	int fixed;
+
+	switch (index) {
+	case MSR_EFER:
+		return vmx_write_efer(vcpu, data, host);
+	case MSR_IA32_CR_PAT:
+		if (!vmx_pat_valid(data))
+			return 1;
+		vmcs_write64(GUEST_IA32_PAT, data);
+		return 0;
+	case MSR_IA32_SYSENTER_CS:
+		vmcs_write32(GUEST_SYSENTER_CS, data);
+		return 0;
+	case MSR_IA32_SYSENTER_ESP:
+	case MSR_IA32_SYSENTER_EIP:
+	case MSR_FS_BASE:
+	case MSR_GS_BASE:
+	case MSR_KERNEL_GS_BASE:
+	case MSR_LSTAR:
+	case MSR_CSTAR:
+		/* Loaded into the CPU or VMCS: must be canonical (48-bit). */
+		if ((s64)(data << 16) >> 16 != (s64)data)
+			return 1;
+		break;
+	}
+
+	switch (index) {
+	case MSR_IA32_SYSENTER_ESP:
+		vmcs_writel(GUEST_SYSENTER_ESP, data);
+		return 0;
+	case MSR_IA32_SYSENTER_EIP:
+		vmcs_writel(GUEST_SYSENTER_EIP, data);
+		return 0;
+	case MSR_FS_BASE:
+		vmcs_writel(GUEST_FS_BASE, data);
+		return 0;
+	case MSR_GS_BASE:
+		vmcs_writel(GUEST_GS_BASE, data);
+		return 0;
+	case MSR_KERNEL_GS_BASE:
+		vcpu->msr_kernel_gs_base = data;
+		if (vcpu->vmx.guest_msrs_loaded)
+			wrmsrl(MSR_KERNEL_GS_BASE, data);
+		return 0;
+	case MSR_STAR:
+		vcpu->msr_star = data;
+		break;
+	case MSR_LSTAR:
+		vcpu->msr_lstar = data;
+		break;
+	case MSR_CSTAR:
+		vcpu->msr_cstar = data;
+		break;
+	case MSR_SYSCALL_MASK:
+		vcpu->msr_sfmask = (u32)data;
+		break;
+	case MSR_IA32_TSC:
+		vcpu->tsc_offset = data - rdtsc();
+		vmcs_write64(TSC_OFFSET, vcpu->tsc_offset);
+		return 0;
+	case MSR_TSC_AUX:
+		if (data >> 32)
+			return 1;
+		vcpu->msr_tsc_aux = data;
+		return 0;
+	case MSR_IA32_DEBUGCTLMSR:
+		/* No LBR or BTF for guests: only 0 is accepted. */
+		if (data)
+			return 1;
+		vmcs_write64(GUEST_IA32_DEBUGCTL, 0);
+		return 0;
+	case MSR_IA32_MISC_ENABLE:
+		vcpu->msr_misc_enable = data;
+		return 0;
+	case MSR_IA32_APICBASE:
+		/* Reserved bits 7:0 (except BSP) and 9; x2APIC needs xAPIC enabled. */
+		if (data & 0x2ff || (data >> 36))
+			return 1;
+		if (!host && (data & BIT(8)) != (vcpu->msr_apic_base & BIT(8)))
+			return 1;
+		vcpu->msr_apic_base = data;
+		return 0;
+	case MSR_IA32_UCODE_REV:
+		return 0;
+	case MSR_MTRRdefType:
+		if (data & ~0xcffull)
+			return 1;
+		vcpu->msr_mtrr_def_type = data;
+		return 0;
+	case VMX_MTRR_VAR_FIRST ... VMX_MTRR_VAR_LAST:
+		vcpu->msr_mtrr_var[index - VMX_MTRR_VAR_FIRST] = data;
+		return 0;
+	default:
+		fixed = vmx_mtrr_fixed_index(index);
+		if (fixed < 0)
+			return 1;
+		vcpu->msr_mtrr_fixed[fixed] = data;
+		return 0;
+	}
+
+	/* A SYSCALL MSR changed: the CPU copy, if loaded, follows. */
+	if (vcpu->vmx.guest_msrs_loaded)
+		wrmsrl(index, data);
+	return 0;
+}
+
+long minikvm_get_msr_index_list(struct kvm_msr_list __user *ulist)
+{
+	struct kvm_msr_list hdr;
+	u32 room;
+
+	if (copy_from_user(&hdr, ulist, sizeof(hdr)))
+		return -EFAULT;
+	room = hdr.nmsrs;
+	hdr.nmsrs = ARRAY_SIZE(vmx_msrs_to_save);
+	/* KVM writes the count back before refusing a short buffer. */
+	if (copy_to_user(ulist, &hdr, sizeof(hdr)))
+		return -EFAULT;
+	if (room < hdr.nmsrs)
+		return -E2BIG;
+	if (copy_to_user(ulist->indices, vmx_msrs_to_save, sizeof(vmx_msrs_to_save)))
+		return -EFAULT;
+	return 0;
+}
+
+/* SDM Vol. 2B, "RDMSR": ECX selects, EDX:EAX receives; #GP(0) if absent. */
+int handle_rdmsr(struct minikvm_vcpu *vcpu)
+{
+	unsigned long *regs = vcpu->vmx.regs;
+	u64 data;
+
+	if (vmx_get_msr(vcpu, (u32)regs[__VCPU_REGS_RCX], &data, false)) {
+		vmx_queue_exception(vcpu, GP_VECTOR, true, 0);
+		return RESUME_GUEST;
+	}
+	regs[__VCPU_REGS_RAX] = (u32)data;
+	regs[__VCPU_REGS_RDX] = data >> 32;
+	vmx_skip_instruction(vcpu);
+	return RESUME_GUEST;
+}
+
+int handle_wrmsr(struct minikvm_vcpu *vcpu)
+{
+	unsigned long *regs = vcpu->vmx.regs;
+	u64 data = (u32)regs[__VCPU_REGS_RAX] | (u64)regs[__VCPU_REGS_RDX] << 32;
+
+	if (vmx_set_msr(vcpu, (u32)regs[__VCPU_REGS_RCX], data, false)) {
+		vmx_queue_exception(vcpu, GP_VECTOR, true, 0);
+		return RESUME_GUEST;
+	}
+	vmx_skip_instruction(vcpu);
+	return RESUME_GUEST;
+}

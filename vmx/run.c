@@ -1,0 +1,229 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The vCPU run loop behind KVM_RUN: check for work the host needs done,
+ * inject events, enter the guest, take the exit, dispatch it.
+ *
+ *   vmx_vcpu_run()
+ *     vmx_complete_userspace_io()   finish the exit userspace just handled
+ *     loop:
+ *       signal pending?            -> -EINTR, KVM_EXIT_INTR
+ *       need_resched?              -> cond_resched() (preempt notifiers move the VMCS)
+ *       IRQs off; vmx_inject_pending(); host CR3/CR4/FS base up to date
+ *       vmx_vcpu_enter()           vmenter.S
+ *       NMI exit?                  -> vmx_do_nmi_irqoff()
+ *       IRQs on                    the host takes a pending external interrupt here
+ *       vmx_handle_exit()          exit.c: table of handlers
+ *
+ * Environment: process context of the vCPU thread, vcpu->mutex held, the
+ * vCPU loaded with its preempt notifier registered (core/vcpu.c).
+ */
+#include <linux/kvm_host.h>
+#include <linux/sched/signal.h>
+#include <asm/debugreg.h>
+#include <asm/fpu/api.h>
+#include <asm/fpu/xcr.h>
+#include <asm/fsgsbase.h>
+#include <asm/hw_breakpoint.h>
+#include <asm/mmu_context.h>
+#include <asm/vmx.h>
+
+#include "../core/minikvm.h"
+#include "../core/observe.h"
+#include "exit.h"
+#include "vmenter.h"
+#include "vmx_ops.h"
+
+static_assert(VMENTER_HOST_RSP_FIELD == HOST_RSP);
+
+void vmx_insn_failed(enum vmx_insn insn, u64 operand, u64 value)
+{
+	static const char * const names[] = {
+		[VMX_INSN_VMREAD] = "vmread", [VMX_INSN_VMWRITE] = "vmwrite",
+		[VMX_INSN_VMCLEAR] = "vmclear", [VMX_INSN_VMPTRLD] = "vmptrld",
+		[VMX_INSN_INVEPT] = "invept", [VMX_INSN_INVVPID] = "invvpid",
+	};
+	unsigned long err = 0;
+
+	/* A raw read: a failure here must not recurse. */
+	asm volatile("vmread %1, %0" : "=r" (err) : "r" ((unsigned long)VM_INSTRUCTION_ERROR) : "cc");
+	pr_warn_ratelimited("minikvm: %s %#llx (value %#llx) failed, VM-instruction error %lu\n",
+			    names[insn], operand, value, err);
+}
+
+/* Host state that can change between two entries of the same vCPU. */
+static void vmx_update_host_state(struct vmx_vcpu *vmx)
+{
+	unsigned long cr3 = __get_current_cr3_fast();
+	unsigned long cr4 = cr4_read_shadow();
+
+	if (unlikely(cr3 != vmx->host_cr3)) {
+		vmcs_writel(HOST_CR3, cr3);
+		vmx->host_cr3 = cr3;
+	}
+	if (unlikely(cr4 != vmx->host_cr4)) {
+		vmcs_writel(HOST_CR4, cr4);
+		vmx->host_cr4 = cr4;
+	}
+}
+
+/*
+ * Selectors and MSRs the VM exit does not restore to this task's values:
+ * VM exit loads DS/ES/FS/GS with the (zero) host selectors and clears
+ * IA32_DEBUGCTL and DR7 (SDM Vol. 3C, "Loading Host State"). A 64-bit
+ * task almost always has zero selectors, so the common case costs
+ * nothing.
+ */
+static void vmx_save_host_segments(struct vmx_vcpu *vmx)
+{
+	savesegment(ds, vmx->host_ds);
+	savesegment(es, vmx->host_es);
+	savesegment(fs, vmx->host_fs);
+	savesegment(gs, vmx->host_gs);
+	vmx->host_fs_base = x86_fsbase_read_cpu();
+	vmcs_writel(HOST_FS_BASE, vmx->host_fs_base);
+	vmx->host_debugctl = get_debugctlmsr();
+}
+
+static void vmx_restore_host_segments(struct vmx_vcpu *vmx)
+{
+	if (unlikely(vmx->host_ds | vmx->host_es)) {
+		loadsegment(ds, vmx->host_ds);
+		loadsegment(es, vmx->host_es);
+	}
+	if (unlikely(vmx->host_fs)) {
+		loadsegment(fs, vmx->host_fs);
+		x86_fsbase_write_cpu(vmx->host_fs_base);
+	}
+	if (unlikely(vmx->host_gs)) {
+		u64 gs_base;
+
+		/* load_gs_index() rewrites the user GS base: keep it. */
+		rdmsrl(MSR_KERNEL_GS_BASE, gs_base);
+		load_gs_index(vmx->host_gs);
+		wrmsrl(MSR_KERNEL_GS_BASE, gs_base);
+	}
+	if (vmx->host_debugctl)
+		update_debugctlmsr(vmx->host_debugctl);
+	if (hw_breakpoint_active())
+		hw_breakpoint_restore();
+}
+
+/* One entry and exit. IRQs off on entry and return. */
+static noinstr int vmx_enter_exit(struct minikvm_vcpu *vcpu)
+{
+	struct vmx_vcpu *vmx = &vcpu->vmx;
+	int fail;
+
+	/* CR2 is not part of the VMCS: the guest's value lives in the CPU. */
+	if (vmx->cr2 != native_read_cr2())
+		native_write_cr2(vmx->cr2);
+	guest_state_enter_irqoff();
+	fail = vmx_vcpu_enter(vmx->regs, vmx->launched);
+	guest_state_exit_irqoff();
+	vmx->cr2 = native_read_cr2();
+	return fail;
+}
+
+static bool vmx_exit_is_nmi(u32 reason)
+{
+	u32 info;
+
+	if ((u16)reason != EXIT_REASON_EXCEPTION_NMI)
+		return false;
+	info = vmcs_read32(VM_EXIT_INTR_INFO);
+	return (info & (INTR_INFO_VALID_MASK | INTR_INFO_INTR_TYPE_MASK)) ==
+	       (INTR_INFO_VALID_MASK | INTR_TYPE_NMI_INTR);
+}
+
+/* XCR0 is not switched by VMX either; only differ when the guest set it. */
+static void vmx_load_guest_xcr0(struct minikvm_vcpu *vcpu, u64 host_xcr0)
+{
+	if ((vcpu->vmx.cr4 & X86_CR4_OSXSAVE) && vcpu->xcr0 != host_xcr0)
+		xsetbv(XCR_XFEATURE_ENABLED_MASK, vcpu->xcr0);
+}
+
+static void vmx_load_host_xcr0(struct minikvm_vcpu *vcpu, u64 host_xcr0)
+{
+	if ((vcpu->vmx.cr4 & X86_CR4_OSXSAVE) && vcpu->xcr0 != host_xcr0)
+		xsetbv(XCR_XFEATURE_ENABLED_MASK, host_xcr0);
+}
+
+/**
+ * vmx_vcpu_run() - run the guest until an exit needs userspace
+ * @vcpu: the vCPU, loaded
+ *
+ * Return: 0 with run->exit_reason set, -EINTR when a signal is pending
+ * (exit_reason KVM_EXIT_INTR), or another -errno.
+ */
+int vmx_vcpu_run(struct minikvm_vcpu *vcpu)
+{
+	struct vmx_vcpu *vmx = &vcpu->vmx;
+	u64 host_xcr0 = boot_cpu_has(X86_FEATURE_OSXSAVE) ? xgetbv(XCR_XFEATURE_ENABLED_MASK) : 0;
+	int ret, fail;
+
+	ret = vmx_complete_userspace_io(vcpu);
+	if (ret <= 0)
+		return ret;
+
+	preempt_disable();
+	vmx_save_host_segments(vmx);
+	preempt_enable();
+
+	for (;;) {
+		if (signal_pending(current)) {
+			vcpu->run->exit_reason = KVM_EXIT_INTR;
+			return -EINTR;
+		}
+		cond_resched();
+
+		preempt_disable();
+		vmx_load_guest_msrs(vcpu);
+		local_irq_disable();
+		/* Checked again with IRQs off, so no wakeup slips in between. */
+		if (need_resched() || signal_pending(current)) {
+			local_irq_enable();
+			preempt_enable();
+			continue;
+		}
+		if (test_thread_flag(TIF_NEED_FPU_LOAD))
+			switch_fpu_return();
+		vmx_inject_pending(vcpu);
+		vmx_update_host_state(vmx);
+		vmx_load_guest_xcr0(vcpu, host_xcr0);
+		minikvm_note_entry(vcpu);
+		guest_timing_enter_irqoff();
+
+		fail = vmx_enter_exit(vcpu);
+
+		vmx_load_host_xcr0(vcpu, host_xcr0);
+		if (!fail) {
+			vmx->exit.reason = vmcs_read32(VM_EXIT_REASON);
+			/*
+			 * A VM entry that failed while loading guest state
+			 * leaves the VMCS unlaunched (SDM Vol. 3C, "VM-Entry
+			 * Failures During or After Loading Guest State").
+			 */
+			if (!(vmx->exit.reason & VMX_EXIT_REASONS_FAILED_VMENTRY))
+				vmx->launched = true;
+			if (vmx_exit_is_nmi(vmx->exit.reason))
+				vmx_do_nmi_irqoff();
+		}
+		vmx_restore_host_segments(vmx);
+		guest_timing_exit_irqoff();
+		local_irq_enable();
+		preempt_enable();
+
+		if (unlikely(fail)) {
+			vcpu->run->exit_reason = KVM_EXIT_FAIL_ENTRY;
+			vcpu->run->fail_entry.hardware_entry_failure_reason =
+				vmcs_read32(VM_INSTRUCTION_ERROR);
+			vcpu->run->fail_entry.cpu = vmx->cpu;
+			return 0;
+		}
+		vmx->exit.qualification = vmcs_readl(EXIT_QUALIFICATION);
+		vmx->exit.instr_len = vmcs_read32(VM_EXIT_INSTRUCTION_LEN);
+		ret = vmx_handle_exit(vcpu);
+		if (ret != RESUME_GUEST)
+			return ret;
+	}
+}

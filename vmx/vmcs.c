@@ -1,0 +1,230 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Creating a vCPU's VMCS and filling it: controls (from vmx_config), the
+ * host-state area that does not change between CPUs, and the guest's reset
+ * state (what KVM gives a new vCPU: the x86 power-on state).
+ *
+ * Environment: process context; the functions that write fields run with
+ * the vCPU loaded (vmx_vcpu_load()) and preemption disabled.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/gfp.h>
+#include <linux/idr.h>
+#include <linux/mm.h>
+#include <linux/slab.h>
+#include <asm/desc.h>
+#include <asm/msr.h>
+#include <asm/special_insns.h>
+#include <asm/vmx.h>
+
+#include "../core/minikvm.h"
+#include "capability.h"
+#include "vmenter.h"
+#include "vmx_ops.h"
+
+static DEFINE_IDA(vmx_vpid_ida);
+
+/*
+ * MSRs the guest may read and write without an exit: their guest values
+ * live in VMCS guest-state fields (FS/GS base, SYSENTER) or are swapped
+ * by vmx_load_guest_msrs() (KERNEL_GS_BASE).
+ */
+static const u32 vmx_passthrough_msrs[] = {
+	MSR_FS_BASE, MSR_GS_BASE, MSR_KERNEL_GS_BASE,
+	MSR_IA32_SYSENTER_CS, MSR_IA32_SYSENTER_ESP, MSR_IA32_SYSENTER_EIP,
+};
+
+/*
+ * SDM Vol. 3C, "MSR-Bitmap Address": four 1-KiB bitmaps, read-low
+ * (MSRs 0-1fffh), read-high (c0000000h-c0001fffh), write-low, write-high.
+ * A set bit makes the access exit.
+ */
+static void vmx_msr_bitmap_passthrough(unsigned long *bitmap, u32 msr)
+{
+	u8 *base = (u8 *)bitmap;
+
+	if (msr <= 0x1fff) {
+		__clear_bit(msr, (unsigned long *)(base + 0x000));
+		__clear_bit(msr, (unsigned long *)(base + 0x800));
+	} else if (msr >= 0xc0000000 && msr <= 0xc0001fff) {
+		__clear_bit(msr & 0x1fff, (unsigned long *)(base + 0x400));
+		__clear_bit(msr & 0x1fff, (unsigned long *)(base + 0xc00));
+	}
+}
+
+/* Host state that is the same on every CPU and for every task. */
+static void vmx_set_constant_host_state(void)
+{
+	struct desc_ptr idt;
+	u64 v;
+
+	vmcs_writel(HOST_CR0, read_cr0() & ~X86_CR0_TS);
+	vmcs_write16(HOST_CS_SELECTOR, __KERNEL_CS);
+	vmcs_write16(HOST_SS_SELECTOR, __KERNEL_DS);
+	/* Data selectors are 0 in the kernel; run.c restores the task's own. */
+	vmcs_write16(HOST_DS_SELECTOR, 0);
+	vmcs_write16(HOST_ES_SELECTOR, 0);
+	vmcs_write16(HOST_FS_SELECTOR, 0);
+	vmcs_write16(HOST_GS_SELECTOR, 0);
+	vmcs_write16(HOST_TR_SELECTOR, GDT_ENTRY_TSS * 8);
+	store_idt(&idt);
+	vmcs_writel(HOST_IDTR_BASE, idt.address);
+	vmcs_writel(HOST_RIP, (unsigned long)vmx_vmexit);
+	rdmsrl(MSR_IA32_SYSENTER_CS, v);
+	vmcs_write32(HOST_IA32_SYSENTER_CS, v);
+	rdmsrl(MSR_IA32_SYSENTER_EIP, v);
+	vmcs_writel(HOST_IA32_SYSENTER_EIP, v);
+	rdmsrl(MSR_EFER, v);
+	vmcs_write64(HOST_IA32_EFER, v);
+	rdmsrl(MSR_IA32_CR_PAT, v);
+	vmcs_write64(HOST_IA32_PAT, v);
+}
+
+static void vmx_set_controls(struct minikvm_vcpu *vcpu)
+{
+	struct vmx_vcpu *vmx = &vcpu->vmx;
+
+	vmx->ctls = vmx_config.ctls;
+	if (!vmx->vpid)
+		vmx->ctls.proc2 &= ~SECONDARY_EXEC_ENABLE_VPID;
+	vmcs_write32(PIN_BASED_VM_EXEC_CONTROL, vmx->ctls.pin);
+	vmcs_write32(CPU_BASED_VM_EXEC_CONTROL, vmx->ctls.proc);
+	vmcs_write32(SECONDARY_VM_EXEC_CONTROL, vmx->ctls.proc2);
+	vmcs_write32(VM_EXIT_CONTROLS, vmx->ctls.exit);
+	vmcs_write32(VM_ENTRY_CONTROLS, vmx->ctls.entry);
+	vmcs_write32(EXCEPTION_BITMAP, vmx->ctls.exception_bitmap);
+	vmcs_write32(PAGE_FAULT_ERROR_CODE_MASK, 0);
+	vmcs_write32(PAGE_FAULT_ERROR_CODE_MATCH, 0);
+	vmcs_write32(CR3_TARGET_COUNT, 0);
+	vmcs_write32(VM_EXIT_MSR_STORE_COUNT, 0);
+	vmcs_write32(VM_EXIT_MSR_LOAD_COUNT, 0);
+	vmcs_write32(VM_ENTRY_MSR_LOAD_COUNT, 0);
+	vmcs_write32(VM_ENTRY_INTR_INFO_FIELD, 0);
+	vmcs_write64(MSR_BITMAP, __pa(vmx->msr_bitmap));
+	vmcs_write64(EPT_POINTER, vcpu->vm->mmu.eptp);
+	/* SDM Vol. 3C, "VMCS Link Pointer": all ones unless VMCS shadowing. */
+	vmcs_write64(VMCS_LINK_POINTER, -1ull);
+	if (vmx->vpid)
+		vmcs_write16(VIRTUAL_PROCESSOR_ID, vmx->vpid);
+	vmcs_write64(TSC_OFFSET, vcpu->tsc_offset);
+}
+
+static void vmx_set_segment_reset(u32 sel_f, u32 base_f, u32 limit_f, u32 ar_f,
+				  u16 sel, unsigned long base, u32 ar)
+{
+	__vmcs_write(sel_f, sel);
+	__vmcs_write(base_f, base);
+	__vmcs_write(limit_f, 0xffff);
+	__vmcs_write(ar_f, ar);
+}
+
+#define SEG_RESET(seg, sel, base, ar)					\
+	vmx_set_segment_reset(GUEST_##seg##_SELECTOR, GUEST_##seg##_BASE,	\
+			      GUEST_##seg##_LIMIT, GUEST_##seg##_AR_BYTES, sel, base, ar)
+
+/**
+ * vmx_vcpu_reset() - the x86 power-on state, as KVM sets it for a new vCPU
+ * @vcpu: loaded vCPU
+ *
+ * SDM Vol. 3A, "Processor State After Reset": CS = f000h with base
+ * ffff0000h and RIP = fff0h, so the first fetch is at ffff_fff0h.
+ */
+void vmx_vcpu_reset(struct minikvm_vcpu *vcpu)
+{
+	struct vmx_vcpu *vmx = &vcpu->vmx;
+
+	memset(vmx->regs, 0, sizeof(vmx->regs));
+	vmx->regs[__VCPU_REGS_RDX] = 0x600;	/* family 6, as KVM */
+	SEG_RESET(CS, 0xf000, 0xffff0000, 0x9b);
+	SEG_RESET(DS, 0, 0, 0x93);
+	SEG_RESET(ES, 0, 0, 0x93);
+	SEG_RESET(FS, 0, 0, 0x93);
+	SEG_RESET(GS, 0, 0, 0x93);
+	SEG_RESET(SS, 0, 0, 0x93);
+	SEG_RESET(TR, 0, 0, 0x8b);
+	SEG_RESET(LDTR, 0, 0, 0x82);
+	vmcs_writel(GUEST_GDTR_BASE, 0);
+	vmcs_write32(GUEST_GDTR_LIMIT, 0xffff);
+	vmcs_writel(GUEST_IDTR_BASE, 0);
+	vmcs_write32(GUEST_IDTR_LIMIT, 0xffff);
+	vmcs_writel(GUEST_RIP, 0xfff0);
+	vmcs_writel(GUEST_RSP, 0);
+	vmcs_writel(GUEST_RFLAGS, X86_EFLAGS_FIXED);
+	vmcs_writel(GUEST_DR7, VMX_DR7_INIT);
+	vmcs_write64(GUEST_IA32_DEBUGCTL, 0);
+	/* SDM Vol. 3A, "IA32_PAT MSR": the power-up value. */
+	vmcs_write64(GUEST_IA32_PAT, 0x0007040600070406ull);
+	vmcs_write32(GUEST_SYSENTER_CS, 0);
+	vmcs_writel(GUEST_SYSENTER_ESP, 0);
+	vmcs_writel(GUEST_SYSENTER_EIP, 0);
+	vmcs_write32(GUEST_ACTIVITY_STATE, GUEST_ACTIVITY_ACTIVE);
+	vmcs_write32(GUEST_INTERRUPTIBILITY_INFO, 0);
+	vmcs_writel(GUEST_PENDING_DBG_EXCEPTIONS, 0);
+	vmx->cr2 = 0;
+	vmcs_writel(GUEST_CR3, 0);
+	vmx_set_efer(vcpu, 0);
+	vmx_set_cr4(vcpu, 0);
+	vmx_set_cr0(vcpu, X86_CR0_ET | X86_CR0_CD | X86_CR0_NW);
+	vcpu->msr_apic_base = 0xfee00000 | MSR_IA32_APICBASE_ENABLE |
+			      (vcpu->id == 0 ? MSR_IA32_APICBASE_BSP : 0);
+	vcpu->msr_mtrr_def_type = 0;
+	vcpu->xcr0 = XFEATURE_MASK_FP;
+	vcpu->dr6 = VMX_DR6_INIT;
+}
+
+/**
+ * vmx_vcpu_create() - allocate and initialize the VMCS of a new vCPU
+ * @vcpu: the vCPU, vm and id set, not yet visible to userspace
+ *
+ * Return: 0, -ENOMEM, or -ENOSPC when VPIDs run out (then the vCPU runs
+ * without one and flushes on every entry instead: see run.c).
+ */
+int vmx_vcpu_create(struct minikvm_vcpu *vcpu)
+{
+	struct vmx_vcpu *vmx = &vcpu->vmx;
+	int i, vpid;
+
+	vmx->cpu = -1;
+	INIT_LIST_HEAD(&vmx->loaded_link);
+	vmx->vmcs = (void *)get_zeroed_page(GFP_KERNEL_ACCOUNT);
+	vmx->msr_bitmap = (void *)__get_free_page(GFP_KERNEL_ACCOUNT);
+	if (!vmx->vmcs || !vmx->msr_bitmap)
+		goto err;
+	/* SDM Vol. 3C, "Format of the VMCS Region": revision id first. */
+	*(u32 *)vmx->vmcs = vmx_info.revision_id;
+	vmx->vmcs_pa = __pa(vmx->vmcs);
+	memset(vmx->msr_bitmap, 0xff, PAGE_SIZE);
+	for (i = 0; i < ARRAY_SIZE(vmx_passthrough_msrs); i++)
+		vmx_msr_bitmap_passthrough(vmx->msr_bitmap, vmx_passthrough_msrs[i]);
+
+	if (vmx_has(MINIKVM_VMX_VPID)) {
+		vpid = ida_alloc_range(&vmx_vpid_ida, 1, 0xffff, GFP_KERNEL);
+		vmx->vpid = vpid > 0 ? vpid : 0;
+	}
+
+	preempt_disable();
+	vmx_vcpu_load(vcpu);
+	vmx_set_controls(vcpu);
+	vmx_set_constant_host_state();
+	vmx_vcpu_reset(vcpu);
+	vmx_vcpu_put(vcpu);
+	preempt_enable();
+	return 0;
+err:
+	free_page((unsigned long)vmx->vmcs);
+	free_page((unsigned long)vmx->msr_bitmap);
+	return -ENOMEM;
+}
+
+/* The VMCS must not be active on any CPU when its page is freed. */
+void vmx_vcpu_free(struct minikvm_vcpu *vcpu)
+{
+	struct vmx_vcpu *vmx = &vcpu->vmx;
+
+	vmx_vcpu_clear(vcpu);
+	if (vmx->vpid)
+		ida_free(&vmx_vpid_ida, vmx->vpid);
+	free_page((unsigned long)vmx->vmcs);
+	free_page((unsigned long)vmx->msr_bitmap);
+}

@@ -1,0 +1,99 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The one place where VMX control bits are chosen. Each control word is
+ * "what minikvm needs" plus "what it uses when present", adjusted against
+ * the (TRUE_) capability MSR read by the probe (vmx_adjust_controls() in
+ * controls.h). A required bit the CPU lacks fails the module load with
+ * the bit named, instead of a VM-entry failure much later.
+ *
+ * Environment: module init.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/kernel.h>
+#include <asm/msr.h>
+#include <asm/vmx.h>
+
+#include "capability.h"
+#include "controls.h"
+#include "vmx.h"
+
+struct vmx_config vmx_config;
+
+/*
+ * External interrupts and NMIs always exit: they belong to the host.
+ * Interrupts are not acknowledged on exit (no VM_EXIT_ACK_INTR_ON_EXIT),
+ * so they stay pending in the local APIC and the host takes them through
+ * its own IDT as soon as vmx_vcpu_run() enables interrupts again.
+ */
+#define PIN_REQUIRED	(PIN_BASED_EXT_INTR_MASK | PIN_BASED_NMI_EXITING)
+#define PIN_OPTIONAL	(PIN_BASED_VIRTUAL_NMIS)
+
+/*
+ * I/O always exits (no I/O bitmaps: every port belongs to userspace).
+ * CR8 exits because without a TPR shadow a guest CR8 write would reach
+ * the host's real TPR. MOV DR exits so the guest cannot change the host's
+ * debug registers. RDPMC, MONITOR and MWAIT exit: there is no vPMU and no
+ * MWAIT in the guest's CPUID. No CR3 or INVLPG exiting: EPT handles both.
+ */
+#define PROC_REQUIRED	(CPU_BASED_HLT_EXITING | CPU_BASED_CR8_LOAD_EXITING |	\
+			 CPU_BASED_CR8_STORE_EXITING | CPU_BASED_UNCOND_IO_EXITING | \
+			 CPU_BASED_MOV_DR_EXITING | CPU_BASED_USE_MSR_BITMAPS |	\
+			 CPU_BASED_RDPMC_EXITING | CPU_BASED_MWAIT_EXITING |	\
+			 CPU_BASED_MONITOR_EXITING | CPU_BASED_USE_TSC_OFFSETTING | \
+			 CPU_BASED_ACTIVATE_SECONDARY_CONTROLS)
+#define PROC_OPTIONAL	0
+
+#define PROC2_REQUIRED	(SECONDARY_EXEC_ENABLE_EPT | SECONDARY_EXEC_UNRESTRICTED_GUEST)
+#define PROC2_OPTIONAL	(SECONDARY_EXEC_ENABLE_VPID | SECONDARY_EXEC_WBINVD_EXITING)
+
+/* EFER and PAT are switched by the CPU itself: no MSR-load lists. */
+#define EXIT_REQUIRED	(VM_EXIT_HOST_ADDR_SPACE_SIZE | VM_EXIT_SAVE_IA32_EFER |	\
+			 VM_EXIT_LOAD_IA32_EFER | VM_EXIT_SAVE_IA32_PAT |	\
+			 VM_EXIT_LOAD_IA32_PAT | VM_EXIT_SAVE_DEBUG_CONTROLS)
+#define EXIT_OPTIONAL	0
+
+#define ENTRY_REQUIRED	(VM_ENTRY_LOAD_IA32_EFER | VM_ENTRY_LOAD_IA32_PAT |	\
+			 VM_ENTRY_LOAD_DEBUG_CONTROLS)
+#define ENTRY_OPTIONAL	0
+
+static int vmx_adjust_one(const char *name, u32 required, u32 optional, u64 cap, u32 *out)
+{
+	u32 missing = vmx_adjust_controls(required, optional, cap, out);
+
+	if (missing) {
+		pr_err("CPU lacks required %s controls %#x\n", name, missing);
+		return -EOPNOTSUPP;
+	}
+	return 0;
+}
+
+/**
+ * vmx_setup_config() - compute every VMCS control word once
+ *
+ * Return: 0, or -EOPNOTSUPP naming the missing control bits.
+ */
+int vmx_setup_config(void)
+{
+	struct vmx_controls *c = &vmx_config.ctls;
+	int ret;
+
+	ret = vmx_adjust_one("pin-based", PIN_REQUIRED, PIN_OPTIONAL, vmx_info.pinbased, &c->pin) ?:
+	      vmx_adjust_one("primary processor-based", PROC_REQUIRED, PROC_OPTIONAL,
+			     vmx_info.procbased, &c->proc) ?:
+	      vmx_adjust_one("secondary processor-based", PROC2_REQUIRED, PROC2_OPTIONAL,
+			     vmx_info.procbased2, &c->proc2) ?:
+	      vmx_adjust_one("VM-exit", EXIT_REQUIRED, EXIT_OPTIONAL, vmx_info.exit, &c->exit) ?:
+	      vmx_adjust_one("VM-entry", ENTRY_REQUIRED, ENTRY_OPTIONAL, vmx_info.entry, &c->entry);
+	if (ret)
+		return ret;
+
+	/* No exception is intercepted: each reaches the guest through its IDT. */
+	c->exception_bitmap = 0;
+
+	rdmsrl(MSR_IA32_VMX_CR0_FIXED0, vmx_config.cr0_fixed0);
+	rdmsrl(MSR_IA32_VMX_CR0_FIXED1, vmx_config.cr0_fixed1);
+	rdmsrl(MSR_IA32_VMX_CR4_FIXED0, vmx_config.cr4_fixed0);
+	rdmsrl(MSR_IA32_VMX_CR4_FIXED1, vmx_config.cr4_fixed1);
+	return 0;
+}

@@ -1,0 +1,174 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The only VMLAUNCH/VMRESUME in minikvm, and the NMI trampoline.
+ */
+#include <linux/linkage.h>
+#include <asm/asm.h>
+#include <asm/ibt.h>
+#include <asm/unwind_hints.h>
+#include <asm/nospec-branch.h>
+#include <asm/segment.h>
+#include <asm/kvm_vcpu_regs.h>
+#include "vmenter.h"
+
+#define WORD_SIZE 8
+#define VCPU_RAX	(__VCPU_REGS_RAX * WORD_SIZE)
+#define VCPU_RCX	(__VCPU_REGS_RCX * WORD_SIZE)
+#define VCPU_RDX	(__VCPU_REGS_RDX * WORD_SIZE)
+#define VCPU_RBX	(__VCPU_REGS_RBX * WORD_SIZE)
+#define VCPU_RBP	(__VCPU_REGS_RBP * WORD_SIZE)
+#define VCPU_RSI	(__VCPU_REGS_RSI * WORD_SIZE)
+#define VCPU_RDI	(__VCPU_REGS_RDI * WORD_SIZE)
+#define VCPU_R8		(__VCPU_REGS_R8  * WORD_SIZE)
+#define VCPU_R9		(__VCPU_REGS_R9  * WORD_SIZE)
+#define VCPU_R10	(__VCPU_REGS_R10 * WORD_SIZE)
+#define VCPU_R11	(__VCPU_REGS_R11 * WORD_SIZE)
+#define VCPU_R12	(__VCPU_REGS_R12 * WORD_SIZE)
+#define VCPU_R13	(__VCPU_REGS_R13 * WORD_SIZE)
+#define VCPU_R14	(__VCPU_REGS_R14 * WORD_SIZE)
+#define VCPU_R15	(__VCPU_REGS_R15 * WORD_SIZE)
+
+.section .noinstr.text, "ax"
+
+/**
+ * vmx_vcpu_enter - run the guest until the next VM exit
+ * @regs:	%rdi, the guest GPRs (16 longs, __VCPU_REGS_* order; the RSP
+ *		slot is unused, guest RSP lives in the VMCS)
+ * @launched:	%esi, 0 to VMLAUNCH (first entry after VMCLEAR), else VMRESUME
+ *
+ * Requires: IRQs off; the vCPU's VMCS current on this CPU; its HOST_RIP
+ * is vmx_vmexit and all other host state is valid for this CPU.
+ * Saves: RBX, RBP, R12-R15 (callee-saved, on the stack); HOST_RSP is
+ * written here, so the VMCS always returns to this very stack frame.
+ * Clobbers: RAX, RCX, RDX, RSI, RDI, R8-R11 and the flags; guest values
+ * never survive in host registers (zeroed after exit), so they cannot be
+ * used speculatively by the code that follows.
+ * Returns: 0 after a VM exit (guest GPRs stored in @regs), 1 after
+ * VMfailValid/VMfailInvalid or a fault on the VMX instructions (VMX
+ * turned off under us by a reboot); the caller reads VM_INSTRUCTION_ERROR.
+ */
+SYM_FUNC_START(vmx_vcpu_enter)
+	push	%rbp
+	mov	%rsp, %rbp
+	push	%r15
+	push	%r14
+	push	%r13
+	push	%r12
+	push	%rbx
+	/* The regs pointer, found again at vmx_vmexit as the top of stack. */
+	push	%rdi
+
+	mov	$VMENTER_HOST_RSP_FIELD, %eax
+1:	vmwrite	%rsp, %rax
+	jna	.Lvmfail
+
+	/* Decide LAUNCH vs RESUME now: the MOVs below keep the flags. */
+	test	%esi, %esi
+
+	mov	VCPU_RAX(%rdi), %rax
+	mov	VCPU_RCX(%rdi), %rcx
+	mov	VCPU_RDX(%rdi), %rdx
+	mov	VCPU_RBX(%rdi), %rbx
+	mov	VCPU_RBP(%rdi), %rbp
+	mov	VCPU_RSI(%rdi), %rsi
+	mov	VCPU_R8(%rdi),  %r8
+	mov	VCPU_R9(%rdi),  %r9
+	mov	VCPU_R10(%rdi), %r10
+	mov	VCPU_R11(%rdi), %r11
+	mov	VCPU_R12(%rdi), %r12
+	mov	VCPU_R13(%rdi), %r13
+	mov	VCPU_R14(%rdi), %r14
+	mov	VCPU_R15(%rdi), %r15
+	mov	VCPU_RDI(%rdi), %rdi
+
+	/* The unwinder's view of this frame, restored at vmx_vmexit. */
+	UNWIND_HINT_SAVE
+	jnz	.Lvmresume
+2:	vmlaunch
+	jmp	.Lvmfail
+.Lvmresume:
+3:	vmresume
+	jmp	.Lvmfail
+
+	_ASM_EXTABLE(1b, .Lvmfail)
+	_ASM_EXTABLE(2b, .Lvmfail)
+	_ASM_EXTABLE(3b, .Lvmfail)
+
+/*
+ * HOST_RIP. The CPU arrives here from the guest with RSP = HOST_RSP and
+ * every GPR but RSP still holding guest values (SDM Vol. 3C, "Loading
+ * Host State": GPRs other than RSP are not loaded on VM exit).
+ */
+SYM_INNER_LABEL(vmx_vmexit, SYM_L_GLOBAL)
+	UNWIND_HINT_RESTORE
+	ENDBR
+	push	%rax
+	mov	WORD_SIZE(%rsp), %rax	/* regs */
+	mov	%rcx, VCPU_RCX(%rax)
+	mov	%rdx, VCPU_RDX(%rax)
+	mov	%rbx, VCPU_RBX(%rax)
+	mov	%rbp, VCPU_RBP(%rax)
+	mov	%rsi, VCPU_RSI(%rax)
+	mov	%rdi, VCPU_RDI(%rax)
+	mov	%r8,  VCPU_R8(%rax)
+	mov	%r9,  VCPU_R9(%rax)
+	mov	%r10, VCPU_R10(%rax)
+	mov	%r11, VCPU_R11(%rax)
+	mov	%r12, VCPU_R12(%rax)
+	mov	%r13, VCPU_R13(%rax)
+	mov	%r14, VCPU_R14(%rax)
+	mov	%r15, VCPU_R15(%rax)
+	pop	VCPU_RAX(%rax)
+	xor	%eax, %eax
+
+.Lout:
+	/* Callee-saved ones are popped below; zero the rest. */
+	xor	%ecx, %ecx
+	xor	%edx, %edx
+	xor	%esi, %esi
+	xor	%edi, %edi
+	xor	%r8d, %r8d
+	xor	%r9d, %r9d
+	xor	%r10d, %r10d
+	xor	%r11d, %r11d
+	add	$WORD_SIZE, %rsp	/* the regs pointer */
+	pop	%rbx
+	pop	%r12
+	pop	%r13
+	pop	%r14
+	pop	%r15
+	pop	%rbp
+	RET
+
+.Lvmfail:
+	/* Guest values may be in RBX, RBP, R12-R15: they are popped over. */
+	mov	$1, %eax
+	jmp	.Lout
+SYM_FUNC_END(vmx_vcpu_enter)
+
+.section .text, "ax"
+
+/**
+ * vmx_do_nmi_irqoff - hand an NMI that caused a VM exit to the host
+ *
+ * An NMI that arrives while the guest runs causes a VM exit instead of
+ * being delivered, and NMIs stay blocked until the next IRET (SDM Vol. 3C,
+ * "VM Exits Caused by NMIs"... blocking by NMI persists after the exit).
+ * Build the frame the CPU would have pushed for an NMI taken here and call
+ * the kernel's NMI entry; its IRET unblocks NMIs.
+ *
+ * Requires: IRQs off. Saves: everything the C ABI asks (the NMI entry
+ * saves all GPRs). Clobbers: flags. Returns: nothing.
+ */
+SYM_FUNC_START(vmx_do_nmi_irqoff)
+	push	%rbp
+	mov	%rsp, %rbp
+	and	$-16, %rsp		/* the CPU aligns RSP for interrupt frames */
+	push	$__KERNEL_DS		/* SS */
+	push	%rbp			/* RSP */
+	pushf				/* RFLAGS */
+	push	$__KERNEL_CS		/* CS; the CALL pushes RIP */
+	call	asm_exc_nmi_noist
+	leave
+	RET
+SYM_FUNC_END(vmx_do_nmi_irqoff)

@@ -1,0 +1,25 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Contract between vmenter.S and C. The register layout is the kernel's
+ * <asm/kvm_vcpu_regs.h>; the one VMCS encoding the stub needs is pinned
+ * against <asm/vmx.h> by a static_assert in vmx/run.c.
+ */
+#ifndef MINIKVM_VMENTER_H
+#define MINIKVM_VMENTER_H
+
+#define VMENTER_HOST_RSP_FIELD	0x00006c14	/* HOST_RSP */
+
+#ifndef __ASSEMBLY__
+#include <linux/linkage.h>
+
+/* Returns 0 after a VM exit, 1 after VMfail (see vmenter.S). */
+int vmx_vcpu_enter(unsigned long *regs, unsigned int launched);
+
+/* Calls the host NMI handler as if an NMI had arrived (see vmenter.S). */
+void vmx_do_nmi_irqoff(void);
+
+/* The HOST_RIP of every VMCS. */
+extern const char vmx_vmexit[];
+#endif
+
+#endif /* MINIKVM_VMENTER_H */

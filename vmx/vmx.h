@@ -1,0 +1,113 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * VT-x state of one vCPU and the entry points of vmx/ used by core/.
+ */
+#ifndef MINIKVM_VMX_H
+#define MINIKVM_VMX_H
+
+#include <linux/list.h>
+#include <linux/types.h>
+#include <linux/user-return-notifier.h>
+
+struct minikvm_vcpu;
+struct minikvm_vm;
+
+/*
+ * DR6/DR7 bit classes, SDM Vol. 3B, "Debug Registers": bits that read as
+ * 1 (including the active-low ones at reset) and bits software may write.
+ */
+/* KERNEL_GS_BASE and the four SYSCALL MSRs: see vmx_load_guest_msrs(). */
+#define VMX_NR_SWAPPED_MSRS	5
+
+#define VMX_DR6_INIT		0xffff0ff0ul
+#define VMX_DR6_WRITABLE	0x0001e80ful
+#define VMX_DR7_INIT		0x00000400ul
+#define VMX_DR7_WRITABLE	0xffff2bfful
+
+/* Read once per exit, before dispatch (style.md 2.3: eager snapshot). */
+struct vmx_exit_info {
+	u32 reason;		/* full VM_EXIT_REASON, bit 31 = entry failure */
+	u32 instr_len;
+	unsigned long qualification;
+};
+
+/* The control words as written to the VMCS, kept to avoid VMREADs. */
+struct vmx_controls {
+	u32 pin, proc, proc2, entry, exit;
+	u32 exception_bitmap;
+};
+
+/* Control and capability values computed once at load (vmx/vmcs_config.c). */
+struct vmx_config {
+	struct vmx_controls ctls;
+	u64 cr0_fixed0, cr0_fixed1, cr4_fixed0, cr4_fixed1;
+};
+extern struct vmx_config vmx_config;
+
+struct vmx_vcpu {
+	void *vmcs;			/* VMCS region, one page */
+	u64 vmcs_pa;
+	int cpu;			/* CPU the VMCS is active on, -1 if clear */
+	struct list_head loaded_link;	/* on that CPU's vmx_loaded_vmcss */
+	bool launched;			/* VMLAUNCH done since the last VMCLEAR */
+	u16 vpid;
+	unsigned long regs[16];		/* guest GPRs, __VCPU_REGS_* order; RSP unused */
+	struct vmx_exit_info exit;
+	struct vmx_controls ctls;
+	unsigned long *msr_bitmap;	/* one page, SDM "MSR-Bitmap Address" */
+
+	/* Guest control registers as the guest sees them. */
+	unsigned long cr0, cr4, cr2;
+	unsigned long cr0_host_mask, cr4_host_mask;
+
+	/* Host state saved around the time the guest owns the CPU. */
+	bool guest_msrs_loaded;
+	struct user_return_notifier urn;
+	u64 host_msrs[VMX_NR_SWAPPED_MSRS];	/* vcpu_load.c: vmx_swapped_msrs[] order */
+	u64 host_tsc_aux;
+	u16 host_ds, host_es, host_fs, host_gs;
+	unsigned long host_fs_base;
+	u64 host_debugctl;
+	unsigned long host_cr3, host_cr4;
+};
+
+/* vmx/vmxon.c: VMX operation follows the lifetime of VMs. */
+int vmx_vm_get(void);
+void vmx_vm_put(void);
+int vmx_hardware_setup(void);
+void vmx_hardware_unsetup(void);
+struct list_head *vmx_loaded_vmcss(int cpu);
+
+/* vmx/vmcs_config.c */
+int vmx_setup_config(void);
+
+/* vmx/vmcs.c */
+int vmx_vcpu_create(struct minikvm_vcpu *vcpu);
+void vmx_vcpu_free(struct minikvm_vcpu *vcpu);
+void vmx_vcpu_reset(struct minikvm_vcpu *vcpu);
+
+/* vmx/vcpu_load.c */
+void vmx_vcpu_load(struct minikvm_vcpu *vcpu);
+void vmx_vcpu_put(struct minikvm_vcpu *vcpu);
+void vmx_vcpu_clear(struct minikvm_vcpu *vcpu);
+void vmx_clear_loaded_vmcss(int cpu);
+void vmx_load_guest_msrs(struct minikvm_vcpu *vcpu);
+void vmx_put_guest_msrs(struct minikvm_vcpu *vcpu);
+
+/* vmx/run.c */
+int vmx_vcpu_run(struct minikvm_vcpu *vcpu);
+
+/* vmx/cr.c: control register model shared by the exit handler and SET_SREGS */
+int vmx_set_cr0(struct minikvm_vcpu *vcpu, unsigned long cr0);
+int vmx_set_cr4(struct minikvm_vcpu *vcpu, unsigned long cr4);
+int vmx_set_efer(struct minikvm_vcpu *vcpu, u64 efer);
+int vmx_load_pdptrs(struct minikvm_vcpu *vcpu);
+bool vmx_is_long_mode(struct minikvm_vcpu *vcpu);
+
+/* vmx/inject.c */
+void vmx_queue_exception(struct minikvm_vcpu *vcpu, u8 vector, bool has_error, u32 error);
+void vmx_inject_pending(struct minikvm_vcpu *vcpu);
+void vmx_skip_instruction(struct minikvm_vcpu *vcpu);
+void vmx_advance_rip(struct minikvm_vcpu *vcpu, unsigned int len);
+
+#endif /* MINIKVM_VMX_H */
