@@ -71,4 +71,4 @@ exec "$here/check.sh" --build "$build" --name check-debug \
 	--kernel "$kdir/bzImage" --modules "$kdir/modules/lib/modules/$krel/kernel" \
 	--module "$mod/minikvm.ko" \
 	--cmdline-extra "kasan_multi_shot rcupdate.rcu_cpu_stall_suppress=1 rcupdate.rcu_task_stall_timeout=0 tsc_early_khz=200000 tsc=unstable" \
-	--cpus 1 --timeout 1800 "${args[@]}"
+	--cpus 1 --timeout 3600 --time-scale 5 "${args[@]}"

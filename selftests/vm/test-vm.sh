@@ -7,12 +7,14 @@
 #              [--backend auto|bochs|qemu] [--timeout SECONDS]
 #              [--model BOCHS_CPU_MODEL] [--name NAME]
 #              [--kernel BZIMAGE --modules DIR] [--module MINIKVM_KO]
-#              [--cmdline-extra "ARGS"]
+#              [--cmdline-extra "ARGS"] [--time-scale N]
 #
 # By default the VM boots the Debian cloud kernel VER unpacked by deps.sh;
 # --kernel and --modules boot another one instead (the debug kernel of
 # debug-kernel.sh), with its own KVM modules (DIR is its
 # lib/modules/<release>/kernel) and a minikvm.ko built for it (--module).
+# --time-scale multiplies each test's time bound from tests.list, for a
+# kernel that runs everything several times slower (KASAN, lockdep).
 #
 # The VM gets minikvm.ko, KVM's own modules from the same kernel package,
 # the selftests listed for this CPU count in tests.list, and mkvm; /init
@@ -26,7 +28,7 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
 build= kver= mode=check cpus=1 backend=auto timeout= model=corei7_skylake_x name=
-vmlinuz= kmods= minikvm_ko=$top/minikvm.ko cmdline_extra=
+vmlinuz= kmods= minikvm_ko=$top/minikvm.ko cmdline_extra= time_scale=1
 
 while [ $# -gt 0 ]; do
 	case "$1" in
@@ -42,6 +44,7 @@ while [ $# -gt 0 ]; do
 	--modules) kmods=$2; shift ;;
 	--module) minikvm_ko=$2; shift ;;
 	--cmdline-extra) cmdline_extra=$2; shift ;;
+	--time-scale) time_scale=$2; shift ;;
 	*) echo "test-vm: unknown argument $1" >&2; exit 1 ;;
 	esac
 	shift
@@ -95,8 +98,8 @@ for b in "$top"/selftests/bench/*; do
 	[ -x "$b" ] && [ -f "$b" ] && cp "$b" "$root/bin/"
 done
 echo "$mode" > "$root/etc/minikvm/mode"
-grep -v '^#' "$here/tests.list" | awk -v vm="${cpus}cpu" \
-	'{ for (i = 3; i <= NF; i++) if ($i == vm) print $1, $2 }' > "$root/etc/minikvm/tests"
+grep -v '^#' "$here/tests.list" | awk -v vm="${cpus}cpu" -v scale="$time_scale" \
+	'{ for (i = 3; i <= NF; i++) if ($i == vm) print $1, $2 * scale }' > "$root/etc/minikvm/tests"
 while read -r t _; do
 	cp "$top/selftests/$t" "$root/tests/"
 done < "$root/etc/minikvm/tests"
