@@ -10,6 +10,13 @@
  * lists nor vmalloc areas waiting for their lazy purge, and in one CI run
  * that noise alone crossed 1 MiB. A leak grows with every round; noise
  * does not.
+ *
+ * Not on the debug kernel (make check-debug): KASAN keeps freed objects in
+ * its quarantine, up to 1/32 of memory, so there /proc/meminfo moves by
+ * megabytes with nothing leaked (measured: MemAvailable -13.9 MiB, then
+ * -3.5 MiB, over 1000 VMs). kmemleak judges leaks on that kernel
+ * (selftests/vm/init.sh), and these tests only drive the create and
+ * destroy paths, 100 times, under KASAN and lockdep.
  */
 #include <fcntl.h>
 #include <time.h>
@@ -40,6 +47,11 @@ static long meminfo_kb(const char *key)
 
 static long max_l(long a, long b) { return a > b ? a : b; }
 static long min_l(long a, long b) { return a < b ? a : b; }
+
+static bool debug_kernel(void)
+{
+	return !access("/sys/kernel/debug/kmemleak", F_OK);
+}
 
 static void settle(void)
 {
@@ -97,6 +109,16 @@ static void leak_check(struct __test_metadata *_metadata, int n, bool with_vcpu)
 	int i, round;
 
 	ASSERT_NE(MAP_FAILED, mem);
+	if (debug_kernel()) {
+		n = n < 100 ? n : 100;
+		t = now();
+		for (i = 0; i < n; i++)
+			cycle(dev, mem, run_size, with_vcpu);
+		t = now() - t;
+		TH_LOG("debug kernel: %d cycles in %.1f s; leaks are kmemleak's to find", n, t);
+		close(dev);
+		return;
+	}
 	/*
 	 * Warm up until per-CPU page lists and slab partial pages have filled
 	 * and hold steady; a real leak keeps growing through the measured

@@ -13,6 +13,8 @@
 # several times slower than the cloud kernel, and a second emulated CPU
 # doubles that again. lockdep finds a lock-order inversion from the order
 # locks were taken in, without needing the race, so 1 CPU still sees it.
+# 1 GiB of guest memory: each kmemleak scan reads all of it (and KASAN's
+# shadow of it), and the selftests need far less.
 set -uo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -71,4 +73,4 @@ exec "$here/check.sh" --build "$build" --name check-debug \
 	--kernel "$kdir/bzImage" --modules "$kdir/modules/lib/modules/$krel/kernel" \
 	--module "$mod/minikvm.ko" \
 	--cmdline-extra "kasan_multi_shot rcupdate.rcu_cpu_stall_suppress=1 rcupdate.rcu_task_stall_timeout=0 tsc_early_khz=200000 tsc=unstable" \
-	--cpus 1 --timeout 3600 --time-scale 5 "${args[@]}"
+	--cpus 1 --timeout 3600 --time-scale 5 --megs 1024 "${args[@]}"

@@ -9,7 +9,7 @@
 #            [--static "MAKE-TARGETS" --kdir KDIR]
 #            [--backend B] [--timeout S] [--model M] [--name NAME]
 #            [--kernel K --modules D --module KO --cmdline-extra "ARGS"]
-#            [--time-scale N]
+#            [--time-scale N] [--megs MIB]
 #
 # make check-debug (check-debug.sh) calls this with the debug kernel's
 # options, which go to test-vm.sh unchanged, no --units and no --static
@@ -29,7 +29,7 @@ while [ $# -gt 0 ]; do
 	--cpus) cpus_list=$2; shift ;;
 	--name) name=$2; shift ;;
 	--kernel) kernel_label=" (kernel $2)"; vm_args+=("$1" "$2"); shift ;;
-	--backend|--timeout|--model|--modules|--module|--cmdline-extra|--time-scale)
+	--backend|--timeout|--model|--modules|--module|--cmdline-extra|--time-scale|--megs)
 		vm_args+=("$1" "$2"); shift ;;
 	*) echo "check: unknown argument $1" >&2; exit 1 ;;
 	esac

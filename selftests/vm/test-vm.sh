@@ -7,7 +7,7 @@
 #              [--backend auto|bochs|qemu] [--timeout SECONDS]
 #              [--model BOCHS_CPU_MODEL] [--name NAME]
 #              [--kernel BZIMAGE --modules DIR] [--module MINIKVM_KO]
-#              [--cmdline-extra "ARGS"] [--time-scale N]
+#              [--cmdline-extra "ARGS"] [--time-scale N] [--megs MIB]
 #
 # By default the VM boots the Debian cloud kernel VER unpacked by deps.sh;
 # --kernel and --modules boot another one instead (the debug kernel of
@@ -15,6 +15,7 @@
 # lib/modules/<release>/kernel) and a minikvm.ko built for it (--module).
 # --time-scale multiplies each test's time bound from tests.list, for a
 # kernel that runs everything several times slower (KASAN, lockdep).
+# --megs sets the guest's memory (default 2048 MiB).
 #
 # The VM gets minikvm.ko, KVM's own modules from the same kernel package,
 # the selftests listed for this CPU count in tests.list, and mkvm; /init
@@ -28,7 +29,7 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
 build= kver= mode=check cpus=1 backend=auto timeout= model=corei7_skylake_x name=
-vmlinuz= kmods= minikvm_ko=$top/minikvm.ko cmdline_extra= time_scale=1
+vmlinuz= kmods= minikvm_ko=$top/minikvm.ko cmdline_extra= time_scale=1 megs=2048
 
 while [ $# -gt 0 ]; do
 	case "$1" in
@@ -45,6 +46,7 @@ while [ $# -gt 0 ]; do
 	--module) minikvm_ko=$2; shift ;;
 	--cmdline-extra) cmdline_extra=$2; shift ;;
 	--time-scale) time_scale=$2; shift ;;
+	--megs) megs=$2; shift ;;
 	*) echo "test-vm: unknown argument $1" >&2; exit 1 ;;
 	esac
 	shift
@@ -113,7 +115,7 @@ console=$dir/console.log
 echo "test-vm: $name: booting $backend with $cpus CPU(s), timeout ${timeout}s, log $console"
 case "$backend" in
 qemu)
-	setsid qemu-system-x86_64 -enable-kvm -cpu host -smp "$cpus" -m 2048 \
+	setsid qemu-system-x86_64 -enable-kvm -cpu host -smp "$cpus" -m "$megs" \
 		-kernel "$vmlinuz" -initrd "$dir/initrd.gz" -append "$cmdline" \
 		-display none -monitor none -serial "file:$console" -no-reboot \
 		</dev/null >"$dir/backend.log" 2>&1 &
@@ -131,7 +133,7 @@ bochs)
 	# Documentation/testing.rst (BIOS-bochs-latest for SMP, dummy sound,
 	# instruction-driven clock, term display under a pseudo-terminal).
 	cat > "$dir/bochsrc" <<-RC
-	megs: 2048
+	megs: $megs
 	cpu: model=$model, count=$cpus, ips=200000000, reset_on_triple_fault=1
 	clock: sync=none, time0=local
 	romimage: file=/usr/share/bochs/BIOS-bochs-latest
