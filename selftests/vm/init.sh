@@ -258,5 +258,11 @@ else
 fi
 
 echo "MINIKVM-DONE"
+# What was written to the console sits in the serial driver's buffer and
+# leaves at the emulated UART's pace; reboot -f would cut it off (seen with
+# a long kmemleak report: the rest of the report and MINIKVM-DONE were
+# lost). stty sets the console's settings again with TCSADRAIN, which
+# returns once the buffer and the UART are empty.
+stty -F /dev/console "$(stty -F /dev/console -g)"
 pause 1
 reboot -f

@@ -23,7 +23,8 @@
 # has VT-x and a usable /dev/kvm, else Bochs with an emulated Intel CPU.
 #
 # Exit: 0 when the VM printed MINIKVM-DONE, 3 on timeout, 4 on a guest
-# kernel panic, 1 on a setup error. The console log is $BUILD/vm-NAME/console.log.
+# kernel panic, 5 when the emulator exited, 6 when the guest restarted
+# without MINIKVM-DONE, 1 on a setup error. The console log is $BUILD/vm-NAME/console.log.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -188,6 +189,9 @@ while [ $((SECONDS - start)) -lt "$timeout" ]; do
 	drain_screen
 	if grep -q '^MINIKVM-DONE' "$console"; then rc=0; break; fi
 	if grep -q 'Kernel panic - not syncing' "$console"; then rc=4; sleep 2; break; fi
+	# The guest resets itself only after MINIKVM-DONE: a restart without
+	# it is a reboot in the middle (or lost console output), not a finish.
+	if grep -q 'reboot: Restarting system' "$console"; then rc=6; sleep 2; break; fi
 	if ! kill -0 "$pid" 2>/dev/null; then
 		grep -q '^MINIKVM-DONE' "$console" && rc=0 || rc=5
 		break
@@ -205,6 +209,7 @@ case $rc in
 3) echo "test-vm: $name: TIMEOUT after ${timeout}s; last console lines:" ;;
 4) echo "test-vm: $name: guest KERNEL PANIC after ${elapsed}s; last console lines:" ;;
 5) echo "test-vm: $name: $backend exited without finishing after ${elapsed}s ($dir/backend.log, $dir/bochs.log); last console lines:" ;;
+6) echo "test-vm: $name: guest restarted without MINIKVM-DONE after ${elapsed}s; last console lines:" ;;
 esac
 [ $rc -eq 0 ] || tail -n 30 "$console" | sed 's/^/    | /'
 exit $rc
