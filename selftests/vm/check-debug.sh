@@ -59,7 +59,10 @@ make -s -C "$kdir/src" M="$mod" W=1 -j"$jobs" modules ||
 # kasan_multi_shot: KASAN otherwise prints only its first report, and one
 # from the boot would hide minikvm's. The emulated CPU is slow enough that
 # RCU would call long boot steps stalls, and a stall warning must not be
-# taken for a bug, nor a bug for a stall.
+# taken for a bug, nor a bug for a stall. loglevel=2 keeps KASAN, lockdep and
+# kmemleak reports (and WARNs) off the serial console, where they would cut
+# into the selftests' KTAP lines; /init reads them from the kernel log
+# after the tests, and panics and oopses (emergency, alert) still show.
 #
 # Clock: Bochs' corei7_skylake_x reports (CPUID 0x15/0x16) a 3.5 GHz TSC
 # and a crystal that the local APIC timer does not run at, while its TSC
@@ -72,5 +75,5 @@ make -s -C "$kdir/src" M="$mod" W=1 -j"$jobs" modules ||
 exec "$here/check.sh" --build "$build" --name check-debug \
 	--kernel "$kdir/bzImage" --modules "$kdir/modules/lib/modules/$krel/kernel" \
 	--module "$mod/minikvm.ko" \
-	--cmdline-extra "kasan_multi_shot rcupdate.rcu_cpu_stall_suppress=1 rcupdate.rcu_task_stall_timeout=0 tsc_early_khz=200000 tsc=unstable" \
+	--cmdline-extra "loglevel=2 kasan_multi_shot rcupdate.rcu_cpu_stall_suppress=1 rcupdate.rcu_task_stall_timeout=0 tsc_early_khz=200000 tsc=unstable" \
 	--cpus 1 --timeout 3600 --time-scale 5 --megs 1024 "${args[@]}"
