@@ -17,6 +17,10 @@
 #
 # Usage: debug-kernel.sh [JOBS]      (progress on stderr, DIR on stdout)
 set -euo pipefail
+# Run from make ci, this is a make two levels down: the caller's MAKEFLAGS
+# (print-directory, its jobserver) would leak into the kernel's build and
+# its "make[2]: Entering directory" lines into what we read back.
+unset MAKEFLAGS MFLAGS MAKELEVEL
 
 here=$(cd "$(dirname "$0")" && pwd)
 jobs=${1:-2}
@@ -43,6 +47,9 @@ exec 9>"$cache/.lock-$key"
 flock 9
 
 if [ -f "$dir/.done" ]; then
+	# The build's own record of its release; an older recipe took it from
+	# make's output, which make ci had polluted.
+	cp "$dir/src/include/config/kernel.release" "$dir/kernelrelease"
 	log "cached: $dir"
 	echo "$dir"
 	exit 0
@@ -93,7 +100,7 @@ fi
 
 run make -j"$jobs" bzImage modules
 run make modules_install INSTALL_MOD_PATH="$dir/modules"
-make -s kernelrelease > "$dir/kernelrelease"
+cp include/config/kernel.release "$dir/kernelrelease"
 cp arch/x86/boot/bzImage "$dir/bzImage"
 [ -f Module.symvers ] || { log "no Module.symvers: the tree cannot build external modules"; exit 1; }
 touch "$dir/.done"
