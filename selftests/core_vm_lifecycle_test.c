@@ -27,21 +27,6 @@
 #include "minikvm_test.h"
 #include "kvm_util.h"
 
-static long meminfo_kb(const char *key)
-{
-	char line[256];
-	long val = -1;
-	FILE *f = fopen("/proc/meminfo", "r");
-
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (!strncmp(line, key, strlen(key)) && line[strlen(key)] == ':')
-			val = atol(line + strlen(key) + 1);
-	fclose(f);
-	return val;
-}
-
 #define LEAK_ROUNDS	3
 #define LEAK_LIMIT_KB	1024
 
@@ -130,21 +115,21 @@ static void leak_check(struct __test_metadata *_metadata, int n, bool with_vcpu)
 		cycle(dev, mem, run_size, with_vcpu);
 	for (round = 0; round < LEAK_ROUNDS; round++) {
 		settle();
-		slab0 = meminfo_kb("SUnreclaim");
-		avail0 = meminfo_kb("MemAvailable");
-		recl0 = meminfo_kb("SReclaimable");
-		free0 = meminfo_kb("MemFree");
+		slab0 = test_meminfo_kb("SUnreclaim");
+		avail0 = test_meminfo_kb("MemAvailable");
+		recl0 = test_meminfo_kb("SReclaimable");
+		free0 = test_meminfo_kb("MemFree");
 		t = now();
 		for (i = 0; i < n; i++)
 			cycle(dev, mem, run_size, with_vcpu);
 		t = now() - t;
 		settle();
-		slab1 = meminfo_kb("SUnreclaim");
-		avail1 = meminfo_kb("MemAvailable");
+		slab1 = test_meminfo_kb("SUnreclaim");
+		avail1 = test_meminfo_kb("MemAvailable");
 		/* SReclaimable and MemFree only say where MemAvailable went. */
 		TH_LOG("round %d: %d cycles in %.1f s (%.2f ms each); SUnreclaim %+ld kB, MemAvailable %+ld kB (SReclaimable %+ld, MemFree %+ld)",
 		       round, n, t, t * 1000 / n, slab1 - slab0, avail1 - avail0,
-		       meminfo_kb("SReclaimable") - recl0, meminfo_kb("MemFree") - free0);
+		       test_meminfo_kb("SReclaimable") - recl0, test_meminfo_kb("MemFree") - free0);
 		grew = max_l(slab1 - slab0, avail0 - avail1);
 		least = round ? min_l(least, grew) : grew;
 		if (least < LEAK_LIMIT_KB)

@@ -24,18 +24,9 @@
 
 static uint64_t default_size_mb(void)
 {
-	uint64_t mb = 1024;
-	char line[128];
-	FILE *f = fopen("/proc/meminfo", "r");
-	unsigned long long kb;
+	long kb = test_meminfo_kb("MemAvailable");
 
-	if (!f)
-		return mb;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "MemAvailable: %llu kB", &kb) == 1 && kb / 2048 < mb)
-			mb = kb / 2048;
-	fclose(f);
-	return mb;
+	return kb >= 0 && kb / 2048 < 1024 ? kb / 2048 : 1024;
 }
 
 static double now(void)

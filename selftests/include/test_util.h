@@ -35,4 +35,7 @@ bool test_dev_is_minikvm(void);
 /* Read an MSR of @cpu through /dev/cpu/N/msr; -errno on failure. */
 int test_read_msr(unsigned int cpu, unsigned int msr, unsigned long long *val);
 
+/* A "Key: N kB" line of /proc/meminfo, in kB; -1 when it is not there. */
+long test_meminfo_kb(const char *key);
+
 #endif /* MINIKVM_TEST_UTIL_H */

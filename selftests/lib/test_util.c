@@ -74,3 +74,19 @@ int test_read_msr(unsigned int cpu, unsigned int msr, unsigned long long *val)
 		return n < 0 ? -errno : -EIO;
 	return 0;
 }
+
+long test_meminfo_kb(const char *key)
+{
+	size_t len = strlen(key);
+	char line[256];
+	long val = -1;
+	FILE *f = fopen("/proc/meminfo", "r");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, key, len) && line[len] == ':')
+			val = atol(line + len + 1);
+	fclose(f);
+	return val;
+}
