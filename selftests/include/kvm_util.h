@@ -45,7 +45,7 @@
 
 /* Ports the guests use to talk to the host (no in-kernel device there). */
 #define PORT_RESULT	0x10	/* a 4-byte result the host checks */
-#define PORT_EXC	0xe0	/* guest_exc.c: vector, then error code */
+#define PORT_EXC	0xe0	/* guest_exc: vector, then error code */
 
 /* Where KVM puts PIO data: KVM_PIO_PAGE_OFFSET (1) * PAGE_SIZE. */
 #define KVM_PIO_DATA_OFFSET 4096
