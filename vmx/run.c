@@ -10,6 +10,7 @@
  *       need_resched?              -> cond_resched() (preempt notifiers move the VMCS)
  *       IRQs off; vmx_inject_pending(); host CR3/CR4/FS base up to date
  *       vmx_vcpu_enter()           vmenter.S
+ *       GDT limit, TR limit, LDT   vmx_restore_host_descriptors()
  *       NMI exit?                  -> vmx_do_nmi_irqoff()
  *       IRQs on                    the host takes a pending external interrupt here
  *       vmx_handle_exit()          exit.c: table of handlers
@@ -20,6 +21,7 @@
 #include <linux/kvm_host.h>
 #include <linux/sched/signal.h>
 #include <asm/debugreg.h>
+#include <asm/desc.h>
 #include <asm/fpu/api.h>
 #include <asm/fpu/xcr.h>
 #include <asm/fsgsbase.h>
@@ -108,6 +110,30 @@ static void vmx_restore_host_segments(struct vmx_vcpu *vmx)
 		hw_breakpoint_restore();
 }
 
+/*
+ * Descriptor-table state a VM exit leaves wrong (SDM Vol. 3C, "Loading
+ * Host Segment and Descriptor-Table Registers"): the GDTR and IDTR limits
+ * become FFFFh, TR keeps the base from the VMCS but gets limit 67h, and
+ * LDTR is made unusable. Linux relies on all three before this CPU runs
+ * user code again: the GDT limit bounds what LSL, LAR and segment loads
+ * from user mode may read (past the GDT page lies unmapped cpu_entry_area
+ * space, a kernel page fault), the TSS limit covers the I/O bitmap of a
+ * task that used ioperm(), and a task with an LDT (modify_ldt()) expects
+ * LDTR to hold it. The IDT limit is harmless: vectors stop at 255.
+ *
+ * @ldt_sel is the LDTR selector sampled before the entry, with IRQs off,
+ * so an LDT installed by another thread (an IPI) is not lost. Called with
+ * IRQs off after every exit, before anything else can run on this CPU.
+ */
+static void vmx_restore_host_descriptors(u16 ldt_sel)
+{
+	load_fixmap_gdt(raw_smp_processor_id());
+	if (unlikely(ldt_sel))
+		kvm_load_ldt(ldt_sel);
+	/* Reloads TR now if this task has an I/O bitmap, else at its next use. */
+	invalidate_tss_limit();
+}
+
 /* One entry and exit. IRQs off on entry and return. */
 static noinstr int vmx_enter_exit(struct minikvm_vcpu *vcpu)
 {
@@ -160,6 +186,7 @@ int vmx_vcpu_run(struct minikvm_vcpu *vcpu)
 	struct vmx_vcpu *vmx = &vcpu->vmx;
 	u64 host_xcr0 = boot_cpu_has(X86_FEATURE_OSXSAVE) ? xgetbv(XCR_XFEATURE_ENABLED_MASK) : 0;
 	int ret, fail;
+	u16 ldt_sel;
 
 	ret = vmx_complete_userspace_io(vcpu);
 	if (ret <= 0)
@@ -191,10 +218,12 @@ int vmx_vcpu_run(struct minikvm_vcpu *vcpu)
 		vmx_update_host_state(vmx);
 		vmx_load_guest_xcr0(vcpu, host_xcr0);
 		minikvm_note_entry(vcpu);
+		ldt_sel = kvm_read_ldt();
 		guest_timing_enter_irqoff();
 
 		fail = vmx_enter_exit(vcpu);
 
+		vmx_restore_host_descriptors(ldt_sel);
 		vmx_load_host_xcr0(vcpu, host_xcr0);
 		if (!fail) {
 			vmx->exit.reason = vmcs_read32(VM_EXIT_REASON);
