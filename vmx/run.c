@@ -161,16 +161,20 @@ static bool vmx_exit_is_nmi(u32 reason)
 	       (INTR_INFO_VALID_MASK | INTR_TYPE_NMI_INTR);
 }
 
-/* XCR0 is not switched by VMX either; only differ when the guest set it. */
+/*
+ * XCR0 is not switched by VMX either; only differ when the guest set it.
+ * The guest has CR4.OSXSAVE only when the host has XSAVE on (cr.c,
+ * vmx_guest_has_xsave()): XSETBV is never executed on a host without it.
+ */
 static void vmx_load_guest_xcr0(struct minikvm_vcpu *vcpu, u64 host_xcr0)
 {
-	if ((vcpu->vmx.cr4 & X86_CR4_OSXSAVE) && vcpu->xcr0 != host_xcr0)
+	if ((vcpu->vmx.cr4 & X86_CR4_OSXSAVE) && host_xcr0 && vcpu->xcr0 != host_xcr0)
 		xsetbv(XCR_XFEATURE_ENABLED_MASK, vcpu->xcr0);
 }
 
 static void vmx_load_host_xcr0(struct minikvm_vcpu *vcpu, u64 host_xcr0)
 {
-	if ((vcpu->vmx.cr4 & X86_CR4_OSXSAVE) && vcpu->xcr0 != host_xcr0)
+	if ((vcpu->vmx.cr4 & X86_CR4_OSXSAVE) && host_xcr0 && vcpu->xcr0 != host_xcr0)
 		xsetbv(XCR_XFEATURE_ENABLED_MASK, host_xcr0);
 }
 
@@ -184,7 +188,7 @@ static void vmx_load_host_xcr0(struct minikvm_vcpu *vcpu, u64 host_xcr0)
 int vmx_vcpu_run(struct minikvm_vcpu *vcpu)
 {
 	struct vmx_vcpu *vmx = &vcpu->vmx;
-	u64 host_xcr0 = boot_cpu_has(X86_FEATURE_OSXSAVE) ? xgetbv(XCR_XFEATURE_ENABLED_MASK) : 0;
+	u64 host_xcr0 = boot_cpu_has(X86_FEATURE_XSAVE) ? xgetbv(XCR_XFEATURE_ENABLED_MASK) : 0;
 	int ret, fail;
 	u16 ldt_sel;
 

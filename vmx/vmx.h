@@ -103,6 +103,7 @@ int vmx_set_cr4(struct minikvm_vcpu *vcpu, unsigned long cr4);
 int vmx_set_efer(struct minikvm_vcpu *vcpu, u64 efer);
 int vmx_load_pdptrs(struct minikvm_vcpu *vcpu);
 bool vmx_is_long_mode(struct minikvm_vcpu *vcpu);
+bool vmx_guest_has_xsave(struct minikvm_vcpu *vcpu);
 
 /* vmx/inject.c */
 void vmx_queue_exception(struct minikvm_vcpu *vcpu, u8 vector, bool has_error, u32 error);
