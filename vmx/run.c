@@ -37,19 +37,42 @@
 
 static_assert(VMENTER_HOST_RSP_FIELD == HOST_RSP);
 
+static const char * const vmx_insn_names[] = {
+	[VMX_INSN_VMREAD] = "vmread", [VMX_INSN_VMWRITE] = "vmwrite",
+	[VMX_INSN_VMCLEAR] = "vmclear", [VMX_INSN_VMPTRLD] = "vmptrld",
+	[VMX_INSN_INVEPT] = "invept", [VMX_INSN_INVVPID] = "invvpid",
+};
+
+/*
+ * A VMX instruction failed (VMfail): a minikvm bug. WARN once, so that
+ * the test VM's kernel-log check fails, and print every failure,
+ * rate-limited.
+ */
 void vmx_insn_failed(enum vmx_insn insn, u64 operand, u64 value)
 {
-	static const char * const names[] = {
-		[VMX_INSN_VMREAD] = "vmread", [VMX_INSN_VMWRITE] = "vmwrite",
-		[VMX_INSN_VMCLEAR] = "vmclear", [VMX_INSN_VMPTRLD] = "vmptrld",
-		[VMX_INSN_INVEPT] = "invept", [VMX_INSN_INVVPID] = "invvpid",
-	};
 	unsigned long err = 0;
 
-	/* A raw read: a failure here must not recurse. */
+	/*
+	 * A raw read: a failure here must not recurse. VMX is on (the
+	 * instruction failed rather than faulted), so it cannot fault.
+	 */
 	asm volatile("vmread %1, %0" : "=r" (err) : "r" ((unsigned long)VM_INSTRUCTION_ERROR) : "cc");
+	WARN_ONCE(1, "minikvm: %s %#llx (value %#llx) failed, VM-instruction error %lu\n",
+		  vmx_insn_names[insn], operand, value, err);
 	pr_warn_ratelimited("minikvm: %s %#llx (value %#llx) failed, VM-instruction error %lu\n",
-			    names[insn], operand, value, err);
+			    vmx_insn_names[insn], operand, value, err);
+}
+
+/*
+ * A VMX instruction faulted: VMX is off on this CPU. Expected once the
+ * reboot notifier (vmxon.c) has turned it off under running vCPUs; a bug
+ * otherwise. Either way the caller carries on as after a failure.
+ */
+void vmx_insn_fault(enum vmx_insn insn, u64 operand)
+{
+	if (vmx_is_rebooting())
+		return;
+	WARN_ONCE(1, "minikvm: %s %#llx faulted with VMX off\n", vmx_insn_names[insn], operand);
 }
 
 /* Host state that can change between two entries of the same vCPU. */

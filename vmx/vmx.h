@@ -77,6 +77,7 @@ void vmx_vm_put(void);
 int vmx_hardware_setup(void);
 void vmx_hardware_unsetup(void);
 struct list_head *vmx_loaded_vmcss(int cpu);
+bool vmx_is_rebooting(void);
 
 /* vmx/vmcs_config.c */
 int vmx_setup_config(void);
