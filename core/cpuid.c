@@ -7,7 +7,11 @@
  * Supported = the host's CPUID, minus what minikvm cannot give a guest:
  * VMX (no nested), MONITOR/MWAIT, PCID/INVPCID, RDTSCP/RDPID, XSAVES,
  * the PMU (leaf 0xa), TSC deadline and x2APIC (no in-kernel LAPIC yet),
- * the hypervisor-reserved range, and anything beyond the leaves listed.
+ * the hypervisor-reserved range, and anything beyond the leaves listed;
+ * and minus what the host kernel turned off (boot_cpu_data, as KVM's
+ * kvm_cpu_cap_mask()): a kernel that disabled XSAVE at boot runs without
+ * CR4.OSXSAVE, so neither XSAVE nor the AVX family it clears with it can
+ * be given to a guest.
  */
 #include <linux/slab.h>
 #include <linux/uaccess.h>
@@ -23,6 +27,7 @@
 struct cpuid_mask {
 	u32 function;
 	u32 ecx, edx, ebx;
+	int ecx_word, edx_word, ebx_word;	/* boot_cpu_data capability words, -1: none */
 };
 
 static const struct cpuid_mask cpuid_masks[] = {
@@ -34,16 +39,19 @@ static const struct cpuid_mask cpuid_masks[] = {
 		 F(MCE) | F(CX8) | F(APIC) | F(SEP) | F(MTRR) | F(PGE) | F(MCA) |
 		 F(CMOV) | F(PAT) | F(PSE36) | F(CLFLUSH) | F(MMX) | F(FXSR) |
 		 F(XMM) | F(XMM2) | F(SELFSNOOP) | F(HT),
-	  .ebx = ~0u },
+	  .ebx = ~0u,
+	  .ecx_word = CPUID_1_ECX, .edx_word = CPUID_1_EDX, .ebx_word = -1 },
 	{ 7,
 	  .ebx = F(FSGSBASE) | F(BMI1) | F(HLE) | F(AVX2) | F(SMEP) | F(BMI2) |
 		 F(ERMS) | F(RTM) | F(AVX512F) | F(AVX512DQ) | F(RDSEED) | F(ADX) |
 		 F(SMAP) | F(CLFLUSHOPT) | F(CLWB) | F(AVX512CD) | F(SHA_NI) |
 		 F(AVX512BW) | F(AVX512VL),
-	  .ecx = 0, .edx = 0 },
+	  .ecx = 0, .edx = 0,
+	  .ecx_word = -1, .edx_word = -1, .ebx_word = CPUID_7_0_EBX },
 	{ 0x80000001,
 	  .ecx = F(LAHF_LM) | F(ABM) | F(MISALIGNSSE) | F(3DNOWPREFETCH),
-	  .edx = F(SYSCALL) | F(NX) | F(GBPAGES) | F(LM) },
+	  .edx = F(SYSCALL) | F(NX) | F(GBPAGES) | F(LM),
+	  .ecx_word = CPUID_8000_0001_ECX, .edx_word = CPUID_8000_0001_EDX, .ebx_word = -1 },
 };
 
 static const u32 cpuid_leaves[] = { 0, 1, 2, 4, 7, 0xd, 0x80000000, 0x80000001,
@@ -60,6 +68,12 @@ static const struct cpuid_mask *cpuid_mask_of(u32 function)
 	return NULL;
 }
 
+/* The register bits the host kernel kept enabled, or all for no word. */
+static u32 cpuid_host_caps(int word)
+{
+	return word < 0 ? ~0u : boot_cpu_data.x86_capability[word];
+}
+
 static void cpuid_fill(struct kvm_cpuid_entry2 *e, u32 function, u32 index, u32 flags)
 {
 	const struct cpuid_mask *m = cpuid_mask_of(function);
@@ -70,9 +84,9 @@ static void cpuid_fill(struct kvm_cpuid_entry2 *e, u32 function, u32 index, u32 
 	e->flags = flags;
 	cpuid_count(function, index, &e->eax, &e->ebx, &e->ecx, &e->edx);
 	if (m) {
-		e->ebx &= m->ebx;
-		e->ecx &= m->ecx;
-		e->edx &= m->edx;
+		e->ebx &= m->ebx & cpuid_host_caps(m->ebx_word);
+		e->ecx &= m->ecx & cpuid_host_caps(m->ecx_word);
+		e->edx &= m->edx & cpuid_host_caps(m->edx_word);
 		if (function == 7)
 			e->eax = 0;	/* only subleaf 0 */
 		if (function == 1)

@@ -8,18 +8,21 @@
  * guest writes that would change it exit (handle_cr_access()). Owned by
  * the host: bits VMX forces (IA32_VMX_CR{0,4}_FIXED*), CD/NW (the guest
  * keeps caching on; EPT memory types rule), PG (it switches IA-32e mode,
- * an entry control) and PAE (PDPTEs must be loaded, see below).
+ * an entry control), PAE (PDPTEs must be loaded, see below) and OSXSAVE
+ * (allowed only with XSAVE in the vCPU's CPUID and in the host kernel;
+ * run.c switches XCR0 by it).
  *
  * Environment: vCPU loaded.
  */
 #include <linux/kernel.h>
+#include <asm/cpufeature.h>
 #include <asm/vmx.h>
 
 #include "../core/minikvm.h"
 #include "vmx_ops.h"
 
 #define CR0_HOST_OWNED	(X86_CR0_PE | X86_CR0_PG | X86_CR0_CD | X86_CR0_NW | X86_CR0_NE)
-#define CR4_HOST_OWNED	(X86_CR4_VMXE | X86_CR4_SMXE | X86_CR4_PAE)
+#define CR4_HOST_OWNED	(X86_CR4_VMXE | X86_CR4_SMXE | X86_CR4_PAE | X86_CR4_OSXSAVE)
 
 /* Unrestricted guest lifts the PE and PG requirement (SDM "VMX-Fixed Bits"). */
 static unsigned long vmx_cr0_fixed0(void)
@@ -126,13 +129,31 @@ int vmx_set_cr0(struct minikvm_vcpu *vcpu, unsigned long cr0)
 }
 
 /**
+ * vmx_guest_has_xsave() - may the guest enable XSAVE (CR4.OSXSAVE)?
+ * @vcpu: the vCPU
+ *
+ * Only when its CPUID (KVM_SET_CPUID2) has CPUID.1:ECX.XSAVE and the host
+ * kernel runs with XSAVE on: a kernel that turned XSAVE off at boot runs
+ * with CR4.OSXSAVE clear, where XGETBV and XSETBV are #UD, so XCR0 could
+ * not be switched around entries. KVM makes CR4.OSXSAVE reserved on the
+ * same two conditions (__cr4_reserved_bits(), guest and host).
+ */
+bool vmx_guest_has_xsave(struct minikvm_vcpu *vcpu)
+{
+	const struct kvm_cpuid_entry2 *e = minikvm_find_cpuid(vcpu, 1, 0);
+
+	return boot_cpu_has(X86_FEATURE_XSAVE) && e && e->function == 1 &&
+	       (e->ecx & BIT(X86_FEATURE_XSAVE & 31));
+}
+
+/**
  * vmx_set_cr4() - a new guest CR4, from MOV CR4 or KVM_SET_SREGS
  * @vcpu: the loaded vCPU
  * @cr4: the value the guest sees
  *
  * Return: 0, or -EINVAL for bits the guest may not set (VMXE and SMXE:
- * no nested VMX; anything the CPU cannot run with) or clearing PAE in
- * long mode.
+ * no nested VMX; OSXSAVE without vmx_guest_has_xsave(); anything the CPU
+ * cannot run with) or clearing PAE in long mode.
  */
 int vmx_set_cr4(struct minikvm_vcpu *vcpu, unsigned long cr4)
 {
@@ -140,6 +161,8 @@ int vmx_set_cr4(struct minikvm_vcpu *vcpu, unsigned long cr4)
 	unsigned long old = vmx->cr4;
 
 	if (cr4 & (X86_CR4_VMXE | X86_CR4_SMXE) || (cr4 & ~vmx_config.cr4_fixed1))
+		return -EINVAL;
+	if ((cr4 & X86_CR4_OSXSAVE) && !vmx_guest_has_xsave(vcpu))
 		return -EINVAL;
 	if (vmx_is_long_mode(vcpu) && !(cr4 & X86_CR4_PAE))
 		return -EINVAL;

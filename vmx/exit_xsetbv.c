@@ -6,7 +6,11 @@
  * SDM Vol. 1, "Enabling the XSAVE Feature Set and XSAVE-Enabled Features":
  * bit 0 (x87) must be 1; AVX (bit 2) needs SSE (bit 1); AVX-512 state
  * (bits 7:5) goes all together and needs AVX. CR4.OSXSAVE=0 makes XSETBV
- * #UD before any VM exit, so it need not be checked here.
+ * #UD before any VM exit, and the guest gets CR4.OSXSAVE only when
+ * vmx_guest_has_xsave() (cr.c). That is checked again here because the
+ * host's XGETBV below is itself #UD on a host without XSAVE (a kernel
+ * that turned it off at boot): an exit that still arrives, e.g. after
+ * KVM_SET_CPUID2 took XSAVE away, gets the #UD the guest's CPUID implies.
  */
 #include <linux/types.h>
 #include <asm/fpu/api.h>
@@ -25,9 +29,14 @@ int handle_xsetbv(struct minikvm_vcpu *vcpu)
 {
 	unsigned long *regs = vcpu->vmx.regs;
 	u64 xcr0 = (u32)regs[__VCPU_REGS_RAX] | (u64)regs[__VCPU_REGS_RDX] << 32;
-	u64 allowed = XCR0_GUEST & xgetbv(XCR_XFEATURE_ENABLED_MASK);
 	unsigned int cpl = vmcs_read32(GUEST_SS_AR_BYTES) >> 5 & 3;
+	u64 allowed;
 
+	if (!vmx_guest_has_xsave(vcpu) || !(vcpu->vmx.cr4 & X86_CR4_OSXSAVE)) {
+		vmx_queue_exception(vcpu, UD_VECTOR, false, 0);
+		return RESUME_GUEST;
+	}
+	allowed = XCR0_GUEST & xgetbv(XCR_XFEATURE_ENABLED_MASK);
 	if (cpl || (u32)regs[__VCPU_REGS_RCX] != 0 || (xcr0 & ~allowed) ||
 	    !(xcr0 & XFEATURE_MASK_FP) ||
 	    ((xcr0 & XFEATURE_MASK_YMM) && !(xcr0 & XFEATURE_MASK_SSE)) ||

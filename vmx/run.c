@@ -10,6 +10,7 @@
  *       need_resched?              -> cond_resched() (preempt notifiers move the VMCS)
  *       IRQs off; vmx_inject_pending(); host CR3/CR4/FS base up to date
  *       vmx_vcpu_enter()           vmenter.S
+ *       GDT limit, TR limit, LDT   vmx_restore_host_descriptors()
  *       NMI exit?                  -> vmx_do_nmi_irqoff()
  *       IRQs on                    the host takes a pending external interrupt here
  *       vmx_handle_exit()          exit.c: table of handlers
@@ -20,6 +21,7 @@
 #include <linux/kvm_host.h>
 #include <linux/sched/signal.h>
 #include <asm/debugreg.h>
+#include <asm/desc.h>
 #include <asm/fpu/api.h>
 #include <asm/fpu/xcr.h>
 #include <asm/fsgsbase.h>
@@ -35,19 +37,42 @@
 
 static_assert(VMENTER_HOST_RSP_FIELD == HOST_RSP);
 
+static const char * const vmx_insn_names[] = {
+	[VMX_INSN_VMREAD] = "vmread", [VMX_INSN_VMWRITE] = "vmwrite",
+	[VMX_INSN_VMCLEAR] = "vmclear", [VMX_INSN_VMPTRLD] = "vmptrld",
+	[VMX_INSN_INVEPT] = "invept", [VMX_INSN_INVVPID] = "invvpid",
+};
+
+/*
+ * A VMX instruction failed (VMfail): a minikvm bug. WARN once, so that
+ * the test VM's kernel-log check fails, and print every failure,
+ * rate-limited.
+ */
 void vmx_insn_failed(enum vmx_insn insn, u64 operand, u64 value)
 {
-	static const char * const names[] = {
-		[VMX_INSN_VMREAD] = "vmread", [VMX_INSN_VMWRITE] = "vmwrite",
-		[VMX_INSN_VMCLEAR] = "vmclear", [VMX_INSN_VMPTRLD] = "vmptrld",
-		[VMX_INSN_INVEPT] = "invept", [VMX_INSN_INVVPID] = "invvpid",
-	};
 	unsigned long err = 0;
 
-	/* A raw read: a failure here must not recurse. */
+	/*
+	 * A raw read: a failure here must not recurse. VMX is on (the
+	 * instruction failed rather than faulted), so it cannot fault.
+	 */
 	asm volatile("vmread %1, %0" : "=r" (err) : "r" ((unsigned long)VM_INSTRUCTION_ERROR) : "cc");
+	WARN_ONCE(1, "minikvm: %s %#llx (value %#llx) failed, VM-instruction error %lu\n",
+		  vmx_insn_names[insn], operand, value, err);
 	pr_warn_ratelimited("minikvm: %s %#llx (value %#llx) failed, VM-instruction error %lu\n",
-			    names[insn], operand, value, err);
+			    vmx_insn_names[insn], operand, value, err);
+}
+
+/*
+ * A VMX instruction faulted: VMX is off on this CPU. Expected once the
+ * reboot notifier (vmxon.c) has turned it off under running vCPUs; a bug
+ * otherwise. Either way the caller carries on as after a failure.
+ */
+void vmx_insn_fault(enum vmx_insn insn, u64 operand)
+{
+	if (vmx_is_rebooting())
+		return;
+	WARN_ONCE(1, "minikvm: %s %#llx faulted with VMX off\n", vmx_insn_names[insn], operand);
 }
 
 /* Host state that can change between two entries of the same vCPU. */
@@ -108,6 +133,30 @@ static void vmx_restore_host_segments(struct vmx_vcpu *vmx)
 		hw_breakpoint_restore();
 }
 
+/*
+ * Descriptor-table state a VM exit leaves wrong (SDM Vol. 3C, "Loading
+ * Host Segment and Descriptor-Table Registers"): the GDTR and IDTR limits
+ * become FFFFh, TR keeps the base from the VMCS but gets limit 67h, and
+ * LDTR is made unusable. Linux relies on all three before this CPU runs
+ * user code again: the GDT limit bounds what LSL, LAR and segment loads
+ * from user mode may read (past the GDT page lies unmapped cpu_entry_area
+ * space, a kernel page fault), the TSS limit covers the I/O bitmap of a
+ * task that used ioperm(), and a task with an LDT (modify_ldt()) expects
+ * LDTR to hold it. The IDT limit is harmless: vectors stop at 255.
+ *
+ * @ldt_sel is the LDTR selector sampled before the entry, with IRQs off,
+ * so an LDT installed by another thread (an IPI) is not lost. Called with
+ * IRQs off after every exit, before anything else can run on this CPU.
+ */
+static void vmx_restore_host_descriptors(u16 ldt_sel)
+{
+	load_fixmap_gdt(raw_smp_processor_id());
+	if (unlikely(ldt_sel))
+		kvm_load_ldt(ldt_sel);
+	/* Reloads TR now if this task has an I/O bitmap, else at its next use. */
+	invalidate_tss_limit();
+}
+
 /* One entry and exit. IRQs off on entry and return. */
 static noinstr int vmx_enter_exit(struct minikvm_vcpu *vcpu)
 {
@@ -135,16 +184,20 @@ static bool vmx_exit_is_nmi(u32 reason)
 	       (INTR_INFO_VALID_MASK | INTR_TYPE_NMI_INTR);
 }
 
-/* XCR0 is not switched by VMX either; only differ when the guest set it. */
+/*
+ * XCR0 is not switched by VMX either; only differ when the guest set it.
+ * The guest has CR4.OSXSAVE only when the host has XSAVE on (cr.c,
+ * vmx_guest_has_xsave()): XSETBV is never executed on a host without it.
+ */
 static void vmx_load_guest_xcr0(struct minikvm_vcpu *vcpu, u64 host_xcr0)
 {
-	if ((vcpu->vmx.cr4 & X86_CR4_OSXSAVE) && vcpu->xcr0 != host_xcr0)
+	if ((vcpu->vmx.cr4 & X86_CR4_OSXSAVE) && host_xcr0 && vcpu->xcr0 != host_xcr0)
 		xsetbv(XCR_XFEATURE_ENABLED_MASK, vcpu->xcr0);
 }
 
 static void vmx_load_host_xcr0(struct minikvm_vcpu *vcpu, u64 host_xcr0)
 {
-	if ((vcpu->vmx.cr4 & X86_CR4_OSXSAVE) && vcpu->xcr0 != host_xcr0)
+	if ((vcpu->vmx.cr4 & X86_CR4_OSXSAVE) && host_xcr0 && vcpu->xcr0 != host_xcr0)
 		xsetbv(XCR_XFEATURE_ENABLED_MASK, host_xcr0);
 }
 
@@ -158,8 +211,9 @@ static void vmx_load_host_xcr0(struct minikvm_vcpu *vcpu, u64 host_xcr0)
 int vmx_vcpu_run(struct minikvm_vcpu *vcpu)
 {
 	struct vmx_vcpu *vmx = &vcpu->vmx;
-	u64 host_xcr0 = boot_cpu_has(X86_FEATURE_OSXSAVE) ? xgetbv(XCR_XFEATURE_ENABLED_MASK) : 0;
+	u64 host_xcr0 = boot_cpu_has(X86_FEATURE_XSAVE) ? xgetbv(XCR_XFEATURE_ENABLED_MASK) : 0;
 	int ret, fail;
+	u16 ldt_sel;
 
 	ret = vmx_complete_userspace_io(vcpu);
 	if (ret <= 0)
@@ -191,10 +245,12 @@ int vmx_vcpu_run(struct minikvm_vcpu *vcpu)
 		vmx_update_host_state(vmx);
 		vmx_load_guest_xcr0(vcpu, host_xcr0);
 		minikvm_note_entry(vcpu);
+		ldt_sel = kvm_read_ldt();
 		guest_timing_enter_irqoff();
 
 		fail = vmx_enter_exit(vcpu);
 
+		vmx_restore_host_descriptors(ldt_sel);
 		vmx_load_host_xcr0(vcpu, host_xcr0);
 		if (!fail) {
 			vmx->exit.reason = vmcs_read32(VM_EXIT_REASON);

@@ -77,6 +77,7 @@ void vmx_vm_put(void);
 int vmx_hardware_setup(void);
 void vmx_hardware_unsetup(void);
 struct list_head *vmx_loaded_vmcss(int cpu);
+bool vmx_is_rebooting(void);
 
 /* vmx/vmcs_config.c */
 int vmx_setup_config(void);
@@ -103,6 +104,7 @@ int vmx_set_cr4(struct minikvm_vcpu *vcpu, unsigned long cr4);
 int vmx_set_efer(struct minikvm_vcpu *vcpu, u64 efer);
 int vmx_load_pdptrs(struct minikvm_vcpu *vcpu);
 bool vmx_is_long_mode(struct minikvm_vcpu *vcpu);
+bool vmx_guest_has_xsave(struct minikvm_vcpu *vcpu);
 
 /* vmx/inject.c */
 void vmx_queue_exception(struct minikvm_vcpu *vcpu, u8 vector, bool has_error, u32 error);

@@ -9,9 +9,19 @@
  * to the wrong accessor is a compile error when the encoding is a
  * constant (it always is here), and is reported once at run time if not.
  *
- * Failure handling is central: a failing instruction calls one
- * out-of-line vmx_insn_failed(), which prints the instruction, operand
- * and VM-instruction error once. Call sites stay clean.
+ * Failure handling is central: a failing instruction (VMfailValid or
+ * VMfailInvalid: CF or ZF set, "jna") calls one out-of-line
+ * vmx_insn_failed(), which WARNs once (so the test VM's kernel-log check
+ * fails) and prints the instruction, operand and VM-instruction error,
+ * rate-limited. A failed VMREAD returns 0. Call sites stay clean.
+ *
+ * Faults: every instruction here has an exception-table entry. With VMX
+ * off they raise #UD; the reboot notifier (vmxon.c) turns VMX off on
+ * every CPU while vCPU threads may still be between two of these, so the
+ * fixup goes to vmx_insn_fault(), which is silent once that notifier has
+ * run and WARNs otherwise; the instruction then acts as failed (a VMREAD
+ * returns 0) and the vCPU's next entry fails (vmenter.S has its own
+ * entries), so KVM_RUN returns KVM_EXIT_FAIL_ENTRY, as KVM does then.
  *
  * Environment: the vCPU's VMCS is current on this CPU (preemption off, or
  * inside a preempt-notifier-protected vCPU load).
@@ -21,12 +31,14 @@
 
 #include <linux/build_bug.h>
 #include <linux/types.h>
+#include <asm/asm.h>
 #include <asm/vmx.h>
 
 enum vmx_insn { VMX_INSN_VMREAD, VMX_INSN_VMWRITE, VMX_INSN_VMCLEAR,
 		VMX_INSN_VMPTRLD, VMX_INSN_INVEPT, VMX_INSN_INVVPID };
 
 void vmx_insn_failed(enum vmx_insn insn, u64 operand, u64 value);
+void vmx_insn_fault(enum vmx_insn insn, u64 operand);
 
 #define VMCS_FIELD_WIDTH(f)	(((f) >> 13) & 3)
 #define VMCS_WIDTH_16		0
@@ -40,29 +52,40 @@ void vmx_insn_failed(enum vmx_insn insn, u64 operand, u64 value);
 			  ((width) == VMCS_WIDTH_64 && ((field) & 1))),	\
 			 "VMCS field of the wrong width for this accessor")
 
+/*
+ * "(%l[...])" in parentheses: checkpatch reads ", %l" as a modulo. VMREAD
+ * needs asm goto with an output (CONFIG_CC_HAS_ASM_GOTO_OUTPUT: GCC 11,
+ * Clang 11); Debian's 6.1 kernels are built with GCC 12.
+ */
 static __always_inline unsigned long __vmcs_read(unsigned long field)
 {
 	unsigned long value;
-	bool fail;
 
-	/* VMfail sets CF or ZF: "setna" catches both. */
-	asm volatile("vmread %[field], %[value]\n\tsetna %[fail]"
-		     : [value] "=rm" (value), [fail] "=qm" (fail)
-		     : [field] "r" (field) : "cc");
-	if (unlikely(fail))
-		vmx_insn_failed(VMX_INSN_VMREAD, field, 0);
+	asm goto("1: vmread %[field], %[value]\n\t"
+		 "jna %l[fail]\n\t"
+		 _ASM_EXTABLE(1b, (%l[fault]))
+		 : [value] "=rm" (value) : [field] "r" (field) : "cc" : fail, fault);
 	return value;
+fail:
+	vmx_insn_failed(VMX_INSN_VMREAD, field, 0);
+	return 0;
+fault:
+	vmx_insn_fault(VMX_INSN_VMREAD, field);
+	return 0;
 }
 
 static __always_inline void __vmcs_write(unsigned long field, unsigned long value)
 {
-	bool fail;
-
-	asm volatile("vmwrite %[value], %[field]\n\tsetna %[fail]"
-		     : [fail] "=qm" (fail)
-		     : [field] "r" (field), [value] "rm" (value) : "cc");
-	if (unlikely(fail))
-		vmx_insn_failed(VMX_INSN_VMWRITE, field, value);
+	asm goto("1: vmwrite %[value], %[field]\n\t"
+		 "jna %l[fail]\n\t"
+		 _ASM_EXTABLE(1b, (%l[fault]))
+		 : : [field] "r" (field), [value] "rm" (value) : "cc" : fail, fault);
+	return;
+fail:
+	vmx_insn_failed(VMX_INSN_VMWRITE, field, value);
+	return;
+fault:
+	vmx_insn_fault(VMX_INSN_VMWRITE, field);
 }
 
 #define vmcs_read16(f)	({ vmcs_check(f, VMCS_WIDTH_16); (u16)__vmcs_read(f); })
@@ -87,48 +110,64 @@ static inline void vmcs_clear_bits32(unsigned long field, u32 mask)
 
 static inline void vmx_vmclear(u64 vmcs_pa)
 {
-	bool fail;
-
-	asm volatile("vmclear %[pa]\n\tsetna %[fail]"
-		     : [fail] "=qm" (fail) : [pa] "m" (vmcs_pa) : "cc", "memory");
-	if (unlikely(fail))
-		vmx_insn_failed(VMX_INSN_VMCLEAR, vmcs_pa, 0);
+	asm goto("1: vmclear %[pa]\n\t"
+		 "jna %l[fail]\n\t"
+		 _ASM_EXTABLE(1b, (%l[fault]))
+		 : : [pa] "m" (vmcs_pa) : "cc", "memory" : fail, fault);
+	return;
+fail:
+	vmx_insn_failed(VMX_INSN_VMCLEAR, vmcs_pa, 0);
+	return;
+fault:
+	vmx_insn_fault(VMX_INSN_VMCLEAR, vmcs_pa);
 }
 
 static inline void vmx_vmptrld(u64 vmcs_pa)
 {
-	bool fail;
-
-	asm volatile("vmptrld %[pa]\n\tsetna %[fail]"
-		     : [fail] "=qm" (fail) : [pa] "m" (vmcs_pa) : "cc", "memory");
-	if (unlikely(fail))
-		vmx_insn_failed(VMX_INSN_VMPTRLD, vmcs_pa, 0);
+	asm goto("1: vmptrld %[pa]\n\t"
+		 "jna %l[fail]\n\t"
+		 _ASM_EXTABLE(1b, (%l[fault]))
+		 : : [pa] "m" (vmcs_pa) : "cc", "memory" : fail, fault);
+	return;
+fail:
+	vmx_insn_failed(VMX_INSN_VMPTRLD, vmcs_pa, 0);
+	return;
+fault:
+	vmx_insn_fault(VMX_INSN_VMPTRLD, vmcs_pa);
 }
 
 /* SDM Vol. 3C, "INVEPT": the 128-bit descriptor is {EPTP, reserved}. */
 static inline void vmx_invept(unsigned long type, u64 eptp)
 {
 	struct { u64 eptp, zero; } desc = { eptp, 0 };
-	bool fail;
 
-	asm volatile("invept %[desc], %[type]\n\tsetna %[fail]"
-		     : [fail] "=qm" (fail) : [desc] "m" (desc), [type] "r" (type)
-		     : "cc", "memory");
-	if (unlikely(fail))
-		vmx_insn_failed(VMX_INSN_INVEPT, type, eptp);
+	asm goto("1: invept %[desc], %[type]\n\t"
+		 "jna %l[fail]\n\t"
+		 _ASM_EXTABLE(1b, (%l[fault]))
+		 : : [desc] "m" (desc), [type] "r" (type) : "cc", "memory" : fail, fault);
+	return;
+fail:
+	vmx_insn_failed(VMX_INSN_INVEPT, type, eptp);
+	return;
+fault:
+	vmx_insn_fault(VMX_INSN_INVEPT, type);
 }
 
 /* SDM Vol. 3C, "INVVPID": the descriptor is {VPID in bits 15:0, linear address}. */
 static inline void vmx_invvpid(unsigned long type, u16 vpid, u64 gva)
 {
 	struct { u64 vpid, gva; } desc = { vpid, gva };
-	bool fail;
 
-	asm volatile("invvpid %[desc], %[type]\n\tsetna %[fail]"
-		     : [fail] "=qm" (fail) : [desc] "m" (desc), [type] "r" (type)
-		     : "cc", "memory");
-	if (unlikely(fail))
-		vmx_insn_failed(VMX_INSN_INVVPID, type, vpid);
+	asm goto("1: invvpid %[desc], %[type]\n\t"
+		 "jna %l[fail]\n\t"
+		 _ASM_EXTABLE(1b, (%l[fault]))
+		 : : [desc] "m" (desc), [type] "r" (type) : "cc", "memory" : fail, fault);
+	return;
+fail:
+	vmx_insn_failed(VMX_INSN_INVVPID, type, vpid);
+	return;
+fault:
+	vmx_insn_fault(VMX_INSN_INVVPID, type);
 }
 
 #endif /* MINIKVM_VMX_OPS_H */

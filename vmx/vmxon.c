@@ -184,14 +184,23 @@ static int vmx_cpu_offline(unsigned int cpu)
 
 /*
  * VMX blocks INIT, which a reboot uses to reset the other CPUs: turn it
- * off everywhere first. Later VMX instructions fault and are caught by the
- * exception-table entries in vmx_ops.h and vmenter.S.
+ * off everywhere first, while vCPU threads may still be running. Their
+ * later VMX instructions raise #UD and are caught by the exception-table
+ * entries in vmx_ops.h (vmx_insn_fault(), silent once vmx_rebooting is
+ * set) and vmenter.S (the entry fails: KVM_RUN returns
+ * KVM_EXIT_FAIL_ENTRY), and vmx_vm_get() refuses new VMs.
  */
 static int vmx_reboot(struct notifier_block *nb, unsigned long code, void *unused)
 {
 	WRITE_ONCE(vmx_rebooting, true);
 	on_each_cpu(vmx_cpu_off_ipi, NULL, 1);
 	return NOTIFY_OK;
+}
+
+/* True once the reboot notifier has started turning VMX off. */
+bool vmx_is_rebooting(void)
+{
+	return READ_ONCE(vmx_rebooting);
 }
 
 static struct notifier_block vmx_reboot_nb = {
