@@ -30,6 +30,7 @@
 #include "../core/minikvm.h"
 #include "../core/observe.h"
 #include "exit.h"
+#include "speculation.h"
 #include "vmenter.h"
 #include "vmx_ops.h"
 
@@ -118,6 +119,7 @@ static noinstr int vmx_enter_exit(struct minikvm_vcpu *vcpu)
 	if (vmx->cr2 != native_read_cr2())
 		native_write_cr2(vmx->cr2);
 	guest_state_enter_irqoff();
+	vmx_flush_l1d();
 	fail = vmx_vcpu_enter(vmx->regs, vmx->launched);
 	guest_state_exit_irqoff();
 	vmx->cr2 = native_read_cr2();

@@ -16,6 +16,7 @@
 
 #include "capability.h"
 #include "controls.h"
+#include "speculation.h"
 #include "vmx.h"
 
 struct vmx_config vmx_config;
@@ -95,5 +96,6 @@ int vmx_setup_config(void)
 	rdmsrl(MSR_IA32_VMX_CR0_FIXED1, vmx_config.cr0_fixed1);
 	rdmsrl(MSR_IA32_VMX_CR4_FIXED0, vmx_config.cr4_fixed0);
 	rdmsrl(MSR_IA32_VMX_CR4_FIXED1, vmx_config.cr4_fixed1);
+	vmx_setup_speculation();
 	return 0;
 }
