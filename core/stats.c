@@ -156,14 +156,61 @@ static int vcpu_exits_show(struct seq_file *m, void *unused)
 }
 DEFINE_SHOW_ATTRIBUTE(vcpu_exits);
 
+/*
+ * entry_failure: why the last failed VM entry of any VM failed, as the
+ * vendor code explained it (vmx/entry_check.c). One text, replaced by
+ * each failure: a process that fails entry in a loop costs one buffer.
+ */
+static DEFINE_MUTEX(entry_failure_lock);
+static char *entry_failure_text;
+
+/**
+ * minikvm_debugfs_set_entry_failure() - publish a failed entry's explanation
+ * @text: a kmalloc'd string; ownership passes to this file
+ */
+void minikvm_debugfs_set_entry_failure(char *text)
+{
+	char *old;
+
+	mutex_lock(&entry_failure_lock);
+	old = entry_failure_text;
+	entry_failure_text = text;
+	mutex_unlock(&entry_failure_lock);
+	kfree(old);
+}
+
+static ssize_t entry_failure_read(struct file *f, char __user *ubuf, size_t count,
+				  loff_t *ppos)
+{
+	ssize_t ret = 0;
+
+	mutex_lock(&entry_failure_lock);
+	if (entry_failure_text)
+		ret = simple_read_from_buffer(ubuf, count, ppos, entry_failure_text,
+					      strlen(entry_failure_text));
+	mutex_unlock(&entry_failure_lock);
+	return ret;
+}
+
+static const struct file_operations entry_failure_fops = {
+	.owner	= THIS_MODULE,
+	.open	= simple_open,
+	.read	= entry_failure_read,
+	.llseek	= default_llseek,
+};
+
 void minikvm_debugfs_init(void)
 {
 	minikvm_debugfs_root = debugfs_create_dir("minikvm", NULL);
+	debugfs_create_file("entry_failure", 0400, minikvm_debugfs_root, NULL,
+			    &entry_failure_fops);
 }
 
 void minikvm_debugfs_exit(void)
 {
 	debugfs_remove_recursive(minikvm_debugfs_root);
+	kfree(entry_failure_text);
+	entry_failure_text = NULL;
 }
 
 /**

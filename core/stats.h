@@ -39,5 +39,6 @@ void minikvm_debugfs_exit(void);
 void minikvm_debugfs_vm_create(struct minikvm_vm *vm);
 void minikvm_debugfs_vm_destroy(struct minikvm_vm *vm);
 void minikvm_debugfs_vcpu_create(struct minikvm_vcpu *vcpu);
+void minikvm_debugfs_set_entry_failure(char *text);
 
 #endif /* MINIKVM_CORE_STATS_H */

@@ -17,6 +17,7 @@
 
 #include "../core/minikvm.h"
 #include "../core/observe.h"
+#include "entry_check.h"
 #include "exit.h"
 #include "vmx_ops.h"
 
@@ -84,7 +85,8 @@ static int handle_unexpected_exit(struct minikvm_vcpu *vcpu)
  *
  * Before the table, in this order: a failed VM entry (exit reason bit 31,
  * SDM Vol. 3C, "VM-Entry Failures During or After Loading Guest State")
- * goes to userspace as KVM_EXIT_FAIL_ENTRY with the full reason; then an
+ * goes to userspace as KVM_EXIT_FAIL_ENTRY with the full reason, after
+ * vmx/entry_check.c has named the check that failed; then an
  * event whose delivery the exit interrupted is queued for re-injection.
  *
  * Return: RESUME_GUEST, EXIT_TO_USER, or -errno.
@@ -96,6 +98,7 @@ int vmx_handle_exit(struct minikvm_vcpu *vcpu)
 
 	minikvm_note_exit(vcpu);
 	if (unlikely(reason & VMX_EXIT_REASONS_FAILED_VMENTRY)) {
+		vmx_explain_entry_failure(vcpu, reason, vcpu->vmx.exit.qualification);
 		vcpu->run->exit_reason = KVM_EXIT_FAIL_ENTRY;
 		vcpu->run->fail_entry.hardware_entry_failure_reason = reason;
 		vcpu->run->fail_entry.cpu = vcpu->vmx.cpu;

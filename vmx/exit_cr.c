@@ -15,6 +15,8 @@
  * "... for MOV DR".
  */
 #include <linux/kernel.h>
+#include <asm/kvm_host.h>
+#include <asm/debugreg.h>
 #include <asm/vmx.h>
 
 #include "../core/minikvm.h"
@@ -93,13 +95,34 @@ int handle_cr_access(struct minikvm_vcpu *vcpu)
 #define DR_QUAL_FROM(q)		((q) & BIT(4))
 #define DR_QUAL_GPR(q)		(((q) >> 8) & 15)
 
-/* DR4/DR5 alias DR6/DR7 unless CR4.DE (then the CPU raised #UD itself). */
+/*
+ * The guest's DR7, and whether it arms a breakpoint: then run.c loads the
+ * guest's DR0-3 before entry, so its breakpoints fire at its addresses
+ * (VM entry loads DR7 from the VMCS but never DR0-3).
+ */
+void vmx_set_guest_dr7(struct minikvm_vcpu *vcpu, unsigned long dr7)
+{
+	vmcs_writel(GUEST_DR7, dr7);
+	vcpu->vmx.guest_dr_armed = dr7 & DR7_BP_EN_MASK;
+}
+
+/*
+ * DR4/DR5 alias DR6/DR7 unless CR4.DE (then the CPU raised #UD itself).
+ * With DR7.GD set, any MOV DR is a #DB fault with DR6.BD instead (SDM
+ * Vol. 3B, "Debug Control Register (DR7)"); vmx_inject_pending() clears
+ * GD as it injects the #DB, as the CPU does when it delivers one.
+ */
 int handle_dr_access(struct minikvm_vcpu *vcpu)
 {
 	unsigned long q = vcpu->vmx.exit.qualification;
 	unsigned int dr = DR_QUAL_NUM(q), gpr = DR_QUAL_GPR(q);
-	unsigned long val;
+	unsigned long val, dr7 = vmcs_readl(GUEST_DR7);
 
+	if (dr7 & DR7_GD) {
+		vcpu->dr6 = (vcpu->dr6 & ~DR_TRAP_BITS) | DR6_BD;
+		vmx_queue_exception(vcpu, DB_VECTOR, false, 0);
+		return RESUME_GUEST;
+	}
 	if (dr == 4 || dr == 5)
 		dr += 2;
 	if (DR_QUAL_FROM(q)) {
@@ -108,7 +131,7 @@ int handle_dr_access(struct minikvm_vcpu *vcpu)
 		else if (dr == 6)
 			val = vcpu->dr6;
 		else
-			val = vmcs_readl(GUEST_DR7);
+			val = dr7;
 		vmx_gpr_write(vcpu, gpr, val);
 		return cr_done(vcpu);
 	}
@@ -122,7 +145,7 @@ int handle_dr_access(struct minikvm_vcpu *vcpu)
 		if (dr == 6)
 			vcpu->dr6 = (val & VMX_DR6_WRITABLE) | (VMX_DR6_INIT & ~VMX_DR6_WRITABLE);
 		else
-			vmcs_writel(GUEST_DR7, (val & VMX_DR7_WRITABLE) | VMX_DR7_INIT);
+			vmx_set_guest_dr7(vcpu, (val & VMX_DR7_WRITABLE) | VMX_DR7_INIT);
 	}
 	return cr_done(vcpu);
 }

@@ -11,6 +11,7 @@
  * before entry.
  */
 #include <linux/kernel.h>
+#include <asm/kvm_host.h>
 #include <asm/vmx.h>
 
 #include "../core/minikvm.h"
@@ -74,6 +75,17 @@ void vmx_inject_pending(struct minikvm_vcpu *vcpu)
 		vmcs_write32(VM_ENTRY_INSTRUCTION_LEN, vcpu->vmx.exit.instr_len);
 	} else {
 		info |= INTR_TYPE_HARD_EXCEPTION;
+	}
+	/*
+	 * The CPU clears DR7.GD when it delivers a #DB, so that the handler
+	 * may use the debug registers; an injected #DB does not do it
+	 * (VM entry leaves DR7 as the VMCS has it), so minikvm does.
+	 */
+	if (vcpu->exception_vector == DB_VECTOR) {
+		unsigned long dr7 = vmcs_readl(GUEST_DR7);
+
+		if (dr7 & DR7_GD)
+			vmx_set_guest_dr7(vcpu, dr7 & ~DR7_GD);
 	}
 	if (vcpu->exception_has_error && (vcpu->vmx.cr0 & X86_CR0_PE)) {
 		info |= INTR_INFO_DELIVER_CODE_MASK;

@@ -8,10 +8,12 @@
  *     loop:
  *       signal pending?            -> -EINTR, KVM_EXIT_INTR
  *       need_resched?              -> cond_resched() (preempt notifiers move the VMCS)
- *       IRQs off; vmx_inject_pending(); host CR3/CR4/FS base up to date
+ *       IRQs off; vmx_inject_pending(); host CR3/CR4/FS base up to date;
+ *         guest DR0-3 if its DR7 arms them
  *       vmx_vcpu_enter()           vmenter.S
  *       GDT limit, TR limit, LDT   vmx_restore_host_descriptors()
  *       NMI exit?                  -> vmx_do_nmi_irqoff()
+ *       machine-check exit?        -> vmx_machine_check()
  *       IRQs on                    the host takes a pending external interrupt here
  *       vmx_handle_exit()          exit.c: table of handlers
  *
@@ -26,12 +28,14 @@
 #include <asm/fpu/xcr.h>
 #include <asm/fsgsbase.h>
 #include <asm/hw_breakpoint.h>
+#include <asm/mce.h>
 #include <asm/mmu_context.h>
 #include <asm/vmx.h>
 
 #include "../core/minikvm.h"
 #include "../core/observe.h"
 #include "exit.h"
+#include "speculation.h"
 #include "vmenter.h"
 #include "vmx_ops.h"
 
@@ -167,21 +171,63 @@ static noinstr int vmx_enter_exit(struct minikvm_vcpu *vcpu)
 	if (vmx->cr2 != native_read_cr2())
 		native_write_cr2(vmx->cr2);
 	guest_state_enter_irqoff();
+	vmx_flush_l1d();
 	fail = vmx_vcpu_enter(vmx->regs, vmx->launched);
 	guest_state_exit_irqoff();
 	vmx->cr2 = native_read_cr2();
 	return fail;
 }
 
-static bool vmx_exit_is_nmi(u32 reason)
+/* The event behind an exception/NMI exit, or 0 for other exits. */
+static u32 vmx_exit_event(u32 reason)
 {
-	u32 info;
-
 	if ((u16)reason != EXIT_REASON_EXCEPTION_NMI)
-		return false;
-	info = vmcs_read32(VM_EXIT_INTR_INFO);
+		return 0;
+	return vmcs_read32(VM_EXIT_INTR_INFO);
+}
+
+static bool vmx_event_is_nmi(u32 info)
+{
 	return (info & (INTR_INFO_VALID_MASK | INTR_INFO_INTR_TYPE_MASK)) ==
 	       (INTR_INFO_VALID_MASK | INTR_TYPE_NMI_INTR);
+}
+
+static bool vmx_exit_is_mc(u32 reason, u32 info)
+{
+	if ((u16)reason == EXIT_REASON_MCE_DURING_VMENTRY)
+		return true;
+	return (info & (INTR_INFO_VALID_MASK | INTR_INFO_INTR_TYPE_MASK | INTR_INFO_VECTOR_MASK)) ==
+	       (INTR_INFO_VALID_MASK | INTR_TYPE_HARD_EXCEPTION | MC_VECTOR);
+}
+
+/*
+ * A machine check that arrived while the guest ran made a VM exit instead
+ * of reaching the host's handler: call that handler now, IRQs still off,
+ * as if it had interrupted user mode (as KVM's kvm_machine_check()).
+ */
+static void vmx_machine_check(void)
+{
+#ifdef CONFIG_X86_MCE
+	struct pt_regs regs = { .cs = 3, .flags = X86_EFLAGS_IF };
+
+	do_machine_check(&regs);
+#endif
+}
+
+/*
+ * Before entry, IRQs off: a guest DR7 that arms a breakpoint needs the
+ * guest's DR0-3 in the CPU. The host's come back after the exit through
+ * hw_breakpoint_restore() when the host uses them; otherwise nothing reads
+ * them, since the exit loads DR7 with 0x400.
+ */
+static void vmx_load_guest_debugregs(struct minikvm_vcpu *vcpu)
+{
+	if (!vcpu->vmx.guest_dr_armed)
+		return;
+	set_debugreg(vcpu->dr[0], 0);
+	set_debugreg(vcpu->dr[1], 1);
+	set_debugreg(vcpu->dr[2], 2);
+	set_debugreg(vcpu->dr[3], 3);
 }
 
 /*
@@ -214,6 +260,7 @@ int vmx_vcpu_run(struct minikvm_vcpu *vcpu)
 	u64 host_xcr0 = boot_cpu_has(X86_FEATURE_XSAVE) ? xgetbv(XCR_XFEATURE_ENABLED_MASK) : 0;
 	int ret, fail;
 	u16 ldt_sel;
+	u32 event;
 
 	ret = vmx_complete_userspace_io(vcpu);
 	if (ret <= 0)
@@ -243,6 +290,7 @@ int vmx_vcpu_run(struct minikvm_vcpu *vcpu)
 			switch_fpu_return();
 		vmx_inject_pending(vcpu);
 		vmx_update_host_state(vmx);
+		vmx_load_guest_debugregs(vcpu);
 		vmx_load_guest_xcr0(vcpu, host_xcr0);
 		minikvm_note_entry(vcpu);
 		ldt_sel = kvm_read_ldt();
@@ -261,8 +309,11 @@ int vmx_vcpu_run(struct minikvm_vcpu *vcpu)
 			 */
 			if (!(vmx->exit.reason & VMX_EXIT_REASONS_FAILED_VMENTRY))
 				vmx->launched = true;
-			if (vmx_exit_is_nmi(vmx->exit.reason))
+			event = vmx_exit_event(vmx->exit.reason);
+			if (vmx_event_is_nmi(event))
 				vmx_do_nmi_irqoff();
+			else if (vmx_exit_is_mc(vmx->exit.reason, event))
+				vmx_machine_check();
 		}
 		vmx_restore_host_segments(vmx);
 		guest_timing_exit_irqoff();

@@ -16,11 +16,26 @@
 #include <asm/cpu_entry_area.h>
 #include <asm/desc.h>
 #include <asm/msr.h>
+#include <asm/nospec-branch.h>
 
 #include "../core/minikvm.h"
 #include "vmx_ops.h"
 
 static DEFINE_PER_CPU(u64, vmx_current_vmcs);
+
+/*
+ * Make the VMCS current on this CPU. A different VMCS means another vCPU,
+ * maybe of another VM or kvm_intel's: IBPB keeps branch predictions it
+ * trained from steering this one (Spectre v2 between guests, as KVM).
+ * indirect_branch_prediction_barrier() is a no-op unless the host kernel
+ * enabled IBPB (X86_FEATURE_USE_IBPB).
+ */
+static void vmx_make_current(struct vmx_vcpu *vmx)
+{
+	vmx_vmptrld(vmx->vmcs_pa);
+	indirect_branch_prediction_barrier();
+	this_cpu_write(vmx_current_vmcs, vmx->vmcs_pa);
+}
 
 static void __vmx_vcpu_clear(void *arg)
 {
@@ -80,8 +95,7 @@ void vmx_vcpu_load(struct minikvm_vcpu *vcpu)
 		list_add(&vmx->loaded_link, vmx_loaded_vmcss(cpu));
 		local_irq_restore(flags);
 		vmx->cpu = cpu;
-		vmx_vmptrld(vmx->vmcs_pa);
-		this_cpu_write(vmx_current_vmcs, vmx->vmcs_pa);
+		vmx_make_current(vmx);
 
 		vmcs_writel(HOST_TR_BASE, (unsigned long)&get_cpu_entry_area(cpu)->tss.x86_tss);
 		vmcs_writel(HOST_GDTR_BASE, (unsigned long)get_current_gdt_ro());
@@ -91,8 +105,7 @@ void vmx_vcpu_load(struct minikvm_vcpu *vcpu)
 		vmx->host_cr3 = 0;
 		vmx->host_cr4 = 0;
 	} else if (this_cpu_read(vmx_current_vmcs) != vmx->vmcs_pa) {
-		vmx_vmptrld(vmx->vmcs_pa);
-		this_cpu_write(vmx_current_vmcs, vmx->vmcs_pa);
+		vmx_make_current(vmx);
 	}
 }
 

@@ -151,7 +151,7 @@ void vmx_vcpu_reset(struct minikvm_vcpu *vcpu)
 	vmcs_writel(GUEST_RIP, 0xfff0);
 	vmcs_writel(GUEST_RSP, 0);
 	vmcs_writel(GUEST_RFLAGS, X86_EFLAGS_FIXED);
-	vmcs_writel(GUEST_DR7, VMX_DR7_INIT);
+	vmx_set_guest_dr7(vcpu, VMX_DR7_INIT);
 	vmcs_write64(GUEST_IA32_DEBUGCTL, 0);
 	/* SDM Vol. 3A, "IA32_PAT MSR": the power-up value. */
 	vmcs_write64(GUEST_IA32_PAT, 0x0007040600070406ull);

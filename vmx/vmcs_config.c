@@ -11,11 +11,13 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/kernel.h>
+#include <linux/kvm.h>
 #include <asm/msr.h>
 #include <asm/vmx.h>
 
 #include "capability.h"
 #include "controls.h"
+#include "speculation.h"
 #include "vmx.h"
 
 struct vmx_config vmx_config;
@@ -88,12 +90,20 @@ int vmx_setup_config(void)
 	if (ret)
 		return ret;
 
-	/* No exception is intercepted: each reaches the guest through its IDT. */
-	c->exception_bitmap = 0;
+	/*
+	 * Intercepted exceptions, as KVM does: #DB and #AC so that a guest
+	 * whose handler raises the same exception again during its own
+	 * delivery exits each time instead of looping inside the CPU with
+	 * no VM exit (CVE-2015-8104, CVE-2015-5307: a hung host CPU), and
+	 * #MC so that a machine check reaches the host's handler, not the
+	 * guest's IDT. Everything else is delivered through the guest IDT.
+	 */
+	c->exception_bitmap = BIT(DB_VECTOR) | BIT(AC_VECTOR) | BIT(MC_VECTOR);
 
 	rdmsrl(MSR_IA32_VMX_CR0_FIXED0, vmx_config.cr0_fixed0);
 	rdmsrl(MSR_IA32_VMX_CR0_FIXED1, vmx_config.cr0_fixed1);
 	rdmsrl(MSR_IA32_VMX_CR4_FIXED0, vmx_config.cr4_fixed0);
 	rdmsrl(MSR_IA32_VMX_CR4_FIXED1, vmx_config.cr4_fixed1);
+	vmx_setup_speculation();
 	return 0;
 }

@@ -40,9 +40,20 @@
  * is vmx_vmexit and all other host state is valid for this CPU.
  * Saves: RBX, RBP, R12-R15 (callee-saved, on the stack); HOST_RSP is
  * written here, so the VMCS always returns to this very stack frame.
- * Clobbers: RAX, RCX, RDX, RSI, RDI, R8-R11 and the flags; guest values
- * never survive in host registers (zeroed after exit), so they cannot be
- * used speculatively by the code that follows.
+ * Clobbers: RAX, RCX, RDX, RSI, RDI, R8-R11 and the flags.
+ * Speculation hygiene, each step patched in by the kernel's own
+ * alternatives only where the kernel's mitigation setting turned the
+ * feature on (so "mitigations=off" costs nothing here), as KVM does:
+ * - before entry, VERW clears the CPU's buffers (X86_FEATURE_CLEAR_CPU_BUF:
+ *   MDS, TAA, MMIO stale data, RFDS);
+ * - after exit, every guest GPR is zeroed before anything else runs, the
+ *   callee-saved ones too although they are popped over below: a slow
+ *   load of the saved value must not leave the guest's in flight;
+ * - the return stack buffer is refilled (X86_FEATURE_RSB_VMEXIT, or the
+ *   one-entry _LITE form with eIBRS) and the branch history cleared
+ *   (X86_FEATURE_CLEAR_BHB_LOOP_ON_VMEXIT) before the first RET.
+ * IA32_SPEC_CTRL needs no switch: the guest CPUID does not offer it and
+ * its RDMSR/WRMSR get #GP, so the host's value stays in force throughout.
  * Returns: 0 after a VM exit (guest GPRs stored in @regs), 1 after
  * VMfailValid/VMfailInvalid or a fault on the VMX instructions (VMX
  * turned off under us by a reboot); the caller reads VM_INSTRUCTION_ERROR.
@@ -62,8 +73,11 @@ SYM_FUNC_START(vmx_vcpu_enter)
 1:	vmwrite	%rsp, %rax
 	jna	.Lvmfail
 
-	/* Decide LAUNCH vs RESUME now: the MOVs below keep the flags. */
-	test	%esi, %esi
+	/*
+	 * Decide LAUNCH vs RESUME now, into CF: the MOVs below keep the
+	 * flags, and VERW changes only ZF.
+	 */
+	bt	$0, %esi
 
 	mov	VCPU_RAX(%rdi), %rax
 	mov	VCPU_RCX(%rdi), %rcx
@@ -81,9 +95,12 @@ SYM_FUNC_START(vmx_vcpu_enter)
 	mov	VCPU_R15(%rdi), %r15
 	mov	VCPU_RDI(%rdi), %rdi
 
+	/* Clobbers ZF only. */
+	CLEAR_CPU_BUFFERS
+
 	/* The unwinder's view of this frame, restored at vmx_vmexit. */
 	UNWIND_HINT_SAVE
-	jnz	.Lvmresume
+	jc	.Lvmresume
 2:	vmlaunch
 	jmp	.Lvmfail
 .Lvmresume:
@@ -122,15 +139,33 @@ SYM_INNER_LABEL(vmx_vmexit, SYM_L_GLOBAL)
 	xor	%eax, %eax
 
 .Lout:
-	/* Callee-saved ones are popped below; zero the rest. */
+	/* No guest value survives in a register, not even speculatively. */
 	xor	%ecx, %ecx
 	xor	%edx, %edx
+	xor	%ebx, %ebx
+	xor	%ebp, %ebp
 	xor	%esi, %esi
 	xor	%edi, %edi
 	xor	%r8d, %r8d
 	xor	%r9d, %r9d
 	xor	%r10d, %r10d
 	xor	%r11d, %r11d
+	xor	%r12d, %r12d
+	xor	%r13d, %r13d
+	xor	%r14d, %r14d
+	xor	%r15d, %r15d
+
+	/*
+	 * Before the first RET that has no CALL of its own in the RSB. The
+	 * fill clobbers RCX; clear_bhb_loop clobbers RAX and RCX, so the
+	 * return value waits in RBX (popped below).
+	 */
+	FILL_RETURN_BUFFER %rcx, RSB_CLEAR_LOOPS, X86_FEATURE_RSB_VMEXIT, \
+			   X86_FEATURE_RSB_VMEXIT_LITE
+	mov	%eax, %ebx
+	CLEAR_BRANCH_HISTORY_VMEXIT
+	mov	%ebx, %eax
+
 	add	$WORD_SIZE, %rsp	/* the regs pointer */
 	pop	%rbx
 	pop	%r12
@@ -141,7 +176,7 @@ SYM_INNER_LABEL(vmx_vmexit, SYM_L_GLOBAL)
 	RET
 
 .Lvmfail:
-	/* Guest values may be in RBX, RBP, R12-R15: they are popped over. */
+	/* Guest values may be in any GPR: .Lout zeroes them. */
 	mov	$1, %eax
 	jmp	.Lout
 SYM_FUNC_END(vmx_vcpu_enter)

@@ -56,6 +56,9 @@ struct vmx_vcpu {
 	struct vmx_controls ctls;
 	unsigned long *msr_bitmap;	/* one page, SDM "MSR-Bitmap Address" */
 
+	/* Guest DR7 enables a breakpoint: DR0-3 are loaded for the guest. */
+	bool guest_dr_armed;
+
 	/* Guest control registers as the guest sees them. */
 	unsigned long cr0, cr4, cr2;
 	unsigned long cr0_host_mask, cr4_host_mask;
@@ -105,6 +108,9 @@ int vmx_set_efer(struct minikvm_vcpu *vcpu, u64 efer);
 int vmx_load_pdptrs(struct minikvm_vcpu *vcpu);
 bool vmx_is_long_mode(struct minikvm_vcpu *vcpu);
 bool vmx_guest_has_xsave(struct minikvm_vcpu *vcpu);
+
+/* vmx/exit_cr.c */
+void vmx_set_guest_dr7(struct minikvm_vcpu *vcpu, unsigned long dr7);
 
 /* vmx/inject.c */
 void vmx_queue_exception(struct minikvm_vcpu *vcpu, u8 vector, bool has_error, u32 error);

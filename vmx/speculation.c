@@ -1,0 +1,37 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Which speculative-execution mitigations the VM entry path applies,
+ * decided once at load from what the host kernel chose for itself (its
+ * X86_BUG_* and X86_FEATURE_* bits and "mitigations=" setting), so that a
+ * host that turned mitigations off pays nothing and one that turned them
+ * on gets what KVM would give its guests:
+ *
+ *   MDS, TAA, MMIO stale data, RFDS   VERW before entry (vmenter.S)
+ *   Spectre v2 (RSB, BHI)             RSB fill, BHB clear after exit (vmenter.S)
+ *   Spectre v2 between guests         IBPB on a VMCS switch (vcpu_load.c)
+ *   L1TF                              L1D flush before entry (here)
+ *   SSB, IBRS                         IA32_SPEC_CTRL is not given to guests
+ *
+ * Environment: module load.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/kernel.h>
+#include <asm/cpufeature.h>
+#include <asm/processor.h>
+
+#include "speculation.h"
+
+DEFINE_STATIC_KEY_FALSE(vmx_l1d_flush_on_entry);
+
+void vmx_setup_speculation(void)
+{
+	if (!boot_cpu_has_bug(X86_BUG_L1TF) || l1tf_mitigation == L1TF_MITIGATION_OFF)
+		return;
+	if (!boot_cpu_has(X86_FEATURE_FLUSH_L1D)) {
+		/* KVM falls back to reading a 64 KiB buffer; minikvm does not. */
+		pr_info("L1TF: this CPU has no L1D flush command; guests are not isolated from L1D\n");
+		return;
+	}
+	static_branch_enable(&vmx_l1d_flush_on_entry);
+}
