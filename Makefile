@@ -101,7 +101,7 @@ selftests/unit/%_test: selftests/unit/%_test.c $(wildcard selftests/unit/*.h) $(
 
 # libFuzzer targets over the same plain C (bounded runs in make check).
 selftests/unit/%_fuzz: selftests/unit/%_fuzz.c $(wildcard mmu/*.[ch] vmx/*.h)
-	clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -o $@ $<
+	clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -I$(CURDIR) -o $@ $<
 
 check-unit: $(UNIT_TESTS) $(FUZZERS)
 	@selftests/vm/run-unit.sh $(UNIT_TESTS) $(FUZZERS)

@@ -2,7 +2,7 @@
 /*
  * EPT tables: the CPU's GPA -> HPA translation, built lazily (one mapping
  * per EPT violation, 4 KiB or 2 MiB), removed when slots change, and
- * flushed from every CPU's TLB with INVEPT.
+ * flushed from every CPU's TLB by the vendor (minikvm_flush_guest_tlb()).
  *
  * Entry format, SDM Vol. 3C, "EPT Translation Mechanism": bits 2:0 read,
  * write, execute; bit 7 in a level-2 entry maps a 2 MiB page; in a leaf,
@@ -17,9 +17,7 @@
 #include <linux/smp.h>
 #include <asm/vmx.h>
 
-#include "../core/minikvm.h"
-#include "../vmx/capability.h"
-#include "../vmx/vmx_ops.h"
+#include "core/minikvm.h"
 
 #define EPT_R		BIT_ULL(0)
 #define EPT_W		BIT_ULL(1)
@@ -217,14 +215,11 @@ void ept_zap_range(struct mmu_vm *mmu, u64 gfn, u64 npages)
 	}
 }
 
-static void ept_invept_this_cpu(void *data)
+static void ept_flush_this_cpu(void *data)
 {
 	struct mmu_vm *mmu = data;
 
-	if (vmx_info.ept_vpid_cap & VMX_EPT_EXTENT_CONTEXT_BIT)
-		vmx_invept(VMX_EPT_EXTENT_CONTEXT, mmu->eptp);
-	else
-		vmx_invept(VMX_EPT_EXTENT_GLOBAL, 0);
+	minikvm_flush_guest_tlb(mmu->eptp);
 }
 
 /**
@@ -237,7 +232,7 @@ static void ept_invept_this_cpu(void *data)
  */
 void ept_flush_all_cpus(struct mmu_vm *mmu)
 {
-	on_each_cpu(ept_invept_this_cpu, mmu, 1);
+	on_each_cpu(ept_flush_this_cpu, mmu, 1);
 }
 
 static void ept_free_level(u64 *table, int level)

@@ -18,8 +18,7 @@
 #include <linux/uaccess.h>
 #include <linux/vmalloc.h>
 
-#include "../core/minikvm.h"
-#include "../vmx/capability.h"
+#include "core/minikvm.h"
 
 /* KVM's own bound on a slot (KVM_MEM_MAX_NR_PAGES). */
 #define MMU_MAX_SLOT_PAGES	((1ull << 31) - 1)

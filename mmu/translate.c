@@ -17,8 +17,8 @@
 #include <linux/mm.h>
 #include <linux/uaccess.h>
 
-#include "../core/minikvm.h"
-#include "../uapi/minikvm.h"
+#include "core/minikvm.h"
+#include "uapi/minikvm.h"
 
 static long mmu_kvm_translate(struct minikvm_vcpu *vcpu, struct kvm_translation __user *u)
 {

@@ -17,10 +17,11 @@
 #include <linux/kernel.h>
 #include <asm/vmx.h>
 
-#include "../core/minikvm.h"
-#include "exit.h"
-#include "gpr.h"
-#include "vmx_ops.h"
+#include "core/minikvm.h"
+#include "vmx/vmx.h"
+#include "vmx/exit.h"
+#include "vmx/gpr.h"
+#include "vmx/vmx_ops.h"
 
 #define CR_QUAL_NUM(q)		((q) & 15)
 #define CR_QUAL_TYPE(q)		(((q) >> 4) & 3)	/* 0 to CR, 1 from CR, 2 CLTS, 3 LMSW */
@@ -67,9 +68,9 @@ static int cr_write(struct minikvm_vcpu *vcpu, unsigned int cr, unsigned long va
 
 int handle_cr_access(struct minikvm_vcpu *vcpu)
 {
-	unsigned long q = vcpu->vmx.exit.qualification;
+	unsigned long q = to_vmx(vcpu)->exit.qualification;
 	unsigned int cr = CR_QUAL_NUM(q), gpr = CR_QUAL_GPR(q);
-	unsigned long cr0 = vcpu->vmx.cr0;
+	unsigned long cr0 = to_vmx(vcpu)->cr0;
 
 	switch (CR_QUAL_TYPE(q)) {
 	case CR_TYPE_MOV_TO:
@@ -96,7 +97,7 @@ int handle_cr_access(struct minikvm_vcpu *vcpu)
 /* DR4/DR5 alias DR6/DR7 unless CR4.DE (then the CPU raised #UD itself). */
 int handle_dr_access(struct minikvm_vcpu *vcpu)
 {
-	unsigned long q = vcpu->vmx.exit.qualification;
+	unsigned long q = to_vmx(vcpu)->exit.qualification;
 	unsigned int dr = DR_QUAL_NUM(q), gpr = DR_QUAL_GPR(q);
 	unsigned long val;
 

@@ -10,9 +10,10 @@
 #include <linux/kernel.h>
 #include <asm/vmx.h>
 
-#include "../core/minikvm.h"
-#include "exit.h"
-#include "vmx_ops.h"
+#include "core/minikvm.h"
+#include "vmx/vmx.h"
+#include "vmx/exit.h"
+#include "vmx/vmx_ops.h"
 
 /**
  * handle_exception_nmi() - an NMI, or an exception in the exception bitmap

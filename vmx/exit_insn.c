@@ -9,9 +9,10 @@
 #include <linux/kvm_para.h>
 #include <asm/vmx.h>
 
-#include "../core/minikvm.h"
-#include "exit.h"
-#include "vmx_ops.h"
+#include "core/minikvm.h"
+#include "vmx/vmx.h"
+#include "vmx/exit.h"
+#include "vmx/vmx_ops.h"
 
 int handle_invalid_op(struct minikvm_vcpu *vcpu)
 {
@@ -57,10 +58,10 @@ int handle_vmcall(struct minikvm_vcpu *vcpu)
 {
 	unsigned int cpl = vmcs_read32(GUEST_SS_AR_BYTES) >> 5 & 3;
 
-	vcpu->vmx.regs[__VCPU_REGS_RAX] = cpl ? (unsigned long)-KVM_EPERM :
+	to_vmx(vcpu)->regs[__VCPU_REGS_RAX] = cpl ? (unsigned long)-KVM_EPERM :
 						(unsigned long)-KVM_ENOSYS;
 	if (!vmx_is_long_mode(vcpu))
-		vcpu->vmx.regs[__VCPU_REGS_RAX] &= 0xffffffff;
+		to_vmx(vcpu)->regs[__VCPU_REGS_RAX] &= 0xffffffff;
 	vmx_skip_instruction(vcpu);
 	return RESUME_GUEST;
 }

@@ -18,10 +18,11 @@
 #include <asm/msr.h>
 #include <asm/vmx.h>
 
-#include "../core/minikvm.h"
-#include "exit.h"
-#include "gpr.h"
-#include "vmx_ops.h"
+#include "core/minikvm.h"
+#include "vmx/vmx.h"
+#include "vmx/exit.h"
+#include "vmx/gpr.h"
+#include "vmx/vmx_ops.h"
 
 /* What KVM_GET_MSR_INDEX_LIST reports: everything the model below holds. */
 static const u32 vmx_msrs_to_save[] = {
@@ -103,7 +104,7 @@ int vmx_get_msr(struct minikvm_vcpu *vcpu, u32 index, u64 *data, bool host)
 		return 0;
 	case MSR_KERNEL_GS_BASE:
 		/* The live value is in the CPU while guest MSRs are loaded. */
-		if (vcpu->vmx.guest_msrs_loaded)
+		if (to_vmx(vcpu)->guest_msrs_loaded)
 			rdmsrl(MSR_KERNEL_GS_BASE, vcpu->msr_kernel_gs_base);
 		*data = vcpu->msr_kernel_gs_base;
 		return 0;
@@ -182,7 +183,7 @@ static int vmx_write_efer(struct minikvm_vcpu *vcpu, u64 data, bool host)
 	if (!host) {
 		data = (data & ~EFER_LMA) | (old & EFER_LMA);
 		/* LME cannot change while paging is on. */
-		if ((vcpu->vmx.cr0 & X86_CR0_PG) && ((data ^ old) & EFER_LME))
+		if ((to_vmx(vcpu)->cr0 & X86_CR0_PG) && ((data ^ old) & EFER_LME))
 			return 1;
 	}
 	return vmx_set_efer(vcpu, data);
@@ -240,7 +241,7 @@ int vmx_set_msr(struct minikvm_vcpu *vcpu, u32 index, u64 data, bool host)
 		return 0;
 	case MSR_KERNEL_GS_BASE:
 		vcpu->msr_kernel_gs_base = data;
-		if (vcpu->vmx.guest_msrs_loaded)
+		if (to_vmx(vcpu)->guest_msrs_loaded)
 			wrmsrl(MSR_KERNEL_GS_BASE, data);
 		return 0;
 	case MSR_STAR:
@@ -300,7 +301,7 @@ int vmx_set_msr(struct minikvm_vcpu *vcpu, u32 index, u64 data, bool host)
 	}
 
 	/* A SYSCALL MSR changed: the CPU copy, if loaded, follows. */
-	if (vcpu->vmx.guest_msrs_loaded)
+	if (to_vmx(vcpu)->guest_msrs_loaded)
 		wrmsrl(index, data);
 	return 0;
 }
@@ -327,7 +328,7 @@ long minikvm_get_msr_index_list(struct kvm_msr_list __user *ulist)
 /* SDM Vol. 2B, "RDMSR": ECX selects, EDX:EAX receives; #GP(0) if absent. */
 int handle_rdmsr(struct minikvm_vcpu *vcpu)
 {
-	unsigned long *regs = vcpu->vmx.regs;
+	unsigned long *regs = to_vmx(vcpu)->regs;
 	u64 data;
 
 	if (vmx_get_msr(vcpu, (u32)regs[__VCPU_REGS_RCX], &data, false)) {
@@ -342,7 +343,7 @@ int handle_rdmsr(struct minikvm_vcpu *vcpu)
 
 int handle_wrmsr(struct minikvm_vcpu *vcpu)
 {
-	unsigned long *regs = vcpu->vmx.regs;
+	unsigned long *regs = to_vmx(vcpu)->regs;
 	u64 data = (u32)regs[__VCPU_REGS_RAX] | (u64)regs[__VCPU_REGS_RDX] << 32;
 
 	if (vmx_set_msr(vcpu, (u32)regs[__VCPU_REGS_RCX], data, false)) {

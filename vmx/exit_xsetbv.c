@@ -14,16 +14,17 @@
 #include <asm/fpu/xstate.h>
 #include <asm/vmx.h>
 
-#include "../core/minikvm.h"
-#include "exit.h"
-#include "vmx_ops.h"
+#include "core/minikvm.h"
+#include "vmx/vmx.h"
+#include "vmx/exit.h"
+#include "vmx/vmx_ops.h"
 
 #define XCR0_AVX512	(XFEATURE_MASK_OPMASK | XFEATURE_MASK_ZMM_Hi256 | XFEATURE_MASK_Hi16_ZMM)
 #define XCR0_GUEST	(XFEATURE_MASK_FP | XFEATURE_MASK_SSE | XFEATURE_MASK_YMM | XCR0_AVX512)
 
 int handle_xsetbv(struct minikvm_vcpu *vcpu)
 {
-	unsigned long *regs = vcpu->vmx.regs;
+	unsigned long *regs = to_vmx(vcpu)->regs;
 	u64 xcr0 = (u32)regs[__VCPU_REGS_RAX] | (u64)regs[__VCPU_REGS_RDX] << 32;
 	u64 allowed = XCR0_GUEST & xgetbv(XCR_XFEATURE_ENABLED_MASK);
 	unsigned int cpl = vmcs_read32(GUEST_SS_AR_BYTES) >> 5 & 3;

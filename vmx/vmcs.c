@@ -18,12 +18,17 @@
 #include <asm/special_insns.h>
 #include <asm/vmx.h>
 
-#include "../core/minikvm.h"
-#include "capability.h"
-#include "vmenter.h"
-#include "vmx_ops.h"
+#include "core/minikvm.h"
+#include "vmx/vmx.h"
+#include "vmx/capability.h"
+#include "vmx/vmenter.h"
+#include "vmx/vmx_ops.h"
 
 static DEFINE_IDA(vmx_vpid_ida);
+
+/* core/ allocates this much per vCPU and frees it with kfree() (core/vendor.h). */
+static_assert(offsetof(struct vmx_vcpu, vcpu) == 0);
+const size_t vmx_vcpu_size = sizeof(struct vmx_vcpu);
 
 /*
  * MSRs the guest may read and write without an exit: their guest values
@@ -83,7 +88,7 @@ static void vmx_set_constant_host_state(void)
 
 static void vmx_set_controls(struct minikvm_vcpu *vcpu)
 {
-	struct vmx_vcpu *vmx = &vcpu->vmx;
+	struct vmx_vcpu *vmx = to_vmx(vcpu);
 
 	vmx->ctls = vmx_config.ctls;
 	if (!vmx->vpid)
@@ -132,7 +137,7 @@ static void vmx_set_segment_reset(u32 sel_f, u32 base_f, u32 limit_f, u32 ar_f,
  */
 void vmx_vcpu_reset(struct minikvm_vcpu *vcpu)
 {
-	struct vmx_vcpu *vmx = &vcpu->vmx;
+	struct vmx_vcpu *vmx = to_vmx(vcpu);
 
 	memset(vmx->regs, 0, sizeof(vmx->regs));
 	vmx->regs[__VCPU_REGS_RDX] = 0x600;	/* family 6, as KVM */
@@ -182,7 +187,7 @@ void vmx_vcpu_reset(struct minikvm_vcpu *vcpu)
  */
 int vmx_vcpu_create(struct minikvm_vcpu *vcpu)
 {
-	struct vmx_vcpu *vmx = &vcpu->vmx;
+	struct vmx_vcpu *vmx = to_vmx(vcpu);
 	int i, vpid;
 
 	vmx->cpu = -1;
@@ -220,7 +225,7 @@ err:
 /* The VMCS must not be active on any CPU when its page is freed. */
 void vmx_vcpu_free(struct minikvm_vcpu *vcpu)
 {
-	struct vmx_vcpu *vmx = &vcpu->vmx;
+	struct vmx_vcpu *vmx = to_vmx(vcpu);
 
 	vmx_vcpu_clear(vcpu);
 	if (vmx->vpid)

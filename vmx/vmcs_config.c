@@ -14,9 +14,9 @@
 #include <asm/msr.h>
 #include <asm/vmx.h>
 
-#include "capability.h"
-#include "controls.h"
-#include "vmx.h"
+#include "vmx/capability.h"
+#include "vmx/controls.h"
+#include "vmx/vmx.h"
 
 struct vmx_config vmx_config;
 
