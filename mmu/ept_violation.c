@@ -56,7 +56,8 @@ static int ept_pin_page(struct mmu_vm *mmu, struct mmu_slot *slot, u64 idx, stru
 	return 0;
 }
 
-#define EPT_LARGE_PAGES		512		/* 4 KiB pages in 2 MiB */
+#define EPT_LARGE_ORDER		(PMD_SHIFT - PAGE_SHIFT)	/* 2 MiB in 4 KiB pages */
+#define EPT_LARGE_PAGES		(1u << EPT_LARGE_ORDER)
 #define EPT_LARGE_PAGES_MASK	(EPT_LARGE_PAGES - 1ull)
 
 /*
@@ -80,7 +81,7 @@ static bool ept_pin_large(struct mmu_vm *mmu, struct mmu_slot *slot, u64 gfn, st
 
 	if (base < slot->base_gfn || base + EPT_LARGE_PAGES > slot->base_gfn + slot->npages ||
 	    (hva & (EPT_LARGE_PAGES * PAGE_SIZE - 1)) ||
-	    compound_order(compound_head(page)) < 9)
+	    compound_order(compound_head(page)) < EPT_LARGE_ORDER)
 		return false;
 	tmp = kmalloc_array(EPT_LARGE_PAGES, sizeof(*tmp), GFP_KERNEL);
 	if (!tmp)

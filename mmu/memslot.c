@@ -17,6 +17,7 @@
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 #include <linux/vmalloc.h>
+#include <asm/vmx.h>
 
 #include "core/minikvm.h"
 
@@ -213,13 +214,6 @@ int mmu_write_guest(struct minikvm_vm *vm, u64 gpa, const void *data, unsigned l
 	return mmu_copy_guest(vm, gpa, (void *)data, len, true);
 }
 
-/*
- * SDM Vol. 3C, "Extended-Page-Table Pointer (EPTP)": bits 2:0 memory type
- * of the EPT paging structures (6 = WB), bits 5:3 walk length minus one.
- */
-#define EPTP_WB			6ull
-#define EPTP_WALK_4		(3ull << 3)
-
 int mmu_vm_init(struct minikvm_vm *vm)
 {
 	struct mmu_vm *mmu = &vm->mmu;
@@ -228,7 +222,8 @@ int mmu_vm_init(struct minikvm_vm *vm)
 	mmu->ept_root = (u64 *)get_zeroed_page(GFP_KERNEL_ACCOUNT);
 	if (!mmu->ept_root)
 		return -ENOMEM;
-	mmu->eptp = __pa(mmu->ept_root) | EPTP_WALK_4 | EPTP_WB;
+	/* SDM Vol. 3C, "Extended-Page-Table Pointer (EPTP)": WB tables, 4 levels. */
+	mmu->eptp = __pa(mmu->ept_root) | VMX_EPTP_PWL_4 | VMX_EPTP_MT_WB;
 	return 0;
 }
 

@@ -15,6 +15,7 @@
  * "... for MOV DR".
  */
 #include <linux/kernel.h>
+#include <linux/kvm_host.h>
 #include <asm/vmx.h>
 
 #include "core/minikvm.h"
@@ -121,9 +122,9 @@ int handle_dr_access(struct minikvm_vcpu *vcpu)
 		if (val >> 32)
 			return cr_fault(vcpu);
 		if (dr == 6)
-			vcpu->dr6 = (val & VMX_DR6_WRITABLE) | (VMX_DR6_INIT & ~VMX_DR6_WRITABLE);
+			vcpu->dr6 = (val & DR6_VOLATILE) | DR6_FIXED_1;
 		else
-			vmcs_writel(GUEST_DR7, (val & VMX_DR7_WRITABLE) | VMX_DR7_INIT);
+			vmcs_writel(GUEST_DR7, (val & DR7_VOLATILE) | DR7_FIXED_1);
 	}
 	return cr_done(vcpu);
 }

@@ -221,7 +221,7 @@ int vmx_set_msr(struct minikvm_vcpu *vcpu, u32 index, u64 data, bool host)
 	case MSR_LSTAR:
 	case MSR_CSTAR:
 		/* Loaded into the CPU or VMCS: must be canonical (48-bit). */
-		if ((s64)(data << 16) >> 16 != (s64)data)
+		if (!__is_canonical_address(data, 48))
 			return 1;
 		break;
 	}
@@ -275,10 +275,11 @@ int vmx_set_msr(struct minikvm_vcpu *vcpu, u32 index, u64 data, bool host)
 		vcpu->msr_misc_enable = data;
 		return 0;
 	case MSR_IA32_APICBASE:
-		/* Reserved bits 7:0 (except BSP) and 9; x2APIC needs xAPIC enabled. */
+		/* Reserved: bits 7:0, 9 and 63:36. The guest cannot flip BSP. */
 		if (data & 0x2ff || (data >> 36))
 			return 1;
-		if (!host && (data & BIT(8)) != (vcpu->msr_apic_base & BIT(8)))
+		if (!host && (data & MSR_IA32_APICBASE_BSP) !=
+			     (vcpu->msr_apic_base & MSR_IA32_APICBASE_BSP))
 			return 1;
 		vcpu->msr_apic_base = data;
 		return 0;

@@ -31,8 +31,11 @@ static const struct {
 
 /*
  * SDM Vol. 3C, "Guest Register State", access-rights format: type 3:0,
- * S 4, DPL 6:5, P 7, AVL 12, L 13, D/B 14, G 15, unusable 16.
+ * S 4, DPL 6:5, P 7, AVL 12, L 13, D/B 14, G 15, unusable 16; all but
+ * AVL have a VMX_AR_* name in <asm/vmx.h>.
  */
+#define VMX_AR_AVL_MASK		BIT(12)
+
 static void vcpu_get_segment(unsigned int i, struct kvm_segment *s)
 {
 	u32 ar = __vmcs_read(vcpu_segs[i].ar);
@@ -40,16 +43,16 @@ static void vcpu_get_segment(unsigned int i, struct kvm_segment *s)
 	s->selector = __vmcs_read(vcpu_segs[i].sel);
 	s->base = __vmcs_read(vcpu_segs[i].base);
 	s->limit = __vmcs_read(vcpu_segs[i].limit);
-	s->unusable = (ar >> 16) & 1;
-	s->type = ar & 15;
-	s->s = (ar >> 4) & 1;
-	s->dpl = (ar >> 5) & 3;
+	s->unusable = !!(ar & VMX_AR_UNUSABLE_MASK);
+	s->type = ar & VMX_AR_TYPE_MASK;
+	s->s = !!(ar & VMX_AR_S_MASK);
+	s->dpl = VMX_AR_DPL(ar);
 	/* KVM reports unusable segments as not present. */
 	s->present = !s->unusable;
-	s->avl = (ar >> 12) & 1;
-	s->l = (ar >> 13) & 1;
-	s->db = (ar >> 14) & 1;
-	s->g = (ar >> 15) & 1;
+	s->avl = !!(ar & VMX_AR_AVL_MASK);
+	s->l = !!(ar & VMX_AR_L_MASK);
+	s->db = !!(ar & VMX_AR_DB_MASK);
+	s->g = !!(ar & VMX_AR_G_MASK);
 	s->padding = 0;
 }
 
@@ -64,13 +67,15 @@ static void vcpu_set_segment(unsigned int i, const struct kvm_segment *s)
 	 * clear it work on KVM, which sets it back under unrestricted guest.
 	 */
 	if (vcpu_segs[i].ar != GUEST_LDTR_AR_BYTES)
-		type |= 1;
+		type |= VMX_AR_TYPE_ACCESSES_MASK;
 	/* Not present means unusable to VMX, whatever userspace said. */
 	if (s->unusable || !s->present)
-		ar = 1 << 16;
+		ar = VMX_AR_UNUSABLE_MASK;
 	else
-		ar = (type & 15) | (s->s & 1) << 4 | (s->dpl & 3) << 5 | 1 << 7 |
-		     (s->avl & 1) << 12 | (s->l & 1) << 13 | (s->db & 1) << 14 | (s->g & 1) << 15;
+		ar = (type & VMX_AR_TYPE_MASK) | (s->s ? VMX_AR_S_MASK : 0) |
+		     (s->dpl & 3) << VMX_AR_DPL_SHIFT | VMX_AR_P_MASK |
+		     (s->avl ? VMX_AR_AVL_MASK : 0) | (s->l ? VMX_AR_L_MASK : 0) |
+		     (s->db ? VMX_AR_DB_MASK : 0) | (s->g ? VMX_AR_G_MASK : 0);
 	__vmcs_write(vcpu_segs[i].sel, s->selector);
 	__vmcs_write(vcpu_segs[i].base, s->base);
 	__vmcs_write(vcpu_segs[i].limit, s->limit);

@@ -11,8 +11,10 @@
 
 #include <linux/gfp.h>
 #include <linux/idr.h>
+#include <linux/kvm_host.h>
 #include <linux/mm.h>
 #include <linux/slab.h>
+#include <asm/apicdef.h>
 #include <asm/desc.h>
 #include <asm/msr.h>
 #include <asm/special_insns.h>
@@ -156,7 +158,7 @@ void vmx_vcpu_reset(struct minikvm_vcpu *vcpu)
 	vmcs_writel(GUEST_RIP, 0xfff0);
 	vmcs_writel(GUEST_RSP, 0);
 	vmcs_writel(GUEST_RFLAGS, X86_EFLAGS_FIXED);
-	vmcs_writel(GUEST_DR7, VMX_DR7_INIT);
+	vmcs_writel(GUEST_DR7, DR7_FIXED_1);
 	vmcs_write64(GUEST_IA32_DEBUGCTL, 0);
 	/* SDM Vol. 3A, "IA32_PAT MSR": the power-up value. */
 	vmcs_write64(GUEST_IA32_PAT, 0x0007040600070406ull);
@@ -171,11 +173,11 @@ void vmx_vcpu_reset(struct minikvm_vcpu *vcpu)
 	vmx_set_efer(vcpu, 0);
 	vmx_set_cr4(vcpu, 0);
 	vmx_set_cr0(vcpu, X86_CR0_ET | X86_CR0_CD | X86_CR0_NW);
-	vcpu->msr_apic_base = 0xfee00000 | MSR_IA32_APICBASE_ENABLE |
+	vcpu->msr_apic_base = APIC_DEFAULT_PHYS_BASE | MSR_IA32_APICBASE_ENABLE |
 			      (vcpu->id == 0 ? MSR_IA32_APICBASE_BSP : 0);
 	vcpu->msr_mtrr_def_type = 0;
 	vcpu->xcr0 = XFEATURE_MASK_FP;
-	vcpu->dr6 = VMX_DR6_INIT;
+	vcpu->dr6 = DR6_ACTIVE_LOW;
 }
 
 /**

@@ -13,17 +13,8 @@
 #include "core/minikvm.h"
 #include "core/vendor.h"
 
-/*
- * DR6/DR7 bit classes, SDM Vol. 3B, "Debug Registers": bits that read as
- * 1 (including the active-low ones at reset) and bits software may write.
- */
 /* KERNEL_GS_BASE and the four SYSCALL MSRs: see vmx_load_guest_msrs(). */
 #define VMX_NR_SWAPPED_MSRS	5
-
-#define VMX_DR6_INIT		0xffff0ff0ul
-#define VMX_DR6_WRITABLE	0x0001e80ful
-#define VMX_DR7_INIT		0x00000400ul
-#define VMX_DR7_WRITABLE	0xffff2bfful
 
 /* Read once per exit, before dispatch (style.md 2.3: eager snapshot). */
 struct vmx_exit_info {
