@@ -33,12 +33,6 @@
 #define CR_TYPE_CLTS		2
 #define CR_TYPE_LMSW		3
 
-static int cr_fault(struct minikvm_vcpu *vcpu)
-{
-	vmx_queue_exception(vcpu, GP_VECTOR, true, 0);
-	return RESUME_GUEST;
-}
-
 static int cr_done(struct minikvm_vcpu *vcpu)
 {
 	vmx_skip_instruction(vcpu);
@@ -51,12 +45,12 @@ static int cr_write(struct minikvm_vcpu *vcpu, unsigned int cr, unsigned long va
 
 	switch (cr) {
 	case 0:
-		return vmx_set_cr0(vcpu, val) ? cr_fault(vcpu) : cr_done(vcpu);
+		return vmx_set_cr0(vcpu, val) ? vmx_inject_gp(vcpu) : cr_done(vcpu);
 	case 4:
-		return vmx_set_cr4(vcpu, val) ? cr_fault(vcpu) : cr_done(vcpu);
+		return vmx_set_cr4(vcpu, val) ? vmx_inject_gp(vcpu) : cr_done(vcpu);
 	case 8:
 		if (val & ~0xful)
-			return cr_fault(vcpu);
+			return vmx_inject_gp(vcpu);
 		vcpu->cr8 = val;
 		vmx_skip_instruction(vcpu);
 		if (val >= old_cr8)
@@ -82,11 +76,11 @@ int handle_cr_access(struct minikvm_vcpu *vcpu)
 		vmx_gpr_write(vcpu, gpr, vcpu->cr8);
 		return cr_done(vcpu);
 	case CR_TYPE_CLTS:
-		return vmx_set_cr0(vcpu, cr0 & ~X86_CR0_TS) ? cr_fault(vcpu) : cr_done(vcpu);
+		return vmx_set_cr0(vcpu, cr0 & ~X86_CR0_TS) ? vmx_inject_gp(vcpu) : cr_done(vcpu);
 	case CR_TYPE_LMSW:
 		/* LMSW loads PE, MP, EM, TS but can never clear PE. */
 		cr0 = (cr0 & ~0xeul) | (CR_QUAL_LMSW_DATA(q) & 0xf);
-		return vmx_set_cr0(vcpu, cr0) ? cr_fault(vcpu) : cr_done(vcpu);
+		return vmx_set_cr0(vcpu, cr0) ? vmx_inject_gp(vcpu) : cr_done(vcpu);
 	}
 	return vmx_internal_error(vcpu, KVM_INTERNAL_ERROR_UNEXPECTED_EXIT_REASON);
 }
@@ -120,7 +114,7 @@ int handle_dr_access(struct minikvm_vcpu *vcpu)
 	} else {
 		/* Bits 63:32 of DR6 and DR7 are reserved: #GP (SDM Vol. 3B, "Debug Registers"). */
 		if (val >> 32)
-			return cr_fault(vcpu);
+			return vmx_inject_gp(vcpu);
 		if (dr == 6)
 			vcpu->dr6 = (val & DR6_VOLATILE) | DR6_FIXED_1;
 		else

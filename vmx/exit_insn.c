@@ -27,8 +27,7 @@ int handle_vmx_insn(struct minikvm_vcpu *vcpu)
 
 int handle_rdpmc(struct minikvm_vcpu *vcpu)
 {
-	vmx_queue_exception(vcpu, GP_VECTOR, true, 0);
-	return RESUME_GUEST;
+	return vmx_inject_gp(vcpu);
 }
 
 /*
@@ -56,12 +55,11 @@ int handle_pause(struct minikvm_vcpu *vcpu)
  */
 int handle_vmcall(struct minikvm_vcpu *vcpu)
 {
-	unsigned int cpl = vmcs_read32(GUEST_SS_AR_BYTES) >> 5 & 3;
+	unsigned long ret = minikvm_get_cpl(vcpu) ? -KVM_EPERM : -KVM_ENOSYS;
 
-	to_vmx(vcpu)->regs[__VCPU_REGS_RAX] = cpl ? (unsigned long)-KVM_EPERM :
-						(unsigned long)-KVM_ENOSYS;
 	if (!vmx_is_long_mode(vcpu))
-		to_vmx(vcpu)->regs[__VCPU_REGS_RAX] &= 0xffffffff;
+		ret &= 0xffffffff;
+	to_vmx(vcpu)->regs[__VCPU_REGS_RAX] = ret;
 	vmx_skip_instruction(vcpu);
 	return RESUME_GUEST;
 }

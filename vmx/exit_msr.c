@@ -332,10 +332,8 @@ int handle_rdmsr(struct minikvm_vcpu *vcpu)
 	unsigned long *regs = to_vmx(vcpu)->regs;
 	u64 data;
 
-	if (vmx_get_msr(vcpu, (u32)regs[__VCPU_REGS_RCX], &data, false)) {
-		vmx_queue_exception(vcpu, GP_VECTOR, true, 0);
-		return RESUME_GUEST;
-	}
+	if (vmx_get_msr(vcpu, (u32)regs[__VCPU_REGS_RCX], &data, false))
+		return vmx_inject_gp(vcpu);
 	regs[__VCPU_REGS_RAX] = (u32)data;
 	regs[__VCPU_REGS_RDX] = data >> 32;
 	vmx_skip_instruction(vcpu);
@@ -347,10 +345,8 @@ int handle_wrmsr(struct minikvm_vcpu *vcpu)
 	unsigned long *regs = to_vmx(vcpu)->regs;
 	u64 data = (u32)regs[__VCPU_REGS_RAX] | (u64)regs[__VCPU_REGS_RDX] << 32;
 
-	if (vmx_set_msr(vcpu, (u32)regs[__VCPU_REGS_RCX], data, false)) {
-		vmx_queue_exception(vcpu, GP_VECTOR, true, 0);
-		return RESUME_GUEST;
-	}
+	if (vmx_set_msr(vcpu, (u32)regs[__VCPU_REGS_RCX], data, false))
+		return vmx_inject_gp(vcpu);
 	vmx_skip_instruction(vcpu);
 	return RESUME_GUEST;
 }

@@ -27,16 +27,13 @@ int handle_xsetbv(struct minikvm_vcpu *vcpu)
 	unsigned long *regs = to_vmx(vcpu)->regs;
 	u64 xcr0 = (u32)regs[__VCPU_REGS_RAX] | (u64)regs[__VCPU_REGS_RDX] << 32;
 	u64 allowed = XCR0_GUEST & xgetbv(XCR_XFEATURE_ENABLED_MASK);
-	unsigned int cpl = vmcs_read32(GUEST_SS_AR_BYTES) >> 5 & 3;
 
-	if (cpl || (u32)regs[__VCPU_REGS_RCX] != 0 || (xcr0 & ~allowed) ||
+	if (minikvm_get_cpl(vcpu) || (u32)regs[__VCPU_REGS_RCX] != 0 || (xcr0 & ~allowed) ||
 	    !(xcr0 & XFEATURE_MASK_FP) ||
 	    ((xcr0 & XFEATURE_MASK_YMM) && !(xcr0 & XFEATURE_MASK_SSE)) ||
 	    ((xcr0 & XCR0_AVX512) && (xcr0 & XCR0_AVX512) != XCR0_AVX512) ||
-	    ((xcr0 & XCR0_AVX512) && !(xcr0 & XFEATURE_MASK_YMM))) {
-		vmx_queue_exception(vcpu, GP_VECTOR, true, 0);
-		return RESUME_GUEST;
-	}
+	    ((xcr0 & XCR0_AVX512) && !(xcr0 & XFEATURE_MASK_YMM)))
+		return vmx_inject_gp(vcpu);
 	vcpu->xcr0 = xcr0;
 	vmx_skip_instruction(vcpu);
 	return RESUME_GUEST;

@@ -49,6 +49,13 @@ void vmx_queue_exception(struct minikvm_vcpu *vcpu, u8 vector, bool has_error, u
 	vcpu->exception_error = error;
 }
 
+/* #GP(0) for the instruction that exited; the guest resumes to take it. */
+int vmx_inject_gp(struct minikvm_vcpu *vcpu)
+{
+	vmx_queue_exception(vcpu, GP_VECTOR, true, 0);
+	return RESUME_GUEST;
+}
+
 static bool vmx_exception_is_soft(u8 vector)
 {
 	return vector == BP_VECTOR || vector == OF_VECTOR;

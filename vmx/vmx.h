@@ -91,6 +91,7 @@ bool vmx_is_long_mode(struct minikvm_vcpu *vcpu);
 
 /* vmx/inject.c */
 void vmx_queue_exception(struct minikvm_vcpu *vcpu, u8 vector, bool has_error, u32 error);
+int vmx_inject_gp(struct minikvm_vcpu *vcpu);
 void vmx_inject_pending(struct minikvm_vcpu *vcpu);
 void vmx_skip_instruction(struct minikvm_vcpu *vcpu);
 void vmx_advance_rip(struct minikvm_vcpu *vcpu, unsigned int len);
