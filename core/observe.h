@@ -78,7 +78,7 @@ static inline void minikvm_note_ept_map(struct minikvm_vcpu *vcpu, int ret, int 
 		vcpu->stat.pages_4k++;
 }
 
-/* An access no memory slot covers; @len is 0 until the MMIO decoder exists. */
+/* An MMIO access userspace will see: @len bytes of a decoded load or store. */
 static inline void minikvm_note_mmio(struct minikvm_vcpu *vcpu, u64 gpa, unsigned int len,
 				     bool write)
 {

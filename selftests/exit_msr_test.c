@@ -9,8 +9,8 @@
  *
  * The guest is a long-mode server: it INs an operation and an MSR index
  * from port 0x40, does RDMSR/WRMSR and OUTs the result to 0x41; its IDT
- * (guest_exc.c) reports an exception as OUTs of vector and error code to
- * PORT_EXC.
+ * (guest_exc in lib/guest_modes.c) reports an exception as OUTs of
+ * vector and error code to PORT_EXC.
  */
 #include <sys/ioctl.h>
 

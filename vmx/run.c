@@ -7,7 +7,7 @@
  *     loop:
  *       signal pending?            -> -EINTR, KVM_EXIT_INTR
  *       need_resched?              -> cond_resched() (preempt notifiers move the VMCS)
- *       IRQs off; vmx_inject_pending(); host CR3/CR4/FS base up to date
+ *       IRQs off; vmx_inject_pending(); host CR3/CR4 up to date
  *       vmx_vcpu_enter()           vmenter.S
  *       NMI exit?                  -> vmx_do_nmi_irqoff()
  *       IRQs on                    the host takes a pending external interrupt here
@@ -40,7 +40,7 @@ void vmx_insn_failed(enum vmx_insn insn, u64 operand, u64 value)
 	static const char * const names[] = {
 		[VMX_INSN_VMREAD] = "vmread", [VMX_INSN_VMWRITE] = "vmwrite",
 		[VMX_INSN_VMCLEAR] = "vmclear", [VMX_INSN_VMPTRLD] = "vmptrld",
-		[VMX_INSN_INVEPT] = "invept", [VMX_INSN_INVVPID] = "invvpid",
+		[VMX_INSN_INVEPT] = "invept",
 	};
 	unsigned long err = 0;
 

@@ -184,8 +184,11 @@ void vmx_vcpu_reset(struct minikvm_vcpu *vcpu)
  * vmx_vcpu_create() - allocate and initialize the VMCS of a new vCPU
  * @vcpu: the vCPU, vm and id set, not yet visible to userspace
  *
- * Return: 0, -ENOMEM, or -ENOSPC when VPIDs run out (then the vCPU runs
- * without one and flushes on every entry instead: see run.c).
+ * When VPIDs run out the vCPU runs without one: with VPIDs disabled, VM
+ * entries and exits flush its linear translations (SDM Vol. 3C,
+ * "Virtual-Processor Identifiers (VPIDs)").
+ *
+ * Return: 0 or -ENOMEM.
  */
 int vmx_vcpu_create(struct minikvm_vcpu *vcpu)
 {

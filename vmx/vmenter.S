@@ -40,9 +40,11 @@
  * is vmx_vmexit and all other host state is valid for this CPU.
  * Saves: RBX, RBP, R12-R15 (callee-saved, on the stack); HOST_RSP is
  * written here, so the VMCS always returns to this very stack frame.
- * Clobbers: RAX, RCX, RDX, RSI, RDI, R8-R11 and the flags; guest values
- * never survive in host registers (zeroed after exit), so they cannot be
- * used speculatively by the code that follows.
+ * Clobbers: RAX, RCX, RDX, RSI, RDI, R8-R11 and the flags. No guest value
+ * survives in a host register on return: RCX, RDX, RSI, RDI and R8-R11
+ * are zeroed after the exit, RAX holds the return value, and RBX, RBP and
+ * R12-R15 are popped over with the host's values; so the code that
+ * follows cannot use guest values speculatively.
  * Returns: 0 after a VM exit (guest GPRs stored in @regs), 1 after
  * VMfailValid/VMfailInvalid or a fault on the VMX instructions (VMX
  * turned off under us by a reboot); the caller reads VM_INSTRUCTION_ERROR.

@@ -16,7 +16,7 @@
 /* KERNEL_GS_BASE and the four SYSCALL MSRs: see vmx_load_guest_msrs(). */
 #define VMX_NR_SWAPPED_MSRS	5
 
-/* Read once per exit, before dispatch (style.md 2.3: eager snapshot). */
+/* Read once per exit, before dispatch, so handlers need no VMREAD for them. */
 struct vmx_exit_info {
 	u32 reason;		/* full VM_EXIT_REASON, bit 31 = entry failure */
 	u32 instr_len;

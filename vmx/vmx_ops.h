@@ -1,13 +1,15 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * VMX instruction wrappers: VMREAD/VMWRITE with width checks, VMPTRLD,
- * VMCLEAR, INVEPT, INVVPID.
+ * VMCLEAR, INVEPT.
  *
  * Width checks: SDM Vol. 3C, "Field Encoding in VMCS" puts the width of a
  * field in encoding bits 14:13 (0 = 16-bit, 1 = 64-bit, 2 = 32-bit,
- * 3 = natural width) and the "high" access type in bit 0. A field passed
- * to the wrong accessor is a compile error when the encoding is a
- * constant (it always is here), and is reported once at run time if not.
+ * 3 = natural width) and the "high" access type in bit 0. A constant
+ * field passed to the wrong vmcs_read*()/vmcs_write*() is a compile
+ * error. A field that is not a compile-time constant (one from a table
+ * of fields) is not checked at all, here or at run time: such callers
+ * use __vmcs_read()/__vmcs_write(), or a table of one width.
  *
  * Failure handling is central: a failing instruction calls one
  * out-of-line vmx_insn_failed(), which prints the instruction, operand
@@ -24,7 +26,7 @@
 #include <asm/vmx.h>
 
 enum vmx_insn { VMX_INSN_VMREAD, VMX_INSN_VMWRITE, VMX_INSN_VMCLEAR,
-		VMX_INSN_VMPTRLD, VMX_INSN_INVEPT, VMX_INSN_INVVPID };
+		VMX_INSN_VMPTRLD, VMX_INSN_INVEPT };
 
 void vmx_insn_failed(enum vmx_insn insn, u64 operand, u64 value);
 
@@ -80,11 +82,6 @@ static inline void vmcs_set_bits32(unsigned long field, u32 mask)
 	__vmcs_write(field, __vmcs_read(field) | mask);
 }
 
-static inline void vmcs_clear_bits32(unsigned long field, u32 mask)
-{
-	__vmcs_write(field, __vmcs_read(field) & ~mask);
-}
-
 static inline void vmx_vmclear(u64 vmcs_pa)
 {
 	bool fail;
@@ -116,19 +113,6 @@ static inline void vmx_invept(unsigned long type, u64 eptp)
 		     : "cc", "memory");
 	if (unlikely(fail))
 		vmx_insn_failed(VMX_INSN_INVEPT, type, eptp);
-}
-
-/* SDM Vol. 3C, "INVVPID": the descriptor is {VPID in bits 15:0, linear address}. */
-static inline void vmx_invvpid(unsigned long type, u16 vpid, u64 gva)
-{
-	struct { u64 vpid, gva; } desc = { vpid, gva };
-	bool fail;
-
-	asm volatile("invvpid %[desc], %[type]\n\tsetna %[fail]"
-		     : [fail] "=qm" (fail) : [desc] "m" (desc), [type] "r" (type)
-		     : "cc", "memory");
-	if (unlikely(fail))
-		vmx_insn_failed(VMX_INSN_INVVPID, type, vpid);
 }
 
 #endif /* MINIKVM_VMX_OPS_H */
