@@ -16,7 +16,7 @@
 #   make ci           make check, then make check-debug; one summary
 #   make KDIR=/lib/modules/$(uname -r)/build module
 #                     build the module for your own kernel
-#   make sparse checkpatch
+#   make sparse checkpatch layering
 #                     static checks (also run by make check)
 #   sudo make KDIR=/lib/modules/$(uname -r)/build install [PREFIX=/usr/local DESTDIR=]
 #                     the module, the udev rule and the tools
@@ -29,7 +29,7 @@ DEPS := $(CURDIR)/selftests/vm/deps.sh
 # Without KDIR we build against the Debian cloud kernel the test VM boots;
 # deps.sh installs it and records its version on first use.
 ifeq ($(origin KDIR),undefined)
-  ifneq ($(filter-out clean help checkpatch dkms-add dkms-install dkms-remove uninstall,$(or $(MAKECMDGOALS),all)),)
+  ifneq ($(filter-out clean help checkpatch layering dkms-add dkms-install dkms-remove uninstall,$(or $(MAKECMDGOALS),all)),)
     KVER := $(shell $(DEPS) $(BUILD) >&2 && cat $(BUILD)/kver)
     ifeq ($(KVER),)
       $(error selftests/vm/deps.sh failed: cannot install build dependencies)
@@ -57,7 +57,7 @@ UNIT_TESTS := $(patsubst %.c,%,$(wildcard selftests/unit/*_test.c))
 FUZZERS := $(patsubst %.c,%,$(wildcard selftests/unit/*_fuzz.c))
 
 .PHONY: all module userspace selftests run check check-unit check-vm check-debug ci bench clean \
-	help deps sparse checkpatch install uninstall dkms-add dkms-install dkms-remove
+	help deps sparse checkpatch layering install uninstall dkms-add dkms-install dkms-remove
 
 all: module userspace selftests
 
@@ -101,7 +101,7 @@ selftests/unit/%_test: selftests/unit/%_test.c $(wildcard selftests/unit/*.h) $(
 
 # libFuzzer targets over the same plain C (bounded runs in make check).
 selftests/unit/%_fuzz: selftests/unit/%_fuzz.c $(wildcard mmu/*.[ch] vmx/*.h)
-	clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -o $@ $<
+	clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -I$(CURDIR) -o $@ $<
 
 check-unit: $(UNIT_TESTS) $(FUZZERS)
 	@selftests/vm/run-unit.sh $(UNIT_TESTS) $(FUZZERS)
@@ -116,7 +116,7 @@ run: all
 # whole suite, the 2-CPU run the tests marked smp in selftests/vm/tests.list.
 check: all $(UNIT_TESTS) $(FUZZERS)
 	@selftests/vm/check.sh --build $(BUILD) --kver $(KVER) --units "$(UNIT_TESTS) $(FUZZERS)" \
-		--static "sparse checkpatch" --kdir $(KDIR) $(VM_ARGS)
+		--static "sparse checkpatch layering" --kdir $(KDIR) $(VM_ARGS)
 
 # -- static checks -------------------------------------------------------------
 # sparse over every object (C=2: even those already built); any line from
@@ -144,6 +144,11 @@ $(CHECKPATCH_DIR)/checkpatch.pl:
 
 checkpatch: $(CHECKPATCH_DIR)/checkpatch.pl
 	perl $(CHECKPATCH_DIR)/checkpatch.pl --no-tree --quiet --file $(CHECKPATCH_SRC)
+
+# core/ and mmu/ reach VT-x only through core/vendor.h: no VMCS access,
+# no vendor vCPU state, no vmx/ header (file:line of each offence).
+layering:
+	@tools/check-layering.sh $(CURDIR)
 
 # -- installation ----------------------------------------------------------------
 PREFIX ?= /usr/local

@@ -19,7 +19,7 @@
 #include <asm/cpufeatures.h>
 #include <asm/processor.h>
 
-#include "minikvm.h"
+#include "core/minikvm.h"
 
 #define F(x) BIT(X86_FEATURE_##x & 31)
 

@@ -18,9 +18,8 @@
 #include <linux/uaccess.h>
 #include <linux/kvm.h>
 
-#include "minikvm.h"
-#include "../vmx/capability.h"
-#include "../uapi/minikvm.h"
+#include "core/minikvm.h"
+#include "uapi/minikvm.h"
 
 static ushort dev_mode = 0600;
 module_param(dev_mode, ushort, 0444);
@@ -61,13 +60,6 @@ long minikvm_check_extension(long cap)
 	}
 }
 
-static long minikvm_get_vmx_info(void __user *argp)
-{
-	if (copy_to_user(argp, &vmx_info, sizeof(vmx_info)))
-		return -EFAULT;
-	return 0;
-}
-
 static long minikvm_dev_ioctl(struct file *filp, unsigned int ioctl, unsigned long arg)
 {
 	switch (ioctl) {
@@ -90,7 +82,7 @@ static long minikvm_dev_ioctl(struct file *filp, unsigned int ioctl, unsigned lo
 	case KVM_GET_MSR_INDEX_LIST:
 		return minikvm_get_msr_index_list((void __user *)arg);
 	case MINIKVM_GET_VMX_INFO:
-		return minikvm_get_vmx_info((void __user *)arg);
+		return vmx_get_info((void __user *)arg);
 	default:
 		/* What kvm_dev_ioctl() answers for an ioctl it does not know. */
 		return -EINVAL;

@@ -2,7 +2,8 @@
 /*
  * The objects behind the three kinds of file descriptor of the KVM ABI:
  * the device (/dev/minikvm), a VM, and a vCPU. Shared by core/ and the
- * layers under it (vmx/, mmu/).
+ * layers under it (vmx/, mmu/); the vendor's own vCPU state embeds
+ * struct minikvm_vcpu (vmx/vmx.h) and is reached only from vmx/.
  *
  * Lifetimes: a VM lives while its fd or any of its vCPU fds is open (each
  * holds a reference); a vCPU lives until the VM is freed, as in KVM, so a
@@ -19,10 +20,10 @@
 #include <asm/fpu/api.h>
 #include <asm/fpu/types.h>
 
-#include "../vmx/vmx.h"
-#include "../mmu/mmu.h"
-#include "../mmu/insn_decode.h"
-#include "stats.h"
+#include "mmu/mmu.h"
+#include "mmu/insn_decode.h"
+#include "core/stats.h"
+#include "core/vendor.h"
 
 #include <asm/kvm_vcpu_regs.h>
 
@@ -41,9 +42,8 @@ struct minikvm_vm {
 	struct minikvm_vm_debugfs *debugfs;	/* core/stats.c */
 };
 
-/* What KVM_RUN must finish before the guest runs again (an IN, MMIO read). */
+/* An I/O exit to userspace that KVM_RUN must finish (an IN, string I/O). */
 struct minikvm_pending_io {
-	bool active;			/* an exit to userspace awaits completion */
 	bool in;			/* copy run->io data into the guest */
 	bool string;
 	bool rep;
@@ -57,7 +57,6 @@ struct minikvm_pending_io {
 
 /* An MMIO read userspace must answer before the load completes. */
 struct minikvm_pending_mmio {
-	bool active;
 	unsigned long rip;		/* completion only if RIP is unchanged */
 	struct insn_mmio insn;		/* the decoded load */
 };
@@ -71,7 +70,14 @@ struct minikvm_vcpu {
 	void *coalesced_ring;		/* page KVM_COALESCED_MMIO_PAGE_OFFSET, unused */
 	struct preempt_notifier preempt_notifier;
 	struct fpu_guest guest_fpu;
-	struct vmx_vcpu vmx;
+
+	/*
+	 * Set by an exit to userspace that needs finishing (an IN's data,
+	 * an MMIO load's value); called, then cleared, at the start of the
+	 * next KVM_RUN. Returns > 0 to go on into the guest, else KVM_RUN's
+	 * result (EXIT_TO_USER or -errno).
+	 */
+	int (*complete_userspace_io)(struct minikvm_vcpu *vcpu);
 	struct minikvm_pending_io io;
 	struct minikvm_pending_mmio mmio;
 
@@ -87,8 +93,7 @@ struct minikvm_vcpu {
 	u64 dr[4], dr6;			/* guest DR0-3, DR6; DR7 is in the VMCS */
 	u64 cr8;
 
-	/* Events: a single pending exception or interrupt (no irqchip yet). */
-	struct kvm_vcpu_events events;
+	/* Events: a single pending exception (no irqchip yet). */
 	bool exception_pending;
 	u8 exception_vector;
 	bool exception_has_error;
@@ -118,10 +123,5 @@ const struct kvm_cpuid_entry2 *minikvm_find_cpuid(struct minikvm_vcpu *vcpu, u32
 /* core/vcpu_state.c: the register ioctls */
 long minikvm_vcpu_state_ioctl(struct minikvm_vcpu *vcpu, unsigned int ioctl,
 			      void __user *argp);
-
-/* vmx/exit_msr.c: the guest MSR model, shared by RDMSR/WRMSR and the ioctls */
-int vmx_get_msr(struct minikvm_vcpu *vcpu, u32 index, u64 *data, bool host);
-int vmx_set_msr(struct minikvm_vcpu *vcpu, u32 index, u64 data, bool host);
-long minikvm_get_msr_index_list(struct kvm_msr_list __user *ulist);
 
 #endif /* MINIKVM_CORE_H */

@@ -3,7 +3,8 @@
  * The hooks through which the run loop, the exit handlers and the MMU
  * report what happened: each bumps a per-vCPU counter (core/stats.h) and
  * fires a tracepoint (core/trace.h). One call per place keeps the VMX
- * and MMU code free of accounting detail.
+ * and MMU code free of accounting detail. Guest state a tracepoint shows
+ * is read through core/vendor.h, and only while the event is enabled.
  *
  * Environment: the vCPU thread, vCPU loaded; minikvm_note_entry() and
  * minikvm_note_inject() also run with IRQs off just before entry.
@@ -14,25 +15,28 @@
 #include <linux/errno.h>
 #include <asm/pgtable_types.h>
 
-#include "minikvm.h"
-#include "trace.h"
+#include "core/minikvm.h"
+#include "core/trace.h"
 
-/* About to enter the guest: the event is written, the VMCS is final. */
+/* About to enter the guest: the event is written, guest state is final. */
 static inline void minikvm_note_entry(struct minikvm_vcpu *vcpu)
 {
-	trace_minikvm_entry(vcpu);
+	if (trace_minikvm_entry_enabled())
+		trace_minikvm_entry(vcpu, minikvm_rip_read(vcpu));
 }
 
-/* A VM exit, before dispatch: vcpu->vmx.exit holds its snapshot. */
-static inline void minikvm_note_exit(struct minikvm_vcpu *vcpu)
+/* A VM exit, before dispatch: @reason and @qualification as the CPU gave them. */
+static inline void minikvm_note_exit(struct minikvm_vcpu *vcpu, u32 reason,
+				     unsigned long qualification)
 {
-	u16 basic = (u16)vcpu->vmx.exit.reason;
+	u16 basic = (u16)reason;
 
 	if (likely(basic < MINIKVM_STAT_EXIT_REASONS))
 		vcpu->stat.exits[basic]++;
 	else
 		vcpu->stat.exits_other++;
-	trace_minikvm_exit(vcpu);
+	if (trace_minikvm_exit_enabled())
+		trace_minikvm_exit(vcpu, reason, qualification, minikvm_rip_read(vcpu));
 }
 
 /*
@@ -55,9 +59,11 @@ static inline void minikvm_note_inject(struct minikvm_vcpu *vcpu, u32 intr_info,
 	trace_minikvm_inject(vcpu, intr_info, reinjected);
 }
 
-static inline void minikvm_note_ept_violation(struct minikvm_vcpu *vcpu, u64 gpa)
+/* An EPT violation at @gpa; @qualification says which access (bits 2:0). */
+static inline void minikvm_note_ept_violation(struct minikvm_vcpu *vcpu, u64 gpa,
+					      unsigned long qualification)
 {
-	trace_minikvm_ept_violation(vcpu, gpa);
+	trace_minikvm_ept_violation(vcpu, gpa, qualification);
 }
 
 /* The EPT violation ended in a mapping (@ret == 0) of a page of @level. */
@@ -72,7 +78,7 @@ static inline void minikvm_note_ept_map(struct minikvm_vcpu *vcpu, int ret, int 
 		vcpu->stat.pages_4k++;
 }
 
-/* An access no memory slot covers; @len is 0 until the MMIO decoder exists. */
+/* An MMIO access userspace will see: @len bytes of a decoded load or store. */
 static inline void minikvm_note_mmio(struct minikvm_vcpu *vcpu, u64 gpa, unsigned int len,
 				     bool write)
 {

@@ -27,7 +27,7 @@
 #include <linux/slab.h>
 #include <asm/vmx.h>
 
-#include "minikvm.h"
+#include "core/minikvm.h"
 
 struct minikvm_stat_desc {
 	const char *name;

@@ -3,7 +3,7 @@
  * The one file that instantiates the tracepoints of core/trace.h; every
  * other file only includes the header (through core/observe.h).
  */
-#include "minikvm.h"
+#include "core/minikvm.h"
 
 #define CREATE_TRACE_POINTS
-#include "trace.h"
+#include "core/trace.h"

@@ -6,9 +6,10 @@
  * kvm:kvm_inj_exception and kvm:kvm_mmio, so a reader who knows one set
  * knows the other.
  *
- * Fields that cost a VMREAD (the guest RIP) are read in TP_fast_assign,
- * which runs only while the event is enabled: a disabled tracepoint costs
- * the exit path one patched-out branch.
+ * Every value comes in as an argument: this file reads no vendor state.
+ * The callers (core/observe.h) fetch what costs a VMREAD (the guest RIP)
+ * only while the event is enabled, so a disabled tracepoint costs the
+ * exit path one patched-out branch.
  *
  * Out-of-tree module: define_trace.h re-includes this file by the name
  * TRACE_INCLUDE_PATH/TRACE_INCLUDE_FILE, so Kbuild adds core/ to the
@@ -24,8 +25,7 @@
 #include <linux/tracepoint.h>
 #include <asm/vmx.h>
 
-#include "minikvm.h"
-#include "../vmx/vmx_ops.h"
+#include "core/minikvm.h"
 
 /*
  * Symbol tables are written out inside TP_printk: perf reads them from the
@@ -33,8 +33,8 @@
  * Controls for Event Injection".
  */
 TRACE_EVENT(minikvm_entry,
-	TP_PROTO(struct minikvm_vcpu *vcpu),
-	TP_ARGS(vcpu),
+	TP_PROTO(struct minikvm_vcpu *vcpu, unsigned long rip),
+	TP_ARGS(vcpu, rip),
 
 	TP_STRUCT__entry(
 		__field(unsigned int,	vcpu_id)
@@ -43,15 +43,16 @@ TRACE_EVENT(minikvm_entry,
 
 	TP_fast_assign(
 		__entry->vcpu_id = vcpu->id;
-		__entry->rip = vmcs_readl(GUEST_RIP);
+		__entry->rip = rip;
 	),
 
 	TP_printk("vcpu %u rip 0x%lx", __entry->vcpu_id, __entry->rip)
 );
 
 TRACE_EVENT(minikvm_exit,
-	TP_PROTO(struct minikvm_vcpu *vcpu),
-	TP_ARGS(vcpu),
+	TP_PROTO(struct minikvm_vcpu *vcpu, u32 reason, unsigned long qualification,
+		 unsigned long rip),
+	TP_ARGS(vcpu, reason, qualification, rip),
 
 	TP_STRUCT__entry(
 		__field(unsigned int,	vcpu_id)
@@ -62,9 +63,9 @@ TRACE_EVENT(minikvm_exit,
 
 	TP_fast_assign(
 		__entry->vcpu_id = vcpu->id;
-		__entry->reason = vcpu->vmx.exit.reason;
-		__entry->qualification = vcpu->vmx.exit.qualification;
-		__entry->rip = vmcs_readl(GUEST_RIP);
+		__entry->reason = reason;
+		__entry->qualification = qualification;
+		__entry->rip = rip;
 	),
 
 	TP_printk("vcpu %u reason %s%s qual 0x%lx rip 0x%lx",
@@ -144,8 +145,8 @@ TRACE_EVENT(minikvm_inject,
 );
 
 TRACE_EVENT(minikvm_ept_violation,
-	TP_PROTO(struct minikvm_vcpu *vcpu, u64 gpa),
-	TP_ARGS(vcpu, gpa),
+	TP_PROTO(struct minikvm_vcpu *vcpu, u64 gpa, unsigned long qualification),
+	TP_ARGS(vcpu, gpa, qualification),
 
 	TP_STRUCT__entry(
 		__field(unsigned int,	vcpu_id)
@@ -156,7 +157,7 @@ TRACE_EVENT(minikvm_ept_violation,
 	TP_fast_assign(
 		__entry->vcpu_id = vcpu->id;
 		__entry->gpa = gpa;
-		__entry->qualification = vcpu->vmx.exit.qualification;
+		__entry->qualification = qualification;
 	),
 
 	TP_printk("vcpu %u gpa 0x%llx qual 0x%lx access %s", __entry->vcpu_id,

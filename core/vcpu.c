@@ -20,11 +20,9 @@
 #include <linux/uaccess.h>
 #include <asm/fpu/api.h>
 
-#include "minikvm.h"
-#include "../uapi/minikvm.h"
-#include "observe.h"
-#include "../vmx/exit.h"
-#include "../vmx/vmx_ops.h"
+#include "core/minikvm.h"
+#include "uapi/minikvm.h"
+#include "core/observe.h"
 
 #define MINIKVM_MAX_IO_MSRS	256	/* KVM's MAX_IO_MSRS */
 
@@ -68,16 +66,27 @@ static void minikvm_vcpu_put(struct minikvm_vcpu *vcpu)
 static void minikvm_post_run_save(struct minikvm_vcpu *vcpu)
 {
 	struct kvm_run *run = vcpu->run;
-	unsigned long rflags = vmcs_readl(GUEST_RFLAGS);
-	u32 intr = vmcs_read32(GUEST_INTERRUPTIBILITY_INFO);
 
-	run->if_flag = !!(rflags & X86_EFLAGS_IF);
+	run->if_flag = !!(minikvm_get_rflags(vcpu) & X86_EFLAGS_IF);
 	run->cr8 = vcpu->cr8;
 	run->apic_base = vcpu->msr_apic_base;
-	run->ready_for_interrupt_injection = (rflags & X86_EFLAGS_IF) &&
-		!(intr & (GUEST_INTR_STATE_STI | GUEST_INTR_STATE_MOV_SS)) &&
-		!(vmcs_read32(VM_ENTRY_INTR_INFO_FIELD) & INTR_INFO_VALID_MASK);
+	run->ready_for_interrupt_injection = minikvm_interrupt_allowed(vcpu);
 	run->flags = 0;
+}
+
+/*
+ * The exit to userspace that KVM_RUN returned last may need finishing
+ * first (an IN's data, an MMIO load's value), as KVM's
+ * complete_userspace_io does. Return: > 0 to go on, else KVM_RUN's result.
+ */
+static int minikvm_complete_userspace_io(struct minikvm_vcpu *vcpu)
+{
+	int (*cui)(struct minikvm_vcpu *vcpu) = vcpu->complete_userspace_io;
+
+	if (!cui)
+		return 1;
+	vcpu->complete_userspace_io = NULL;
+	return cui(vcpu);
 }
 
 /**
@@ -107,14 +116,10 @@ static int minikvm_vcpu_run(struct minikvm_vcpu *vcpu)
 	vcpu->cr8 = run->cr8;
 
 	fpu_swap_kvm_fpstate(&vcpu->guest_fpu, true);
-	if (run->immediate_exit) {
-		/* KVM completes pending I/O, then returns -EINTR, exit_reason untouched. */
-		ret = vmx_complete_userspace_io(vcpu);
-		if (ret > 0)
-			ret = -EINTR;
-	} else {
-		ret = vmx_vcpu_run(vcpu);
-	}
+	ret = minikvm_complete_userspace_io(vcpu);
+	/* With immediate_exit, KVM returns -EINTR now, exit_reason untouched. */
+	if (ret > 0)
+		ret = run->immediate_exit ? -EINTR : vmx_vcpu_run(vcpu);
 	fpu_swap_kvm_fpstate(&vcpu->guest_fpu, false);
 	minikvm_post_run_save(vcpu);
 	minikvm_note_run_return(vcpu, ret);
@@ -270,7 +275,7 @@ int minikvm_create_vcpu(struct minikvm_vm *vm, unsigned long id)
 
 	if (id >= MINIKVM_MAX_VCPUS)
 		return -EINVAL;
-	vcpu = kzalloc(sizeof(*vcpu), GFP_KERNEL_ACCOUNT);
+	vcpu = kzalloc(vmx_vcpu_size, GFP_KERNEL_ACCOUNT);
 	if (!vcpu)
 		return -ENOMEM;
 	vcpu->vm = vm;

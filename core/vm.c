@@ -16,7 +16,7 @@
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 
-#include "minikvm.h"
+#include "core/minikvm.h"
 
 /* Drop one reference; the last one frees vCPUs, memory, then VMX. */
 void minikvm_vm_put(struct minikvm_vm *vm)

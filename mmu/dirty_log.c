@@ -17,7 +17,7 @@
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 
-#include "../core/minikvm.h"
+#include "core/minikvm.h"
 
 /**
  * mmu_get_dirty_log() - KVM_GET_DIRTY_LOG

@@ -2,7 +2,7 @@
 /*
  * EPT tables: the CPU's GPA -> HPA translation, built lazily (one mapping
  * per EPT violation, 4 KiB or 2 MiB), removed when slots change, and
- * flushed from every CPU's TLB with INVEPT.
+ * flushed from every CPU's TLB by the vendor (minikvm_flush_guest_tlb()).
  *
  * Entry format, SDM Vol. 3C, "EPT Translation Mechanism": bits 2:0 read,
  * write, execute; bit 7 in a level-2 entry maps a 2 MiB page; in a leaf,
@@ -15,19 +15,14 @@
 #include <linux/gfp.h>
 #include <linux/mm.h>
 #include <linux/smp.h>
+#include <asm/mtrr.h>
+#include <asm/pgtable_types.h>
 #include <asm/vmx.h>
 
-#include "../core/minikvm.h"
-#include "../vmx/capability.h"
-#include "../vmx/vmx_ops.h"
+#include "core/minikvm.h"
 
-#define EPT_R		BIT_ULL(0)
-#define EPT_W		BIT_ULL(1)
-#define EPT_X		BIT_ULL(2)
-#define EPT_RWX		(EPT_R | EPT_W | EPT_X)
-#define EPT_MT_WB	(6ull << 3)
-#define EPT_IPAT	BIT_ULL(6)
-#define EPT_LARGE	BIT_ULL(7)
+#define EPT_MT_WB	((u64)MTRR_TYPE_WRBACK << VMX_EPT_MT_EPTE_SHIFT)
+#define EPT_LARGE	((u64)_PAGE_PSE)	/* bit 7, where x86 paging has PS too */
 #define EPT_ADDR_MASK	GENMASK_ULL(51, 12)
 #define EPT_LEVELS	4
 /*
@@ -36,7 +31,7 @@
  * the page exits as reason 49 without a walk of the slots; bit 52 (ignored
  * by the CPU) says it is ours.
  */
-#define EPT_MMIO_MARK	(BIT_ULL(52) | EPT_W)
+#define EPT_MMIO_MARK	(BIT_ULL(52) | VMX_EPT_WRITABLE_MASK)
 
 static unsigned int ept_index(u64 gpa, int level)
 {
@@ -45,7 +40,7 @@ static unsigned int ept_index(u64 gpa, int level)
 
 static bool ept_present(u64 e)
 {
-	return e & EPT_RWX;
+	return e & VMX_EPT_RWX_MASK;
 }
 
 static bool ept_is_leaf(u64 e, int level)
@@ -86,7 +81,7 @@ static u64 *ept_walk(struct mmu_vm *mmu, u64 gpa, int target, bool alloc, int *l
 			if (!next)
 				return NULL;
 			/* Non-leaf entries allow everything: leaves decide. */
-			WRITE_ONCE(*e, __pa(next) | EPT_RWX);
+			WRITE_ONCE(*e, __pa(next) | VMX_EPT_RWX_MASK);
 		}
 		table = __va(*e & EPT_ADDR_MASK);
 	}
@@ -96,8 +91,8 @@ static u64 *ept_walk(struct mmu_vm *mmu, u64 gpa, int target, bool alloc, int *l
 
 static u64 ept_leaf(u64 hpa, bool writable, bool executable)
 {
-	return (hpa & EPT_ADDR_MASK) | EPT_R | (writable ? EPT_W : 0) |
-	       (executable ? EPT_X : 0) | EPT_MT_WB | EPT_IPAT;
+	return (hpa & EPT_ADDR_MASK) | VMX_EPT_READABLE_MASK | (writable ? VMX_EPT_WRITABLE_MASK : 0) |
+	       (executable ? VMX_EPT_EXECUTABLE_MASK : 0) | EPT_MT_WB | VMX_EPT_IPAT_BIT;
 }
 
 /* Write a level-1 entry; flush if a 2 MiB leaf had to make room for it. */
@@ -192,7 +187,7 @@ void ept_write_protect(struct mmu_vm *mmu, u64 gfn)
 	u64 *leaf = ept_walk(mmu, gfn << PAGE_SHIFT, 1, false, &level);
 
 	if (leaf && *leaf != EPT_MMIO_MARK)
-		WRITE_ONCE(*leaf, *leaf & ~EPT_W);
+		WRITE_ONCE(*leaf, *leaf & ~VMX_EPT_WRITABLE_MASK);
 }
 
 /*
@@ -217,14 +212,11 @@ void ept_zap_range(struct mmu_vm *mmu, u64 gfn, u64 npages)
 	}
 }
 
-static void ept_invept_this_cpu(void *data)
+static void ept_flush_this_cpu(void *data)
 {
 	struct mmu_vm *mmu = data;
 
-	if (vmx_info.ept_vpid_cap & VMX_EPT_EXTENT_CONTEXT_BIT)
-		vmx_invept(VMX_EPT_EXTENT_CONTEXT, mmu->eptp);
-	else
-		vmx_invept(VMX_EPT_EXTENT_GLOBAL, 0);
+	minikvm_flush_guest_tlb(mmu->eptp);
 }
 
 /**
@@ -237,7 +229,7 @@ static void ept_invept_this_cpu(void *data)
  */
 void ept_flush_all_cpus(struct mmu_vm *mmu)
 {
-	on_each_cpu(ept_invept_this_cpu, mmu, 1);
+	on_each_cpu(ept_flush_this_cpu, mmu, 1);
 }
 
 static void ept_free_level(u64 *table, int level)

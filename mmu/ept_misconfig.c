@@ -2,7 +2,9 @@
 /*
  * What happens on an EPT misconfiguration: the fast path of MMIO.
  *
- * The first access to a page no slot backs took an EPT violation, which
+ * vmx/exit_ept.c hands the exit (reason 49) and its GPA to
+ * mmu_mmio_fault(). The first access to a page no slot backs took an
+ * EPT violation, which
  * left a deliberately misconfigured entry there (ept_mark_mmio()). Every
  * later access exits with reason 49 instead, and the GPA is known to be
  * MMIO without looking at the slots again (KVM does the same with its
@@ -16,23 +18,19 @@
  *
  * Environment: vCPU thread, preemptible.
  */
-#include <asm/vmx.h>
-
-#include "../core/minikvm.h"
-#include "../vmx/exit.h"
-#include "../vmx/vmx_ops.h"
+#include "core/minikvm.h"
 
 /**
- * handle_ept_misconfig() - an access to a page marked as MMIO
+ * mmu_mmio_fault() - an access to a page marked as MMIO
  * @vcpu: the vCPU
+ * @gpa: the guest-physical address accessed
  *
  * Return: EXIT_TO_USER (KVM_EXIT_MMIO, or an internal error), or
  * RESUME_GUEST after dropping a stale mark.
  */
-int handle_ept_misconfig(struct minikvm_vcpu *vcpu)
+int mmu_mmio_fault(struct minikvm_vcpu *vcpu, u64 gpa)
 {
 	struct mmu_vm *mmu = &vcpu->vm->mmu;
-	u64 gpa = vmcs_read64(GUEST_PHYSICAL_ADDRESS);
 	bool mark, slot;
 
 	mutex_lock(&mmu->lock);
@@ -46,7 +44,7 @@ int handle_ept_misconfig(struct minikvm_vcpu *vcpu)
 
 	if (!mark) {
 		pr_warn_ratelimited("minikvm: EPT misconfiguration at GPA %#llx\n", gpa);
-		return vmx_internal_error(vcpu, KVM_INTERNAL_ERROR_UNEXPECTED_EXIT_REASON);
+		return minikvm_internal_error(vcpu, KVM_INTERNAL_ERROR_UNEXPECTED_EXIT_REASON);
 	}
 	if (slot)
 		return RESUME_GUEST;

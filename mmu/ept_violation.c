@@ -3,10 +3,10 @@
  * What happens on an EPT violation: the guest touched a guest-physical
  * address the EPT does not map, or maps without the access it needs.
  *
- *  1. The CPU exits with reason 48; the exit qualification says which
- *     access (bit 0 read, 1 write, 2 fetch) and what the EPT allowed (bits
- *     5:3), GUEST_PHYSICAL_ADDRESS which address (SDM Vol. 3C, "Exit
- *     Qualification for EPT Violations").
+ *  1. The CPU exits with reason 48. vmx/exit_ept.c turns the exit
+ *     qualification (which access, what the EPT allowed) into KVM's
+ *     page-fault error-code bits and calls mmu_page_fault() with the
+ *     address: PFERR_WRITE_MASK is all this file needs.
  *  2. mmu_find_slot(): which memory slot holds that GFN (GPA -> HVA).
  *     None: the access is MMIO. ept_mark_mmio() leaves a misconfigured
  *     entry so the next access takes the cheaper EPT-misconfiguration exit
@@ -28,30 +28,12 @@
  * Environment: vCPU thread, preemptible.
  */
 #include <linux/io.h>
+#include <linux/kvm_host.h>
 #include <linux/mm.h>
 #include <linux/slab.h>
-#include <asm/vmx.h>
 
-#include "../core/minikvm.h"
-#include "../core/observe.h"
-#include "../vmx/exit.h"
-#include "../vmx/vmx_ops.h"
-
-#define EPT_QUAL_WRITE		BIT(1)
-#define EPT_QUAL_NMI_UNBLOCK	BIT(12)
-
-/*
- * SDM Vol. 3C, "Exit Qualification for EPT Violations", bit 12: the
- * violation hit an IRET that had unblocked NMIs; with virtual NMIs the
- * VMM must block them again before resuming.
- */
-static void ept_restore_nmi_blocking(struct minikvm_vcpu *vcpu)
-{
-	if ((vcpu->vmx.exit.qualification & EPT_QUAL_NMI_UNBLOCK) &&
-	    (vcpu->vmx.ctls.pin & PIN_BASED_VIRTUAL_NMIS) &&
-	    !(vmcs_read32(IDT_VECTORING_INFO_FIELD) & VECTORING_INFO_VALID_MASK))
-		vmcs_set_bits32(GUEST_INTERRUPTIBILITY_INFO, GUEST_INTR_STATE_NMI);
-}
+#include "core/minikvm.h"
+#include "core/observe.h"
 
 /* Step 4: the slot's page for @idx, pinned on first use. mmu->lock held. */
 static int ept_pin_page(struct mmu_vm *mmu, struct mmu_slot *slot, u64 idx, struct page **page)
@@ -74,7 +56,8 @@ static int ept_pin_page(struct mmu_vm *mmu, struct mmu_slot *slot, u64 idx, stru
 	return 0;
 }
 
-#define EPT_LARGE_PAGES		512		/* 4 KiB pages in 2 MiB */
+#define EPT_LARGE_ORDER		(PMD_SHIFT - PAGE_SHIFT)	/* 2 MiB in 4 KiB pages */
+#define EPT_LARGE_PAGES		(1u << EPT_LARGE_ORDER)
 #define EPT_LARGE_PAGES_MASK	(EPT_LARGE_PAGES - 1ull)
 
 /*
@@ -98,7 +81,7 @@ static bool ept_pin_large(struct mmu_vm *mmu, struct mmu_slot *slot, u64 gfn, st
 
 	if (base < slot->base_gfn || base + EPT_LARGE_PAGES > slot->base_gfn + slot->npages ||
 	    (hva & (EPT_LARGE_PAGES * PAGE_SIZE - 1)) ||
-	    compound_order(compound_head(page)) < 9)
+	    compound_order(compound_head(page)) < EPT_LARGE_ORDER)
 		return false;
 	tmp = kmalloc_array(EPT_LARGE_PAGES, sizeof(*tmp), GFP_KERNEL);
 	if (!tmp)
@@ -123,18 +106,19 @@ static bool ept_pin_large(struct mmu_vm *mmu, struct mmu_slot *slot, u64 gfn, st
 }
 
 /**
- * handle_ept_violation() - fault a guest page in, or hand MMIO to userspace
+ * mmu_page_fault() - fault a guest page in, or hand MMIO to userspace
  * @vcpu: the vCPU
+ * @gpa: the guest-physical address the access needed
+ * @access: PFERR_* bits of <asm/kvm_host.h>: what the access was
  *
  * Return: RESUME_GUEST; EXIT_TO_USER for MMIO (KVM_EXIT_MMIO, or an
  * emulation-failure internal error); -EFAULT when the slot's host memory
  * is gone; -ENOMEM.
  */
-int handle_ept_violation(struct minikvm_vcpu *vcpu)
+int mmu_page_fault(struct minikvm_vcpu *vcpu, u64 gpa, u64 access)
 {
 	struct mmu_vm *mmu = &vcpu->vm->mmu;
-	u64 gpa = vmcs_read64(GUEST_PHYSICAL_ADDRESS);
-	bool write = vcpu->vmx.exit.qualification & EPT_QUAL_WRITE;
+	bool write = access & PFERR_WRITE_MASK;
 	u64 gfn = gpa >> PAGE_SHIFT;
 	struct mmu_slot *slot;
 	struct page *page;
@@ -142,8 +126,6 @@ int handle_ept_violation(struct minikvm_vcpu *vcpu)
 	u64 idx;
 	int ret, level;
 
-	minikvm_note_ept_violation(vcpu, gpa);
-	ept_restore_nmi_blocking(vcpu);
 	mutex_lock(&mmu->lock);
 	slot = mmu_find_slot(mmu, gfn);
 	if (!slot || (write && (slot->flags & KVM_MEM_READONLY))) {

@@ -6,18 +6,16 @@
  * itself: the memory operand of INS/OUTS, fetching an MMIO instruction,
  * and KVM_TRANSLATE / MINIKVM_TRANSLATE_CHAIN (mmu/translate.c).
  *
- * Environment: vCPU loaded (CR3 and PDPTEs are read from the VMCS).
+ * Environment: vCPU loaded (CR3 and the PDPTEs are the vendor's state).
  */
 #include <linux/kernel.h>
-#include <asm/vmx.h>
+#include <linux/mm.h>
+#include <asm/page.h>
+#include <asm/pgtable_types.h>
 
-#include "../core/minikvm.h"
-#include "../vmx/vmx_ops.h"
+#include "core/minikvm.h"
 
-#define PTE_PRESENT	BIT_ULL(0)
-#define PTE_RW		BIT_ULL(1)
-#define PTE_USER	BIT_ULL(2)
-#define PTE_LARGE	BIT_ULL(7)
+/* Bits 51:12 of a 64-bit entry; 32-bit paging uses 31:12 (31:22 for 4 MiB). */
 #define PTE_ADDR	GENMASK_ULL(51, 12)
 
 static int gva_read_pte(struct minikvm_vcpu *vcpu, u64 table, unsigned int idx,
@@ -40,26 +38,27 @@ static int gva_read_pte(struct minikvm_vcpu *vcpu, u64 table, unsigned int idx,
  */
 int mmu_gva_walk(struct minikvm_vcpu *vcpu, unsigned long gva, struct mmu_gva_walk *w)
 {
-	bool long_mode = vmx_is_long_mode(vcpu);
+	bool long_mode = minikvm_is_long_mode(vcpu);
+	unsigned long cr4 = minikvm_read_cr4(vcpu);
 	unsigned int levels, size, level;
 	u64 table, pte;
 
 	*w = (struct mmu_gva_walk) { .writable = true, .user = true };
-	if (!(vcpu->vmx.cr0 & X86_CR0_PG)) {
+	if (!(minikvm_read_cr0(vcpu) & X86_CR0_PG)) {
 		w->gpa = long_mode ? gva : (u32)gva;
 		return 0;
 	}
 	if (long_mode) {
 		/* A non-canonical address has no translation: it would #GP. */
-		if ((long)(gva << 16) >> 16 != (long)gva)
+		if (!__is_canonical_address(gva, 48))
 			return -EFAULT;
 		levels = 4;
 		size = 8;
-		table = vmcs_readl(GUEST_CR3) & PTE_ADDR;
-	} else if (vcpu->vmx.cr4 & X86_CR4_PAE) {
-		/* The PDPTE comes from the VMCS: the CPU loaded it, not memory. */
-		pte = __vmcs_read(GUEST_PDPTR0 + 2 * ((u32)gva >> 30));
-		if (!(pte & PTE_PRESENT))
+		table = minikvm_read_cr3(vcpu) & PTE_ADDR;
+	} else if (cr4 & X86_CR4_PAE) {
+		/* The PDPTE the CPU loaded, not the one in memory now. */
+		pte = minikvm_pdptr_read(vcpu, (u32)gva >> 30);
+		if (!(pte & _PAGE_PRESENT))
 			return -EFAULT;
 		levels = 2;
 		size = 8;
@@ -67,7 +66,7 @@ int mmu_gva_walk(struct minikvm_vcpu *vcpu, unsigned long gva, struct mmu_gva_wa
 	} else {
 		levels = 2;
 		size = 4;
-		table = vmcs_readl(GUEST_CR3) & 0xfffff000;
+		table = minikvm_read_cr3(vcpu) & 0xfffff000;
 		gva = (u32)gva;
 	}
 
@@ -75,13 +74,12 @@ int mmu_gva_walk(struct minikvm_vcpu *vcpu, unsigned long gva, struct mmu_gva_wa
 		unsigned int shift = PAGE_SHIFT + (size == 8 ? 9 : 10) * (level - 1);
 		unsigned int idx = (gva >> shift) & (size == 8 ? 511 : 1023);
 
-		if (gva_read_pte(vcpu, table, idx, size, &pte) || !(pte & PTE_PRESENT))
+		if (gva_read_pte(vcpu, table, idx, size, &pte) || !(pte & _PAGE_PRESENT))
 			return -EFAULT;
-		w->writable &= !!(pte & PTE_RW);
-		w->user &= !!(pte & PTE_USER);
+		w->writable &= !!(pte & _PAGE_RW);
+		w->user &= !!(pte & _PAGE_USER);
 		/* A large page: 1 GiB/2 MiB (8-byte entries) or 4 MiB (CR4.PSE). */
-		if (level > 1 && (pte & PTE_LARGE) &&
-		    (size == 8 || (vcpu->vmx.cr4 & X86_CR4_PSE))) {
+		if (level > 1 && (pte & _PAGE_PSE) && (size == 8 || (cr4 & X86_CR4_PSE))) {
 			u64 page_mask = (1ull << shift) - 1;
 
 			w->gpa = ((size == 8 ? pte & PTE_ADDR : pte & 0xffc00000) & ~page_mask) |
@@ -105,4 +103,39 @@ int mmu_gva_to_gpa(struct minikvm_vcpu *vcpu, unsigned long gva, u64 *gpa)
 
 	*gpa = w.gpa;
 	return ret;
+}
+
+/**
+ * mmu_gva_copy() - copy between a buffer and guest-linear memory
+ * @vcpu: the vCPU whose paging state is used
+ * @gva: the first guest-linear address
+ * @buf: the kernel buffer
+ * @len: bytes to copy
+ * @to_guest: write @buf to the guest, else read into it
+ *
+ * Page by page, each page translated on its own, stopping at the first
+ * that has no translation or no memory behind it.
+ *
+ * Return: the number of bytes copied (@len when all went).
+ */
+unsigned int mmu_gva_copy(struct minikvm_vcpu *vcpu, unsigned long gva, void *buf,
+			  unsigned int len, bool to_guest)
+{
+	unsigned int done = 0;
+
+	while (done < len) {
+		unsigned int chunk = min_t(unsigned int, len - done,
+					   PAGE_SIZE - offset_in_page(gva + done));
+		u64 gpa;
+		int ret;
+
+		if (mmu_gva_to_gpa(vcpu, gva + done, &gpa))
+			break;
+		ret = to_guest ? mmu_write_guest(vcpu->vm, gpa, buf + done, chunk) :
+				 mmu_read_guest(vcpu->vm, gpa, buf + done, chunk);
+		if (ret)
+			break;
+		done += chunk;
+	}
+	return done;
 }

@@ -4,7 +4,7 @@
  * SDM Vol. 2A, "Instruction Format" and "Operand-Size and Address-Size
  * Attributes" are the rules encoded here.
  */
-#include "insn_decode.h"
+#include "mmu/insn_decode.h"
 
 struct insn_cursor {
 	const unsigned char *p;

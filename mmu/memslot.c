@@ -17,9 +17,9 @@
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 #include <linux/vmalloc.h>
+#include <asm/vmx.h>
 
-#include "../core/minikvm.h"
-#include "../vmx/capability.h"
+#include "core/minikvm.h"
 
 /* KVM's own bound on a slot (KVM_MEM_MAX_NR_PAGES). */
 #define MMU_MAX_SLOT_PAGES	((1ull << 31) - 1)
@@ -214,13 +214,6 @@ int mmu_write_guest(struct minikvm_vm *vm, u64 gpa, const void *data, unsigned l
 	return mmu_copy_guest(vm, gpa, (void *)data, len, true);
 }
 
-/*
- * SDM Vol. 3C, "Extended-Page-Table Pointer (EPTP)": bits 2:0 memory type
- * of the EPT paging structures (6 = WB), bits 5:3 walk length minus one.
- */
-#define EPTP_WB			6ull
-#define EPTP_WALK_4		(3ull << 3)
-
 int mmu_vm_init(struct minikvm_vm *vm)
 {
 	struct mmu_vm *mmu = &vm->mmu;
@@ -229,7 +222,8 @@ int mmu_vm_init(struct minikvm_vm *vm)
 	mmu->ept_root = (u64 *)get_zeroed_page(GFP_KERNEL_ACCOUNT);
 	if (!mmu->ept_root)
 		return -ENOMEM;
-	mmu->eptp = __pa(mmu->ept_root) | EPTP_WALK_4 | EPTP_WB;
+	/* SDM Vol. 3C, "Extended-Page-Table Pointer (EPTP)": WB tables, 4 levels. */
+	mmu->eptp = __pa(mmu->ept_root) | VMX_EPTP_PWL_4 | VMX_EPTP_MT_WB;
 	return 0;
 }
 

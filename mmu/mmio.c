@@ -8,7 +8,8 @@
  *
  * As with KVM, a write is complete when userspace sees it (RIP already
  * past the instruction); a read completes on the next KVM_RUN, when
- * userspace has put the value in run->mmio.data (mmio_complete()). An
+ * userspace has put the value in run->mmio.data (mmio_complete(), the
+ * vCPU's complete_userspace_io hook). An
  * instruction the decoder does not know ends KVM_RUN with
  * KVM_EXIT_INTERNAL_ERROR, suberror KVM_INTERNAL_ERROR_EMULATION, and the
  * instruction bytes, as KVM's emulation failure does.
@@ -16,57 +17,27 @@
  * Environment: vCPU thread, vCPU loaded, preemptible.
  */
 #include <linux/kernel.h>
+#include <linux/kvm_host.h>
 #include <linux/mm.h>
-#include <asm/vmx.h>
 
-#include "../core/minikvm.h"
-#include "../core/observe.h"
-#include "../vmx/exit.h"
-#include "../vmx/gpr.h"
-#include "../vmx/vmx_ops.h"
+#include "core/minikvm.h"
+#include "core/observe.h"
+
+static int mmio_complete(struct minikvm_vcpu *vcpu);
 
 /* Read up to INSN_MAX_LEN bytes at CS:RIP; returns how many could be read. */
-static unsigned int mmio_fetch(struct minikvm_vcpu *vcpu, u8 *bytes)
+static unsigned int mmio_fetch(struct minikvm_vcpu *vcpu, unsigned int mode, u8 *bytes)
 {
-	unsigned long linear = vmcs_readl(GUEST_CS_BASE) + vmcs_readl(GUEST_RIP);
-	unsigned int got = 0;
+	unsigned long linear = minikvm_get_segment_base(vcpu, VCPU_SREG_CS) + minikvm_rip_read(vcpu);
 
-	if (!vmx_is_64bit_code(vcpu))
+	if (mode != 64)
 		linear = (u32)linear;
-	while (got < INSN_MAX_LEN) {
-		unsigned int chunk = min_t(unsigned int, INSN_MAX_LEN - got,
-					   PAGE_SIZE - offset_in_page(linear + got));
-		u64 gpa;
-
-		if (mmu_gva_to_gpa(vcpu, linear + got, &gpa) ||
-		    mmu_read_guest(vcpu->vm, gpa, bytes + got, chunk))
-			break;
-		got += chunk;
-	}
-	return got;
+	return mmu_gva_copy(vcpu, linear, bytes, INSN_MAX_LEN, false);
 }
 
-static enum insn_mode mmio_code_mode(struct minikvm_vcpu *vcpu)
+static enum insn_mode mmio_insn_mode(unsigned int mode)
 {
-	u32 ar = vmcs_read32(GUEST_CS_AR_BYTES);
-
-	if (vmx_is_long_mode(vcpu) && (ar & VMX_AR_L_MASK))
-		return INSN_MODE_64;
-	return (ar & VMX_AR_DB_MASK) ? INSN_MODE_32 : INSN_MODE_16;
-}
-
-/* The full 64-bit register, RSP included (it lives in the VMCS). */
-static unsigned long mmio_reg_read(struct minikvm_vcpu *vcpu, unsigned int reg)
-{
-	return reg == __VCPU_REGS_RSP ? vmcs_readl(GUEST_RSP) : vcpu->vmx.regs[reg];
-}
-
-static void mmio_reg_write(struct minikvm_vcpu *vcpu, unsigned int reg, unsigned long v)
-{
-	if (reg == __VCPU_REGS_RSP)
-		vmcs_writel(GUEST_RSP, v);
-	else
-		vcpu->vmx.regs[reg] = v;
+	return mode == 64 ? INSN_MODE_64 : mode == 32 ? INSN_MODE_32 : INSN_MODE_16;
 }
 
 /* KVM's emulation-failure layout: flags, instruction bytes, then exit info. */
@@ -74,6 +45,7 @@ static int mmio_emulation_failure(struct minikvm_vcpu *vcpu, const u8 *bytes, un
 {
 	struct kvm_run *run = vcpu->run;
 	u64 *info;
+	u32 intr_info, error_code;
 
 	run->exit_reason = KVM_EXIT_INTERNAL_ERROR;
 	run->emulation_failure.suberror = KVM_INTERNAL_ERROR_EMULATION;
@@ -82,11 +54,9 @@ static int mmio_emulation_failure(struct minikvm_vcpu *vcpu, const u8 *bytes, un
 	memset(run->emulation_failure.insn_bytes, 0x90, sizeof(run->emulation_failure.insn_bytes));
 	memcpy(run->emulation_failure.insn_bytes, bytes, n);
 	info = &run->internal.data[3];
-	info[0] = vcpu->vmx.exit.reason;
-	info[1] = vcpu->vmx.exit.qualification;
-	info[2] = vmcs_read32(IDT_VECTORING_INFO_FIELD);
-	info[3] = 0;
-	info[4] = 0;
+	minikvm_get_exit_info(vcpu, &info[0], &info[1], &info[2], &intr_info, &error_code);
+	info[3] = intr_info;
+	info[4] = error_code;
 	run->emulation_failure.ndata = 8;
 	return EXIT_TO_USER;
 }
@@ -103,10 +73,11 @@ int mmio_emulate(struct minikvm_vcpu *vcpu, u64 gpa)
 	struct kvm_run *run = vcpu->run;
 	struct insn_mmio insn;
 	u8 bytes[INSN_MAX_LEN];
-	unsigned int n = mmio_fetch(vcpu, bytes);
+	unsigned int mode = minikvm_code_mode(vcpu);
+	unsigned int n = mmio_fetch(vcpu, mode, bytes);
 	unsigned long val;
 
-	if (insn_decode_mmio(bytes, n, mmio_code_mode(vcpu), &insn) != INSN_OK)
+	if (insn_decode_mmio(bytes, n, mmio_insn_mode(mode), &insn) != INSN_OK)
 		return mmio_emulation_failure(vcpu, bytes, n);
 
 	minikvm_note_mmio(vcpu, gpa, insn.size,
@@ -119,17 +90,17 @@ int mmio_emulate(struct minikvm_vcpu *vcpu, u64 gpa)
 		if (insn.kind == INSN_STORE_IMM)
 			val = insn.imm;
 		else
-			val = mmio_reg_read(vcpu, insn.reg) >> (insn.high_byte ? 8 : 0);
+			val = minikvm_register_read(vcpu, insn.reg) >> (insn.high_byte ? 8 : 0);
 		memcpy(run->mmio.data, &val, insn.size);
 		run->mmio.is_write = 1;
 		/* A write is done once userspace has it: RIP moves on now. */
-		vmx_advance_rip(vcpu, insn.len);
+		minikvm_advance_rip(vcpu, insn.len);
 		return EXIT_TO_USER;
 	}
 	run->mmio.is_write = 0;
 	vcpu->mmio.insn = insn;
-	vcpu->mmio.rip = vmcs_readl(GUEST_RIP);
-	vcpu->mmio.active = true;
+	vcpu->mmio.rip = minikvm_rip_read(vcpu);
+	vcpu->complete_userspace_io = mmio_complete;
 	return EXIT_TO_USER;
 }
 
@@ -157,24 +128,22 @@ static unsigned long mmio_load_value(const struct insn_mmio *insn, u64 data, uns
 
 /**
  * mmio_complete() - finish an MMIO read userspace has answered
- * @vcpu: the vCPU, at the start of KVM_RUN
+ * @vcpu: the vCPU, at the start of KVM_RUN (its complete_userspace_io)
  *
  * Return: 1 to go on into the guest.
  */
-int mmio_complete(struct minikvm_vcpu *vcpu)
+static int mmio_complete(struct minikvm_vcpu *vcpu)
 {
 	struct minikvm_pending_mmio *m = &vcpu->mmio;
 	u64 data;
 
-	if (!m->active)
-		return 1;
-	m->active = false;
 	/* Userspace moved RIP: the read is abandoned, as in KVM. */
-	if (vmcs_readl(GUEST_RIP) != m->rip)
+	if (minikvm_rip_read(vcpu) != m->rip)
 		return 1;
 	memcpy(&data, vcpu->run->mmio.data, sizeof(data));
-	mmio_reg_write(vcpu, m->insn.reg,
-		       mmio_load_value(&m->insn, data, mmio_reg_read(vcpu, m->insn.reg)));
-	vmx_advance_rip(vcpu, m->insn.len);
+	minikvm_register_write(vcpu, m->insn.reg,
+			       mmio_load_value(&m->insn, data,
+					       minikvm_register_read(vcpu, m->insn.reg)));
+	minikvm_advance_rip(vcpu, m->insn.len);
 	return 1;
 }

@@ -53,17 +53,21 @@ struct mmu_gva_walk {
 };
 int mmu_gva_walk(struct minikvm_vcpu *vcpu, unsigned long gva, struct mmu_gva_walk *w);
 int mmu_gva_to_gpa(struct minikvm_vcpu *vcpu, unsigned long gva, u64 *gpa);
+unsigned int mmu_gva_copy(struct minikvm_vcpu *vcpu, unsigned long gva, void *buf,
+			  unsigned int len, bool to_guest);
 
 /* mmu/translate.c: KVM_TRANSLATE and the whole chain (uapi/minikvm.h) */
 long mmu_translate_ioctl(struct minikvm_vcpu *vcpu, unsigned int ioctl, void __user *argp);
 
-/* mmu/ept_violation.c, mmu/ept_misconfig.c */
-int handle_ept_violation(struct minikvm_vcpu *vcpu);
-int handle_ept_misconfig(struct minikvm_vcpu *vcpu);
+/*
+ * mmu/ept_violation.c, mmu/ept_misconfig.c: the vendor's page-fault exits
+ * (vmx/exit_ept.c). @access: PFERR_* bits of <asm/kvm_host.h>.
+ */
+int mmu_page_fault(struct minikvm_vcpu *vcpu, u64 gpa, u64 access);
+int mmu_mmio_fault(struct minikvm_vcpu *vcpu, u64 gpa);
 
 /* mmu/mmio.c: an access to a GPA no slot backs, or a write to a read-only slot */
 int mmio_emulate(struct minikvm_vcpu *vcpu, u64 gpa);
-int mmio_complete(struct minikvm_vcpu *vcpu);
 
 /* mmu/dirty_log.c */
 int mmu_get_dirty_log(struct minikvm_vm *vm, struct kvm_dirty_log *log);

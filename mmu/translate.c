@@ -16,9 +16,10 @@
 #include <linux/io.h>
 #include <linux/mm.h>
 #include <linux/uaccess.h>
+#include <asm/vmx.h>
 
-#include "../core/minikvm.h"
-#include "../uapi/minikvm.h"
+#include "core/minikvm.h"
+#include "uapi/minikvm.h"
 
 static long mmu_kvm_translate(struct minikvm_vcpu *vcpu, struct kvm_translation __user *u)
 {
@@ -75,7 +76,7 @@ static long mmu_translate_chain(struct minikvm_vcpu *vcpu, struct minikvm_transl
 	mutex_unlock(&mmu->lock);
 	if (c.ept_level) {
 		c.flags |= MINIKVM_CHAIN_EPT;
-		c.ept_perm = c.ept_entry & 7;
+		c.ept_perm = c.ept_entry & VMX_EPT_RWX_MASK;
 		if (!root)
 			c.ept_entry &= ~GENMASK_ULL(51, 12);
 	}

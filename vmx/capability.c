@@ -13,14 +13,16 @@
 #include <linux/cpu.h>
 #include <linux/slab.h>
 #include <linux/smp.h>
+#include <linux/uaccess.h>
 #include <asm/cpufeature.h>
 #include <asm/msr.h>
 #include <asm/vmx.h>
 #include <asm/processor.h>
 
-#include "capability.h"
-#include "controls.h"
-#include "feature_names.h"
+#include "core/vendor.h"
+#include "vmx/capability.h"
+#include "vmx/controls.h"
+#include "vmx/feature_names.h"
 
 struct minikvm_vmx_info vmx_info;
 
@@ -180,6 +182,14 @@ static bool vmx_same_msrs(const struct vmx_cpu_msrs *a, const struct vmx_cpu_msr
 	       a->procbased2 == b->procbased2 && a->exit == b->exit &&
 	       a->entry == b->entry && a->misc == b->misc &&
 	       a->ept_vpid_cap == b->ept_vpid_cap;
+}
+
+/* MINIKVM_GET_VMX_INFO: the probe's result as it is. */
+long vmx_get_info(void __user *argp)
+{
+	if (copy_to_user(argp, &vmx_info, sizeof(vmx_info)))
+		return -EFAULT;
+	return 0;
 }
 
 /**

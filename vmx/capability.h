@@ -8,7 +8,7 @@
 #define MINIKVM_VMX_CAPABILITY_H
 
 #include <linux/types.h>
-#include "../uapi/minikvm.h"
+#include "uapi/minikvm.h"
 
 /* The probe's result; the same layout userspace sees. */
 extern struct minikvm_vmx_info vmx_info;

@@ -18,8 +18,9 @@
 #include <asm/cpufeature.h>
 #include <asm/vmx.h>
 
-#include "../core/minikvm.h"
-#include "vmx_ops.h"
+#include "core/minikvm.h"
+#include "vmx/vmx.h"
+#include "vmx/vmx_ops.h"
 
 #define CR0_HOST_OWNED	(X86_CR0_PE | X86_CR0_PG | X86_CR0_CD | X86_CR0_NW | X86_CR0_NE)
 #define CR4_HOST_OWNED	(X86_CR4_VMXE | X86_CR4_SMXE | X86_CR4_PAE | X86_CR4_OSXSAVE)
@@ -37,7 +38,7 @@ bool vmx_is_long_mode(struct minikvm_vcpu *vcpu)
 
 static void vmx_update_ia32e_mode(struct minikvm_vcpu *vcpu, u64 efer)
 {
-	struct vmx_vcpu *vmx = &vcpu->vmx;
+	struct vmx_vcpu *vmx = to_vmx(vcpu);
 	u32 entry = vmx->ctls.entry;
 
 	/* SDM Vol. 3C, "Checks on Guest Control Registers...": IA-32e mode guest == EFER.LMA. */
@@ -85,7 +86,7 @@ int vmx_load_pdptrs(struct minikvm_vcpu *vcpu)
 
 static bool vmx_is_pae_paging(struct minikvm_vcpu *vcpu)
 {
-	return (vcpu->vmx.cr0 & X86_CR0_PG) && (vcpu->vmx.cr4 & X86_CR4_PAE) &&
+	return (to_vmx(vcpu)->cr0 & X86_CR0_PG) && (to_vmx(vcpu)->cr4 & X86_CR4_PAE) &&
 	       !vmx_is_long_mode(vcpu);
 }
 
@@ -100,7 +101,7 @@ static bool vmx_is_pae_paging(struct minikvm_vcpu *vcpu)
  */
 int vmx_set_cr0(struct minikvm_vcpu *vcpu, unsigned long cr0)
 {
-	struct vmx_vcpu *vmx = &vcpu->vmx;
+	struct vmx_vcpu *vmx = to_vmx(vcpu);
 	unsigned long old = vmx->cr0;
 	u64 efer = vmcs_read64(GUEST_IA32_EFER);
 
@@ -157,7 +158,7 @@ bool vmx_guest_has_xsave(struct minikvm_vcpu *vcpu)
  */
 int vmx_set_cr4(struct minikvm_vcpu *vcpu, unsigned long cr4)
 {
-	struct vmx_vcpu *vmx = &vcpu->vmx;
+	struct vmx_vcpu *vmx = to_vmx(vcpu);
 	unsigned long old = vmx->cr4;
 
 	if (cr4 & (X86_CR4_VMXE | X86_CR4_SMXE) || (cr4 & ~vmx_config.cr4_fixed1))

@@ -27,10 +27,11 @@
 #include <asm/processor-flags.h>
 #include <asm/vmx.h>
 
-#include "../core/minikvm.h"
-#include "../core/stats.h"
-#include "entry_check.h"
-#include "vmx_ops.h"
+#include "core/minikvm.h"
+#include "core/stats.h"
+#include "vmx/entry_check.h"
+#include "vmx/vmx.h"
+#include "vmx/vmx_ops.h"
 
 enum { SEG_ES, SEG_CS, SEG_SS, SEG_DS, SEG_FS, SEG_GS, SEG_LDTR, SEG_TR, NR_SEGS };
 

@@ -15,11 +15,12 @@
 #include <linux/nospec.h>
 #include <asm/vmx.h>
 
-#include "../core/minikvm.h"
-#include "../core/observe.h"
-#include "entry_check.h"
-#include "exit.h"
-#include "vmx_ops.h"
+#include "core/minikvm.h"
+#include "vmx/vmx.h"
+#include "core/observe.h"
+#include "vmx/entry_check.h"
+#include "vmx/exit.h"
+#include "vmx/vmx_ops.h"
 
 typedef int (*vmx_exit_handler_t)(struct minikvm_vcpu *vcpu);
 
@@ -52,8 +53,8 @@ static const vmx_exit_handler_t vmx_exit_handlers[] = {
 	[EXIT_REASON_MWAIT_INSTRUCTION]	= handle_invalid_op,		/* exit_insn.c */
 	[EXIT_REASON_MONITOR_INSTRUCTION] = handle_invalid_op,		/* exit_insn.c */
 	[EXIT_REASON_PAUSE_INSTRUCTION]	= handle_pause,			/* exit_insn.c */
-	[EXIT_REASON_EPT_VIOLATION]	= handle_ept_violation,		/* mmu/ept_violation.c */
-	[EXIT_REASON_EPT_MISCONFIG]	= handle_ept_misconfig,		/* mmu/ept_misconfig.c */
+	[EXIT_REASON_EPT_VIOLATION]	= handle_ept_violation,		/* exit_ept.c */
+	[EXIT_REASON_EPT_MISCONFIG]	= handle_ept_misconfig,		/* exit_ept.c */
 	[EXIT_REASON_WBINVD]		= handle_nop_insn,		/* exit_insn.c */
 	[EXIT_REASON_XSETBV]		= handle_xsetbv,		/* exit_xsetbv.c */
 };
@@ -66,22 +67,22 @@ int vmx_internal_error(struct minikvm_vcpu *vcpu, u32 suberror)
 	run->exit_reason = KVM_EXIT_INTERNAL_ERROR;
 	run->internal.suberror = suberror;
 	run->internal.ndata = 4;
-	run->internal.data[0] = vcpu->vmx.exit.reason;
-	run->internal.data[1] = vcpu->vmx.exit.qualification;
+	run->internal.data[0] = to_vmx(vcpu)->exit.reason;
+	run->internal.data[1] = to_vmx(vcpu)->exit.qualification;
 	run->internal.data[2] = vmcs_readl(GUEST_RIP);
-	run->internal.data[3] = vcpu->vmx.cpu;
+	run->internal.data[3] = to_vmx(vcpu)->cpu;
 	return EXIT_TO_USER;
 }
 
 static int handle_unexpected_exit(struct minikvm_vcpu *vcpu)
 {
-	pr_warn_ratelimited("minikvm: unexpected VM exit reason %#x\n", vcpu->vmx.exit.reason);
+	pr_warn_ratelimited("minikvm: unexpected VM exit reason %#x\n", to_vmx(vcpu)->exit.reason);
 	return vmx_internal_error(vcpu, KVM_INTERNAL_ERROR_UNEXPECTED_EXIT_REASON);
 }
 
 /**
  * vmx_handle_exit() - dispatch one VM exit
- * @vcpu: the vCPU, exit info snapshot in vcpu->vmx.exit
+ * @vcpu: the vCPU, exit info snapshot in to_vmx(vcpu)->exit
  *
  * Before the table, in this order: a failed VM entry (exit reason bit 31,
  * SDM Vol. 3C, "VM-Entry Failures During or After Loading Guest State")
@@ -93,15 +94,15 @@ static int handle_unexpected_exit(struct minikvm_vcpu *vcpu)
  */
 int vmx_handle_exit(struct minikvm_vcpu *vcpu)
 {
-	u32 reason = vcpu->vmx.exit.reason;
+	u32 reason = to_vmx(vcpu)->exit.reason;
 	u16 basic = (u16)reason;
 
-	minikvm_note_exit(vcpu);
+	minikvm_note_exit(vcpu, reason, to_vmx(vcpu)->exit.qualification);
 	if (unlikely(reason & VMX_EXIT_REASONS_FAILED_VMENTRY)) {
-		vmx_explain_entry_failure(vcpu, reason, vcpu->vmx.exit.qualification);
+		vmx_explain_entry_failure(vcpu, reason, to_vmx(vcpu)->exit.qualification);
 		vcpu->run->exit_reason = KVM_EXIT_FAIL_ENTRY;
 		vcpu->run->fail_entry.hardware_entry_failure_reason = reason;
-		vcpu->run->fail_entry.cpu = vcpu->vmx.cpu;
+		vcpu->run->fail_entry.cpu = to_vmx(vcpu)->cpu;
 		return EXIT_TO_USER;
 	}
 	vmx_reinject_vectoring(vcpu);

@@ -11,7 +11,6 @@
 struct minikvm_vcpu;
 
 int vmx_handle_exit(struct minikvm_vcpu *vcpu);
-int vmx_complete_userspace_io(struct minikvm_vcpu *vcpu);
 void vmx_reinject_vectoring(struct minikvm_vcpu *vcpu);
 int vmx_internal_error(struct minikvm_vcpu *vcpu, u32 suberror);
 
@@ -32,5 +31,7 @@ int handle_invalid_op(struct minikvm_vcpu *vcpu);
 int handle_rdpmc(struct minikvm_vcpu *vcpu);
 int handle_nop_insn(struct minikvm_vcpu *vcpu);
 int handle_pause(struct minikvm_vcpu *vcpu);
+int handle_ept_violation(struct minikvm_vcpu *vcpu);	/* exit_ept.c */
+int handle_ept_misconfig(struct minikvm_vcpu *vcpu);
 
 #endif /* MINIKVM_VMX_EXIT_H */

@@ -7,12 +7,13 @@
  */
 #include <asm/cpufeatures.h>
 
-#include "../core/minikvm.h"
-#include "exit.h"
+#include "core/minikvm.h"
+#include "vmx/vmx.h"
+#include "vmx/exit.h"
 
 int handle_cpuid(struct minikvm_vcpu *vcpu)
 {
-	unsigned long *regs = vcpu->vmx.regs;
+	unsigned long *regs = to_vmx(vcpu)->regs;
 	u32 fn = regs[__VCPU_REGS_RAX], idx = regs[__VCPU_REGS_RCX];
 	const struct kvm_cpuid_entry2 *e = minikvm_find_cpuid(vcpu, fn, idx);
 	u32 eax = 0, ebx = 0, ecx = 0, edx = 0;
@@ -24,7 +25,7 @@ int handle_cpuid(struct minikvm_vcpu *vcpu)
 		edx = e->edx;
 		if (e->function == 1) {
 			ecx &= ~BIT(X86_FEATURE_OSXSAVE & 31);
-			if (vcpu->vmx.cr4 & X86_CR4_OSXSAVE)
+			if (to_vmx(vcpu)->cr4 & X86_CR4_OSXSAVE)
 				ecx |= BIT(X86_FEATURE_OSXSAVE & 31);
 			if (!(vcpu->msr_apic_base & MSR_IA32_APICBASE_ENABLE))
 				edx &= ~BIT(X86_FEATURE_APIC & 31);

@@ -15,14 +15,15 @@
  * "... for MOV DR".
  */
 #include <linux/kernel.h>
-#include <asm/kvm_host.h>
+#include <linux/kvm_host.h>
 #include <asm/debugreg.h>
 #include <asm/vmx.h>
 
-#include "../core/minikvm.h"
-#include "exit.h"
-#include "gpr.h"
-#include "vmx_ops.h"
+#include "core/minikvm.h"
+#include "vmx/vmx.h"
+#include "vmx/exit.h"
+#include "vmx/gpr.h"
+#include "vmx/vmx_ops.h"
 
 #define CR_QUAL_NUM(q)		((q) & 15)
 #define CR_QUAL_TYPE(q)		(((q) >> 4) & 3)	/* 0 to CR, 1 from CR, 2 CLTS, 3 LMSW */
@@ -32,12 +33,6 @@
 #define CR_TYPE_MOV_FROM	1
 #define CR_TYPE_CLTS		2
 #define CR_TYPE_LMSW		3
-
-static int cr_fault(struct minikvm_vcpu *vcpu)
-{
-	vmx_queue_exception(vcpu, GP_VECTOR, true, 0);
-	return RESUME_GUEST;
-}
 
 static int cr_done(struct minikvm_vcpu *vcpu)
 {
@@ -51,12 +46,12 @@ static int cr_write(struct minikvm_vcpu *vcpu, unsigned int cr, unsigned long va
 
 	switch (cr) {
 	case 0:
-		return vmx_set_cr0(vcpu, val) ? cr_fault(vcpu) : cr_done(vcpu);
+		return vmx_set_cr0(vcpu, val) ? vmx_inject_gp(vcpu) : cr_done(vcpu);
 	case 4:
-		return vmx_set_cr4(vcpu, val) ? cr_fault(vcpu) : cr_done(vcpu);
+		return vmx_set_cr4(vcpu, val) ? vmx_inject_gp(vcpu) : cr_done(vcpu);
 	case 8:
 		if (val & ~0xful)
-			return cr_fault(vcpu);
+			return vmx_inject_gp(vcpu);
 		vcpu->cr8 = val;
 		vmx_skip_instruction(vcpu);
 		if (val >= old_cr8)
@@ -69,9 +64,9 @@ static int cr_write(struct minikvm_vcpu *vcpu, unsigned int cr, unsigned long va
 
 int handle_cr_access(struct minikvm_vcpu *vcpu)
 {
-	unsigned long q = vcpu->vmx.exit.qualification;
+	unsigned long q = to_vmx(vcpu)->exit.qualification;
 	unsigned int cr = CR_QUAL_NUM(q), gpr = CR_QUAL_GPR(q);
-	unsigned long cr0 = vcpu->vmx.cr0;
+	unsigned long cr0 = to_vmx(vcpu)->cr0;
 
 	switch (CR_QUAL_TYPE(q)) {
 	case CR_TYPE_MOV_TO:
@@ -82,11 +77,11 @@ int handle_cr_access(struct minikvm_vcpu *vcpu)
 		vmx_gpr_write(vcpu, gpr, vcpu->cr8);
 		return cr_done(vcpu);
 	case CR_TYPE_CLTS:
-		return vmx_set_cr0(vcpu, cr0 & ~X86_CR0_TS) ? cr_fault(vcpu) : cr_done(vcpu);
+		return vmx_set_cr0(vcpu, cr0 & ~X86_CR0_TS) ? vmx_inject_gp(vcpu) : cr_done(vcpu);
 	case CR_TYPE_LMSW:
 		/* LMSW loads PE, MP, EM, TS but can never clear PE. */
 		cr0 = (cr0 & ~0xeul) | (CR_QUAL_LMSW_DATA(q) & 0xf);
-		return vmx_set_cr0(vcpu, cr0) ? cr_fault(vcpu) : cr_done(vcpu);
+		return vmx_set_cr0(vcpu, cr0) ? vmx_inject_gp(vcpu) : cr_done(vcpu);
 	}
 	return vmx_internal_error(vcpu, KVM_INTERNAL_ERROR_UNEXPECTED_EXIT_REASON);
 }
@@ -103,7 +98,7 @@ int handle_cr_access(struct minikvm_vcpu *vcpu)
 void vmx_set_guest_dr7(struct minikvm_vcpu *vcpu, unsigned long dr7)
 {
 	vmcs_writel(GUEST_DR7, dr7);
-	vcpu->vmx.guest_dr_armed = dr7 & DR7_BP_EN_MASK;
+	to_vmx(vcpu)->guest_dr_armed = dr7 & DR7_BP_EN_MASK;
 }
 
 /*
@@ -114,7 +109,7 @@ void vmx_set_guest_dr7(struct minikvm_vcpu *vcpu, unsigned long dr7)
  */
 int handle_dr_access(struct minikvm_vcpu *vcpu)
 {
-	unsigned long q = vcpu->vmx.exit.qualification;
+	unsigned long q = to_vmx(vcpu)->exit.qualification;
 	unsigned int dr = DR_QUAL_NUM(q), gpr = DR_QUAL_GPR(q);
 	unsigned long val, dr7 = vmcs_readl(GUEST_DR7);
 
@@ -141,11 +136,11 @@ int handle_dr_access(struct minikvm_vcpu *vcpu)
 	} else {
 		/* Bits 63:32 of DR6 and DR7 are reserved: #GP (SDM Vol. 3B, "Debug Registers"). */
 		if (val >> 32)
-			return cr_fault(vcpu);
+			return vmx_inject_gp(vcpu);
 		if (dr == 6)
-			vcpu->dr6 = (val & VMX_DR6_WRITABLE) | (VMX_DR6_INIT & ~VMX_DR6_WRITABLE);
+			vcpu->dr6 = (val & DR6_VOLATILE) | DR6_FIXED_1;
 		else
-			vmx_set_guest_dr7(vcpu, (val & VMX_DR7_WRITABLE) | VMX_DR7_INIT);
+			vmx_set_guest_dr7(vcpu, (val & DR7_VOLATILE) | DR7_FIXED_1);
 	}
 	return cr_done(vcpu);
 }

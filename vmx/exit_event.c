@@ -14,9 +14,10 @@
 #include <asm/debugreg.h>
 #include <asm/vmx.h>
 
-#include "../core/minikvm.h"
-#include "exit.h"
-#include "vmx_ops.h"
+#include "core/minikvm.h"
+#include "vmx/vmx.h"
+#include "vmx/exit.h"
+#include "vmx/vmx_ops.h"
 
 /*
  * An exception raised while the CPU was delivering another one (IDT
@@ -44,7 +45,7 @@ static void drop_reinjected_exception(void)
  */
 static int handle_guest_db(struct minikvm_vcpu *vcpu, u32 info)
 {
-	unsigned long q = vcpu->vmx.exit.qualification;
+	unsigned long q = to_vmx(vcpu)->exit.qualification;
 
 	vcpu->dr6 = (vcpu->dr6 & ~DR_TRAP_BITS) | (q & (DR_TRAP_BITS | DR6_BD | DR6_BS));
 	if ((info & INTR_INFO_INTR_TYPE_MASK) == INTR_TYPE_PRIV_SW_EXCEPTION)

@@ -4,8 +4,9 @@
  * vCPU, so the halt goes to userspace (KVM_EXIT_HLT), as with KVM. RIP
  * already points past the HLT when userspace sees the exit.
  */
-#include "../core/minikvm.h"
-#include "exit.h"
+#include "core/minikvm.h"
+#include "vmx/vmx.h"
+#include "vmx/exit.h"
 
 int handle_hlt(struct minikvm_vcpu *vcpu)
 {

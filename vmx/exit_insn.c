@@ -9,9 +9,10 @@
 #include <linux/kvm_para.h>
 #include <asm/vmx.h>
 
-#include "../core/minikvm.h"
-#include "exit.h"
-#include "vmx_ops.h"
+#include "core/minikvm.h"
+#include "vmx/vmx.h"
+#include "vmx/exit.h"
+#include "vmx/vmx_ops.h"
 
 int handle_invalid_op(struct minikvm_vcpu *vcpu)
 {
@@ -26,8 +27,7 @@ int handle_vmx_insn(struct minikvm_vcpu *vcpu)
 
 int handle_rdpmc(struct minikvm_vcpu *vcpu)
 {
-	vmx_queue_exception(vcpu, GP_VECTOR, true, 0);
-	return RESUME_GUEST;
+	return vmx_inject_gp(vcpu);
 }
 
 /*
@@ -55,12 +55,11 @@ int handle_pause(struct minikvm_vcpu *vcpu)
  */
 int handle_vmcall(struct minikvm_vcpu *vcpu)
 {
-	unsigned int cpl = vmcs_read32(GUEST_SS_AR_BYTES) >> 5 & 3;
+	unsigned long ret = minikvm_get_cpl(vcpu) ? -KVM_EPERM : -KVM_ENOSYS;
 
-	vcpu->vmx.regs[__VCPU_REGS_RAX] = cpl ? (unsigned long)-KVM_EPERM :
-						(unsigned long)-KVM_ENOSYS;
 	if (!vmx_is_long_mode(vcpu))
-		vcpu->vmx.regs[__VCPU_REGS_RAX] &= 0xffffffff;
+		ret &= 0xffffffff;
+	to_vmx(vcpu)->regs[__VCPU_REGS_RAX] = ret;
 	vmx_skip_instruction(vcpu);
 	return RESUME_GUEST;
 }

@@ -8,7 +8,8 @@
  * batch; data userspace leaves alone reads as zeros.
  *
  * As with KVM, RIP still points at the instruction while userspace sees
- * the exit; the next KVM_RUN completes it (vmx_complete_userspace_io()):
+ * the exit; the next KVM_RUN completes it (vmx_complete_userspace_io(),
+ * the vCPU's complete_userspace_io hook):
  * an IN's data goes to RAX or memory, string registers advance, and RIP
  * moves on, or stays to repeat a REP that has elements left. If userspace
  * changed RIP meanwhile, the completion is dropped, as in KVM.
@@ -20,9 +21,10 @@
 #include <linux/mm.h>
 #include <asm/vmx.h>
 
-#include "../core/minikvm.h"
-#include "exit.h"
-#include "vmx_ops.h"
+#include "core/minikvm.h"
+#include "vmx/vmx.h"
+#include "vmx/exit.h"
+#include "vmx/vmx_ops.h"
 
 #define IO_QUAL_SIZE(q)		(((q) & 7) + 1)
 #define IO_QUAL_IN(q)		((q) & BIT(3))
@@ -36,26 +38,13 @@ static const unsigned long io_addr_masks[] = { 0xffff, 0xffffffff, ~0ul };
 /* The size of KVM's PIO read-ahead buffer (struct read_cache). */
 #define IO_READ_AHEAD	1024
 
-/* Copy between the data page and guest-linear memory, page by page. */
+static int vmx_complete_userspace_io(struct minikvm_vcpu *vcpu);
+
+/* Copy between the data page and guest-linear memory: all of it or fail. */
 static int io_copy_guest(struct minikvm_vcpu *vcpu, unsigned long gva, void *buf,
 			 unsigned int len, bool to_guest)
 {
-	while (len) {
-		unsigned int chunk = min_t(unsigned int, len, PAGE_SIZE - offset_in_page(gva));
-		u64 gpa;
-		int ret;
-
-		if (mmu_gva_to_gpa(vcpu, gva, &gpa))
-			return -EFAULT;
-		ret = to_guest ? mmu_write_guest(vcpu->vm, gpa, buf, chunk) :
-				 mmu_read_guest(vcpu->vm, gpa, buf, chunk);
-		if (ret)
-			return ret;
-		gva += chunk;
-		buf += chunk;
-		len -= chunk;
-	}
-	return 0;
+	return mmu_gva_copy(vcpu, gva, buf, len, to_guest) == len ? 0 : -EFAULT;
 }
 
 /* Element i of a string operation, in the order the CPU would touch it. */
@@ -76,7 +65,7 @@ static int io_string_setup(struct minikvm_vcpu *vcpu, struct minikvm_pending_io 
 	io->addr_mask = io_addr_masks[asz];
 	io->linear = vmcs_readl(GUEST_LINEAR_ADDRESS);
 	io->backward = vmcs_readl(GUEST_RFLAGS) & X86_EFLAGS_DF;
-	count = io->rep ? vcpu->vmx.regs[__VCPU_REGS_RCX] & io->addr_mask : 1;
+	count = io->rep ? to_vmx(vcpu)->regs[__VCPU_REGS_RCX] & io->addr_mask : 1;
 	if (!count) {
 		/* REP with RCX = 0 does nothing. */
 		vmx_skip_instruction(vcpu);
@@ -94,7 +83,7 @@ static int io_string_setup(struct minikvm_vcpu *vcpu, struct minikvm_pending_io 
 	 * buffer, and no more than the "room" left in RDI's page, a byte
 	 * count compared with an element count exactly as KVM compares it.
 	 */
-	di = vcpu->vmx.regs[__VCPU_REGS_RDI];
+	di = to_vmx(vcpu)->regs[__VCPU_REGS_RDI];
 	room = io->backward ? offset_in_page(di) : PAGE_SIZE - offset_in_page(di);
 	io->count = min3(room, IO_READ_AHEAD / io->size, count);
 	if (!io->count)
@@ -104,7 +93,7 @@ static int io_string_setup(struct minikvm_vcpu *vcpu, struct minikvm_pending_io 
 
 int handle_io(struct minikvm_vcpu *vcpu)
 {
-	unsigned long q = vcpu->vmx.exit.qualification;
+	unsigned long q = to_vmx(vcpu)->exit.qualification;
 	struct minikvm_pending_io *io = &vcpu->io;
 	struct kvm_run *run = vcpu->run;
 	int ret;
@@ -122,12 +111,12 @@ int handle_io(struct minikvm_vcpu *vcpu)
 		if (ret != EXIT_TO_USER)
 			return ret;
 	} else if (!io->in) {
-		memcpy(vcpu->pio_data, &vcpu->vmx.regs[__VCPU_REGS_RAX], io->size);
+		memcpy(vcpu->pio_data, &to_vmx(vcpu)->regs[__VCPU_REGS_RAX], io->size);
 	}
 	/* What userspace does not fill in reads as zeros, as with KVM. */
 	if (io->in)
 		memset(vcpu->pio_data, 0, io->size * io->count);
-	io->active = true;
+	vcpu->complete_userspace_io = vmx_complete_userspace_io;
 	run->exit_reason = KVM_EXIT_IO;
 	run->io.direction = io->in ? KVM_EXIT_IO_IN : KVM_EXIT_IO_OUT;
 	run->io.size = io->size;
@@ -144,23 +133,18 @@ static void io_advance(unsigned long *reg, long delta, unsigned long mask)
 }
 
 /**
- * vmx_complete_userspace_io() - finish the I/O or MMIO exit userspace handled
- * @vcpu: the vCPU, loaded, at the start of KVM_RUN
+ * vmx_complete_userspace_io() - finish the I/O exit userspace handled
+ * @vcpu: the vCPU, loaded, at the start of KVM_RUN (its complete_userspace_io)
  *
  * Return: 1 to enter the guest, or EXIT_TO_USER/-errno from an internal
  * error (guest memory gone under an INS).
  */
-int vmx_complete_userspace_io(struct minikvm_vcpu *vcpu)
+static int vmx_complete_userspace_io(struct minikvm_vcpu *vcpu)
 {
 	struct minikvm_pending_io *io = &vcpu->io;
-	unsigned long *regs = vcpu->vmx.regs;
+	unsigned long *regs = to_vmx(vcpu)->regs;
 	unsigned int i;
 
-	if (vcpu->mmio.active)
-		return mmio_complete(vcpu);
-	if (!io->active)
-		return 1;
-	io->active = false;
 	if (vmcs_readl(GUEST_RIP) != io->rip)
 		return 1;
 

@@ -18,10 +18,11 @@
 #include <asm/msr.h>
 #include <asm/vmx.h>
 
-#include "../core/minikvm.h"
-#include "exit.h"
-#include "gpr.h"
-#include "vmx_ops.h"
+#include "core/minikvm.h"
+#include "vmx/vmx.h"
+#include "vmx/exit.h"
+#include "vmx/gpr.h"
+#include "vmx/vmx_ops.h"
 
 /* What KVM_GET_MSR_INDEX_LIST reports: everything the model below holds. */
 static const u32 vmx_msrs_to_save[] = {
@@ -103,7 +104,7 @@ int vmx_get_msr(struct minikvm_vcpu *vcpu, u32 index, u64 *data, bool host)
 		return 0;
 	case MSR_KERNEL_GS_BASE:
 		/* The live value is in the CPU while guest MSRs are loaded. */
-		if (vcpu->vmx.guest_msrs_loaded)
+		if (to_vmx(vcpu)->guest_msrs_loaded)
 			rdmsrl(MSR_KERNEL_GS_BASE, vcpu->msr_kernel_gs_base);
 		*data = vcpu->msr_kernel_gs_base;
 		return 0;
@@ -182,7 +183,7 @@ static int vmx_write_efer(struct minikvm_vcpu *vcpu, u64 data, bool host)
 	if (!host) {
 		data = (data & ~EFER_LMA) | (old & EFER_LMA);
 		/* LME cannot change while paging is on. */
-		if ((vcpu->vmx.cr0 & X86_CR0_PG) && ((data ^ old) & EFER_LME))
+		if ((to_vmx(vcpu)->cr0 & X86_CR0_PG) && ((data ^ old) & EFER_LME))
 			return 1;
 	}
 	return vmx_set_efer(vcpu, data);
@@ -220,7 +221,7 @@ int vmx_set_msr(struct minikvm_vcpu *vcpu, u32 index, u64 data, bool host)
 	case MSR_LSTAR:
 	case MSR_CSTAR:
 		/* Loaded into the CPU or VMCS: must be canonical (48-bit). */
-		if ((s64)(data << 16) >> 16 != (s64)data)
+		if (!__is_canonical_address(data, 48))
 			return 1;
 		break;
 	}
@@ -240,7 +241,7 @@ int vmx_set_msr(struct minikvm_vcpu *vcpu, u32 index, u64 data, bool host)
 		return 0;
 	case MSR_KERNEL_GS_BASE:
 		vcpu->msr_kernel_gs_base = data;
-		if (vcpu->vmx.guest_msrs_loaded)
+		if (to_vmx(vcpu)->guest_msrs_loaded)
 			wrmsrl(MSR_KERNEL_GS_BASE, data);
 		return 0;
 	case MSR_STAR:
@@ -274,10 +275,11 @@ int vmx_set_msr(struct minikvm_vcpu *vcpu, u32 index, u64 data, bool host)
 		vcpu->msr_misc_enable = data;
 		return 0;
 	case MSR_IA32_APICBASE:
-		/* Reserved bits 7:0 (except BSP) and 9; x2APIC needs xAPIC enabled. */
+		/* Reserved: bits 7:0, 9 and 63:36. The guest cannot flip BSP. */
 		if (data & 0x2ff || (data >> 36))
 			return 1;
-		if (!host && (data & BIT(8)) != (vcpu->msr_apic_base & BIT(8)))
+		if (!host && (data & MSR_IA32_APICBASE_BSP) !=
+			     (vcpu->msr_apic_base & MSR_IA32_APICBASE_BSP))
 			return 1;
 		vcpu->msr_apic_base = data;
 		return 0;
@@ -300,7 +302,7 @@ int vmx_set_msr(struct minikvm_vcpu *vcpu, u32 index, u64 data, bool host)
 	}
 
 	/* A SYSCALL MSR changed: the CPU copy, if loaded, follows. */
-	if (vcpu->vmx.guest_msrs_loaded)
+	if (to_vmx(vcpu)->guest_msrs_loaded)
 		wrmsrl(index, data);
 	return 0;
 }
@@ -327,13 +329,11 @@ long minikvm_get_msr_index_list(struct kvm_msr_list __user *ulist)
 /* SDM Vol. 2B, "RDMSR": ECX selects, EDX:EAX receives; #GP(0) if absent. */
 int handle_rdmsr(struct minikvm_vcpu *vcpu)
 {
-	unsigned long *regs = vcpu->vmx.regs;
+	unsigned long *regs = to_vmx(vcpu)->regs;
 	u64 data;
 
-	if (vmx_get_msr(vcpu, (u32)regs[__VCPU_REGS_RCX], &data, false)) {
-		vmx_queue_exception(vcpu, GP_VECTOR, true, 0);
-		return RESUME_GUEST;
-	}
+	if (vmx_get_msr(vcpu, (u32)regs[__VCPU_REGS_RCX], &data, false))
+		return vmx_inject_gp(vcpu);
 	regs[__VCPU_REGS_RAX] = (u32)data;
 	regs[__VCPU_REGS_RDX] = data >> 32;
 	vmx_skip_instruction(vcpu);
@@ -342,13 +342,11 @@ int handle_rdmsr(struct minikvm_vcpu *vcpu)
 
 int handle_wrmsr(struct minikvm_vcpu *vcpu)
 {
-	unsigned long *regs = vcpu->vmx.regs;
+	unsigned long *regs = to_vmx(vcpu)->regs;
 	u64 data = (u32)regs[__VCPU_REGS_RAX] | (u64)regs[__VCPU_REGS_RDX] << 32;
 
-	if (vmx_set_msr(vcpu, (u32)regs[__VCPU_REGS_RCX], data, false)) {
-		vmx_queue_exception(vcpu, GP_VECTOR, true, 0);
-		return RESUME_GUEST;
-	}
+	if (vmx_set_msr(vcpu, (u32)regs[__VCPU_REGS_RCX], data, false))
+		return vmx_inject_gp(vcpu);
 	vmx_skip_instruction(vcpu);
 	return RESUME_GUEST;
 }

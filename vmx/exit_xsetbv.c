@@ -18,33 +18,31 @@
 #include <asm/fpu/xstate.h>
 #include <asm/vmx.h>
 
-#include "../core/minikvm.h"
-#include "exit.h"
-#include "vmx_ops.h"
+#include "core/minikvm.h"
+#include "vmx/vmx.h"
+#include "vmx/exit.h"
+#include "vmx/vmx_ops.h"
 
 #define XCR0_AVX512	(XFEATURE_MASK_OPMASK | XFEATURE_MASK_ZMM_Hi256 | XFEATURE_MASK_Hi16_ZMM)
 #define XCR0_GUEST	(XFEATURE_MASK_FP | XFEATURE_MASK_SSE | XFEATURE_MASK_YMM | XCR0_AVX512)
 
 int handle_xsetbv(struct minikvm_vcpu *vcpu)
 {
-	unsigned long *regs = vcpu->vmx.regs;
+	unsigned long *regs = to_vmx(vcpu)->regs;
 	u64 xcr0 = (u32)regs[__VCPU_REGS_RAX] | (u64)regs[__VCPU_REGS_RDX] << 32;
-	unsigned int cpl = vmcs_read32(GUEST_SS_AR_BYTES) >> 5 & 3;
 	u64 allowed;
 
-	if (!vmx_guest_has_xsave(vcpu) || !(vcpu->vmx.cr4 & X86_CR4_OSXSAVE)) {
+	if (!vmx_guest_has_xsave(vcpu) || !(to_vmx(vcpu)->cr4 & X86_CR4_OSXSAVE)) {
 		vmx_queue_exception(vcpu, UD_VECTOR, false, 0);
 		return RESUME_GUEST;
 	}
 	allowed = XCR0_GUEST & xgetbv(XCR_XFEATURE_ENABLED_MASK);
-	if (cpl || (u32)regs[__VCPU_REGS_RCX] != 0 || (xcr0 & ~allowed) ||
+	if (minikvm_get_cpl(vcpu) || (u32)regs[__VCPU_REGS_RCX] != 0 || (xcr0 & ~allowed) ||
 	    !(xcr0 & XFEATURE_MASK_FP) ||
 	    ((xcr0 & XFEATURE_MASK_YMM) && !(xcr0 & XFEATURE_MASK_SSE)) ||
 	    ((xcr0 & XCR0_AVX512) && (xcr0 & XCR0_AVX512) != XCR0_AVX512) ||
-	    ((xcr0 & XCR0_AVX512) && !(xcr0 & XFEATURE_MASK_YMM))) {
-		vmx_queue_exception(vcpu, GP_VECTOR, true, 0);
-		return RESUME_GUEST;
-	}
+	    ((xcr0 & XCR0_AVX512) && !(xcr0 & XFEATURE_MASK_YMM)))
+		return vmx_inject_gp(vcpu);
 	vcpu->xcr0 = xcr0;
 	vmx_skip_instruction(vcpu);
 	return RESUME_GUEST;

@@ -8,8 +8,9 @@
 #ifndef MINIKVM_VMX_GPR_H
 #define MINIKVM_VMX_GPR_H
 
-#include "../core/minikvm.h"
-#include "vmx_ops.h"
+#include "core/minikvm.h"
+#include "vmx/vmx.h"
+#include "vmx/vmx_ops.h"
 
 static inline bool vmx_is_64bit_code(struct minikvm_vcpu *vcpu)
 {
@@ -18,7 +19,7 @@ static inline bool vmx_is_64bit_code(struct minikvm_vcpu *vcpu)
 
 static inline unsigned long vmx_gpr_read(struct minikvm_vcpu *vcpu, unsigned int idx)
 {
-	unsigned long v = idx == __VCPU_REGS_RSP ? vmcs_readl(GUEST_RSP) : vcpu->vmx.regs[idx & 15];
+	unsigned long v = idx == __VCPU_REGS_RSP ? vmcs_readl(GUEST_RSP) : to_vmx(vcpu)->regs[idx & 15];
 
 	return vmx_is_64bit_code(vcpu) ? v : (u32)v;
 }
@@ -30,7 +31,7 @@ static inline void vmx_gpr_write(struct minikvm_vcpu *vcpu, unsigned int idx, un
 	if (idx == __VCPU_REGS_RSP)
 		vmcs_writel(GUEST_RSP, v);
 	else
-		vcpu->vmx.regs[idx & 15] = v;
+		to_vmx(vcpu)->regs[idx & 15] = v;
 }
 
 #endif /* MINIKVM_VMX_GPR_H */

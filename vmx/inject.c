@@ -14,15 +14,16 @@
 #include <asm/kvm_host.h>
 #include <asm/vmx.h>
 
-#include "../core/minikvm.h"
-#include "../core/observe.h"
-#include "exit.h"
-#include "vmx_ops.h"
+#include "core/minikvm.h"
+#include "vmx/vmx.h"
+#include "core/observe.h"
+#include "vmx/exit.h"
+#include "vmx/vmx_ops.h"
 
 /* Guest RIP past the exiting instruction, as the CPU would have left it. */
 void vmx_skip_instruction(struct minikvm_vcpu *vcpu)
 {
-	vmx_advance_rip(vcpu, vcpu->vmx.exit.instr_len);
+	vmx_advance_rip(vcpu, to_vmx(vcpu)->exit.instr_len);
 }
 
 /* Guest RIP past an instruction of @len bytes that minikvm completed. */
@@ -49,6 +50,13 @@ void vmx_queue_exception(struct minikvm_vcpu *vcpu, u8 vector, bool has_error, u
 	vcpu->exception_error = error;
 }
 
+/* #GP(0) for the instruction that exited; the guest resumes to take it. */
+int vmx_inject_gp(struct minikvm_vcpu *vcpu)
+{
+	vmx_queue_exception(vcpu, GP_VECTOR, true, 0);
+	return RESUME_GUEST;
+}
+
 static bool vmx_exception_is_soft(u8 vector)
 {
 	return vector == BP_VECTOR || vector == OF_VECTOR;
@@ -72,7 +80,7 @@ void vmx_inject_pending(struct minikvm_vcpu *vcpu)
 	info = vcpu->exception_vector | INTR_INFO_VALID_MASK;
 	if (vmx_exception_is_soft(vcpu->exception_vector)) {
 		info |= INTR_TYPE_SOFT_EXCEPTION;
-		vmcs_write32(VM_ENTRY_INSTRUCTION_LEN, vcpu->vmx.exit.instr_len);
+		vmcs_write32(VM_ENTRY_INSTRUCTION_LEN, to_vmx(vcpu)->exit.instr_len);
 	} else {
 		info |= INTR_TYPE_HARD_EXCEPTION;
 	}
@@ -87,7 +95,7 @@ void vmx_inject_pending(struct minikvm_vcpu *vcpu)
 		if (dr7 & DR7_GD)
 			vmx_set_guest_dr7(vcpu, dr7 & ~DR7_GD);
 	}
-	if (vcpu->exception_has_error && (vcpu->vmx.cr0 & X86_CR0_PE)) {
+	if (vcpu->exception_has_error && (to_vmx(vcpu)->cr0 & X86_CR0_PE)) {
 		info |= INTR_INFO_DELIVER_CODE_MASK;
 		vmcs_write32(VM_ENTRY_EXCEPTION_ERROR_CODE, vcpu->exception_error);
 	}
@@ -115,7 +123,7 @@ void vmx_reinject_vectoring(struct minikvm_vcpu *vcpu)
 		vmcs_write32(VM_ENTRY_EXCEPTION_ERROR_CODE, vmcs_read32(IDT_VECTORING_ERROR_CODE));
 	if (type == INTR_TYPE_SOFT_EXCEPTION || type == INTR_TYPE_SOFT_INTR ||
 	    type == INTR_TYPE_PRIV_SW_EXCEPTION)
-		vmcs_write32(VM_ENTRY_INSTRUCTION_LEN, vcpu->vmx.exit.instr_len);
+		vmcs_write32(VM_ENTRY_INSTRUCTION_LEN, to_vmx(vcpu)->exit.instr_len);
 	/* Bit 12 is "undefined" in the vectoring field and reserved on entry. */
 	vmcs_write32(VM_ENTRY_INTR_INFO_FIELD, idt & ~INTR_INFO_UNBLOCK_NMI);
 	minikvm_note_inject(vcpu, idt, true);

@@ -3,8 +3,7 @@
  * The vCPU run loop behind KVM_RUN: check for work the host needs done,
  * inject events, enter the guest, take the exit, dispatch it.
  *
- *   vmx_vcpu_run()
- *     vmx_complete_userspace_io()   finish the exit userspace just handled
+ *   vmx_vcpu_run()                 (after core/ ran complete_userspace_io)
  *     loop:
  *       signal pending?            -> -EINTR, KVM_EXIT_INTR
  *       need_resched?              -> cond_resched() (preempt notifiers move the VMCS)
@@ -32,19 +31,20 @@
 #include <asm/mmu_context.h>
 #include <asm/vmx.h>
 
-#include "../core/minikvm.h"
-#include "../core/observe.h"
-#include "exit.h"
-#include "speculation.h"
-#include "vmenter.h"
-#include "vmx_ops.h"
+#include "core/minikvm.h"
+#include "vmx/vmx.h"
+#include "core/observe.h"
+#include "vmx/exit.h"
+#include "vmx/speculation.h"
+#include "vmx/vmenter.h"
+#include "vmx/vmx_ops.h"
 
 static_assert(VMENTER_HOST_RSP_FIELD == HOST_RSP);
 
 static const char * const vmx_insn_names[] = {
 	[VMX_INSN_VMREAD] = "vmread", [VMX_INSN_VMWRITE] = "vmwrite",
 	[VMX_INSN_VMCLEAR] = "vmclear", [VMX_INSN_VMPTRLD] = "vmptrld",
-	[VMX_INSN_INVEPT] = "invept", [VMX_INSN_INVVPID] = "invvpid",
+	[VMX_INSN_INVEPT] = "invept",
 };
 
 /*
@@ -164,7 +164,7 @@ static void vmx_restore_host_descriptors(u16 ldt_sel)
 /* One entry and exit. IRQs off on entry and return. */
 static noinstr int vmx_enter_exit(struct minikvm_vcpu *vcpu)
 {
-	struct vmx_vcpu *vmx = &vcpu->vmx;
+	struct vmx_vcpu *vmx = to_vmx(vcpu);
 	int fail;
 
 	/* CR2 is not part of the VMCS: the guest's value lives in the CPU. */
@@ -222,7 +222,7 @@ static void vmx_machine_check(void)
  */
 static void vmx_load_guest_debugregs(struct minikvm_vcpu *vcpu)
 {
-	if (!vcpu->vmx.guest_dr_armed)
+	if (!to_vmx(vcpu)->guest_dr_armed)
 		return;
 	set_debugreg(vcpu->dr[0], 0);
 	set_debugreg(vcpu->dr[1], 1);
@@ -237,13 +237,13 @@ static void vmx_load_guest_debugregs(struct minikvm_vcpu *vcpu)
  */
 static void vmx_load_guest_xcr0(struct minikvm_vcpu *vcpu, u64 host_xcr0)
 {
-	if ((vcpu->vmx.cr4 & X86_CR4_OSXSAVE) && host_xcr0 && vcpu->xcr0 != host_xcr0)
+	if ((to_vmx(vcpu)->cr4 & X86_CR4_OSXSAVE) && host_xcr0 && vcpu->xcr0 != host_xcr0)
 		xsetbv(XCR_XFEATURE_ENABLED_MASK, vcpu->xcr0);
 }
 
 static void vmx_load_host_xcr0(struct minikvm_vcpu *vcpu, u64 host_xcr0)
 {
-	if ((vcpu->vmx.cr4 & X86_CR4_OSXSAVE) && host_xcr0 && vcpu->xcr0 != host_xcr0)
+	if ((to_vmx(vcpu)->cr4 & X86_CR4_OSXSAVE) && host_xcr0 && vcpu->xcr0 != host_xcr0)
 		xsetbv(XCR_XFEATURE_ENABLED_MASK, host_xcr0);
 }
 
@@ -256,15 +256,11 @@ static void vmx_load_host_xcr0(struct minikvm_vcpu *vcpu, u64 host_xcr0)
  */
 int vmx_vcpu_run(struct minikvm_vcpu *vcpu)
 {
-	struct vmx_vcpu *vmx = &vcpu->vmx;
+	struct vmx_vcpu *vmx = to_vmx(vcpu);
 	u64 host_xcr0 = boot_cpu_has(X86_FEATURE_XSAVE) ? xgetbv(XCR_XFEATURE_ENABLED_MASK) : 0;
 	int ret, fail;
 	u16 ldt_sel;
 	u32 event;
-
-	ret = vmx_complete_userspace_io(vcpu);
-	if (ret <= 0)
-		return ret;
 
 	preempt_disable();
 	vmx_save_host_segments(vmx);

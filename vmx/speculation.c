@@ -20,7 +20,7 @@
 #include <asm/cpufeature.h>
 #include <asm/processor.h>
 
-#include "speculation.h"
+#include "vmx/speculation.h"
 
 DEFINE_STATIC_KEY_FALSE(vmx_l1d_flush_on_entry);
 

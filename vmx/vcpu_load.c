@@ -18,8 +18,9 @@
 #include <asm/msr.h>
 #include <asm/nospec-branch.h>
 
-#include "../core/minikvm.h"
-#include "vmx_ops.h"
+#include "core/minikvm.h"
+#include "vmx/vmx.h"
+#include "vmx/vmx_ops.h"
 
 static DEFINE_PER_CPU(u64, vmx_current_vmcs);
 
@@ -58,10 +59,10 @@ static void __vmx_vcpu_clear(void *arg)
 /* VMCLEAR the vCPU's VMCS on whatever CPU holds it. */
 void vmx_vcpu_clear(struct minikvm_vcpu *vcpu)
 {
-	int cpu = READ_ONCE(vcpu->vmx.cpu);
+	int cpu = READ_ONCE(to_vmx(vcpu)->cpu);
 
 	if (cpu >= 0)
-		smp_call_function_single(cpu, __vmx_vcpu_clear, &vcpu->vmx, 1);
+		smp_call_function_single(cpu, __vmx_vcpu_clear, to_vmx(vcpu), 1);
 }
 
 /* VMXOFF or CPU offline: VMCLEAR every VMCS this CPU holds. IRQs off. */
@@ -83,7 +84,7 @@ void vmx_clear_loaded_vmcss(int cpu)
  */
 void vmx_vcpu_load(struct minikvm_vcpu *vcpu)
 {
-	struct vmx_vcpu *vmx = &vcpu->vmx;
+	struct vmx_vcpu *vmx = to_vmx(vcpu);
 	int cpu = smp_processor_id();
 	unsigned long flags;
 
@@ -125,7 +126,7 @@ static void vmx_on_user_return(struct user_return_notifier *urn)
 {
 	struct vmx_vcpu *vmx = container_of(urn, struct vmx_vcpu, urn);
 
-	vmx_put_guest_msrs(container_of(vmx, struct minikvm_vcpu, vmx));
+	vmx_put_guest_msrs(&vmx->vcpu);
 }
 
 /* The MSRs swapped lazily, and where each vCPU keeps the guest's value. */
@@ -147,7 +148,7 @@ static u64 *vmx_guest_msr(struct minikvm_vcpu *vcpu, int i)
 
 void vmx_load_guest_msrs(struct minikvm_vcpu *vcpu)
 {
-	struct vmx_vcpu *vmx = &vcpu->vmx;
+	struct vmx_vcpu *vmx = to_vmx(vcpu);
 	int i;
 
 	if (vmx->guest_msrs_loaded)
@@ -163,7 +164,7 @@ void vmx_load_guest_msrs(struct minikvm_vcpu *vcpu)
 
 void vmx_put_guest_msrs(struct minikvm_vcpu *vcpu)
 {
-	struct vmx_vcpu *vmx = &vcpu->vmx;
+	struct vmx_vcpu *vmx = to_vmx(vcpu);
 	int i;
 
 	if (!vmx->guest_msrs_loaded)

@@ -11,19 +11,26 @@
 
 #include <linux/gfp.h>
 #include <linux/idr.h>
+#include <linux/kvm_host.h>
 #include <linux/mm.h>
 #include <linux/slab.h>
+#include <asm/apicdef.h>
 #include <asm/desc.h>
 #include <asm/msr.h>
 #include <asm/special_insns.h>
 #include <asm/vmx.h>
 
-#include "../core/minikvm.h"
-#include "capability.h"
-#include "vmenter.h"
-#include "vmx_ops.h"
+#include "core/minikvm.h"
+#include "vmx/vmx.h"
+#include "vmx/capability.h"
+#include "vmx/vmenter.h"
+#include "vmx/vmx_ops.h"
 
 static DEFINE_IDA(vmx_vpid_ida);
+
+/* core/ allocates this much per vCPU and frees it with kfree() (core/vendor.h). */
+static_assert(offsetof(struct vmx_vcpu, vcpu) == 0);
+const size_t vmx_vcpu_size = sizeof(struct vmx_vcpu);
 
 /*
  * MSRs the guest may read and write without an exit: their guest values
@@ -83,7 +90,7 @@ static void vmx_set_constant_host_state(void)
 
 static void vmx_set_controls(struct minikvm_vcpu *vcpu)
 {
-	struct vmx_vcpu *vmx = &vcpu->vmx;
+	struct vmx_vcpu *vmx = to_vmx(vcpu);
 
 	vmx->ctls = vmx_config.ctls;
 	if (!vmx->vpid)
@@ -132,7 +139,7 @@ static void vmx_set_segment_reset(u32 sel_f, u32 base_f, u32 limit_f, u32 ar_f,
  */
 void vmx_vcpu_reset(struct minikvm_vcpu *vcpu)
 {
-	struct vmx_vcpu *vmx = &vcpu->vmx;
+	struct vmx_vcpu *vmx = to_vmx(vcpu);
 
 	memset(vmx->regs, 0, sizeof(vmx->regs));
 	vmx->regs[__VCPU_REGS_RDX] = 0x600;	/* family 6, as KVM */
@@ -151,7 +158,7 @@ void vmx_vcpu_reset(struct minikvm_vcpu *vcpu)
 	vmcs_writel(GUEST_RIP, 0xfff0);
 	vmcs_writel(GUEST_RSP, 0);
 	vmcs_writel(GUEST_RFLAGS, X86_EFLAGS_FIXED);
-	vmx_set_guest_dr7(vcpu, VMX_DR7_INIT);
+	vmx_set_guest_dr7(vcpu, DR7_FIXED_1);
 	vmcs_write64(GUEST_IA32_DEBUGCTL, 0);
 	/* SDM Vol. 3A, "IA32_PAT MSR": the power-up value. */
 	vmcs_write64(GUEST_IA32_PAT, 0x0007040600070406ull);
@@ -166,23 +173,26 @@ void vmx_vcpu_reset(struct minikvm_vcpu *vcpu)
 	vmx_set_efer(vcpu, 0);
 	vmx_set_cr4(vcpu, 0);
 	vmx_set_cr0(vcpu, X86_CR0_ET | X86_CR0_CD | X86_CR0_NW);
-	vcpu->msr_apic_base = 0xfee00000 | MSR_IA32_APICBASE_ENABLE |
+	vcpu->msr_apic_base = APIC_DEFAULT_PHYS_BASE | MSR_IA32_APICBASE_ENABLE |
 			      (vcpu->id == 0 ? MSR_IA32_APICBASE_BSP : 0);
 	vcpu->msr_mtrr_def_type = 0;
 	vcpu->xcr0 = XFEATURE_MASK_FP;
-	vcpu->dr6 = VMX_DR6_INIT;
+	vcpu->dr6 = DR6_ACTIVE_LOW;
 }
 
 /**
  * vmx_vcpu_create() - allocate and initialize the VMCS of a new vCPU
  * @vcpu: the vCPU, vm and id set, not yet visible to userspace
  *
- * Return: 0, -ENOMEM, or -ENOSPC when VPIDs run out (then the vCPU runs
- * without one and flushes on every entry instead: see run.c).
+ * When VPIDs run out the vCPU runs without one: with VPIDs disabled, VM
+ * entries and exits flush its linear translations (SDM Vol. 3C,
+ * "Virtual-Processor Identifiers (VPIDs)").
+ *
+ * Return: 0 or -ENOMEM.
  */
 int vmx_vcpu_create(struct minikvm_vcpu *vcpu)
 {
-	struct vmx_vcpu *vmx = &vcpu->vmx;
+	struct vmx_vcpu *vmx = to_vmx(vcpu);
 	int i, vpid;
 
 	vmx->cpu = -1;
@@ -220,7 +230,7 @@ err:
 /* The VMCS must not be active on any CPU when its page is freed. */
 void vmx_vcpu_free(struct minikvm_vcpu *vcpu)
 {
-	struct vmx_vcpu *vmx = &vcpu->vmx;
+	struct vmx_vcpu *vmx = to_vmx(vcpu);
 
 	vmx_vcpu_clear(vcpu);
 	if (vmx->vpid)

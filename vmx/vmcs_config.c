@@ -15,10 +15,10 @@
 #include <asm/msr.h>
 #include <asm/vmx.h>
 
-#include "capability.h"
-#include "controls.h"
-#include "speculation.h"
-#include "vmx.h"
+#include "vmx/capability.h"
+#include "vmx/controls.h"
+#include "vmx/speculation.h"
+#include "vmx/vmx.h"
 
 struct vmx_config vmx_config;
 

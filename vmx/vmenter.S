@@ -9,7 +9,7 @@
 #include <asm/nospec-branch.h>
 #include <asm/segment.h>
 #include <asm/kvm_vcpu_regs.h>
-#include "vmenter.h"
+#include "vmx/vmenter.h"
 
 #define WORD_SIZE 8
 #define VCPU_RAX	(__VCPU_REGS_RAX * WORD_SIZE)

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * VT-x state of one vCPU and the entry points of vmx/ used by core/.
+ * VT-x state of one vCPU and the functions vmx/ shares within itself;
+ * what core/ and mmu/ may call is in core/vendor.h.
  */
 #ifndef MINIKVM_VMX_H
 #define MINIKVM_VMX_H
@@ -9,22 +10,13 @@
 #include <linux/types.h>
 #include <linux/user-return-notifier.h>
 
-struct minikvm_vcpu;
-struct minikvm_vm;
+#include "core/minikvm.h"
+#include "core/vendor.h"
 
-/*
- * DR6/DR7 bit classes, SDM Vol. 3B, "Debug Registers": bits that read as
- * 1 (including the active-low ones at reset) and bits software may write.
- */
 /* KERNEL_GS_BASE and the four SYSCALL MSRs: see vmx_load_guest_msrs(). */
 #define VMX_NR_SWAPPED_MSRS	5
 
-#define VMX_DR6_INIT		0xffff0ff0ul
-#define VMX_DR6_WRITABLE	0x0001e80ful
-#define VMX_DR7_INIT		0x00000400ul
-#define VMX_DR7_WRITABLE	0xffff2bfful
-
-/* Read once per exit, before dispatch (style.md 2.3: eager snapshot). */
+/* Read once per exit, before dispatch, so handlers need no VMREAD for them. */
 struct vmx_exit_info {
 	u32 reason;		/* full VM_EXIT_REASON, bit 31 = entry failure */
 	u32 instr_len;
@@ -44,7 +36,9 @@ struct vmx_config {
 };
 extern struct vmx_config vmx_config;
 
+/* A vCPU as vmx/ sees it: the vendor-neutral part first (to_vmx()). */
 struct vmx_vcpu {
+	struct minikvm_vcpu vcpu;
 	void *vmcs;			/* VMCS region, one page */
 	u64 vmcs_pa;
 	int cpu;			/* CPU the VMCS is active on, -1 if clear */
@@ -74,32 +68,23 @@ struct vmx_vcpu {
 	unsigned long host_cr3, host_cr4;
 };
 
+static inline struct vmx_vcpu *to_vmx(struct minikvm_vcpu *vcpu)
+{
+	return container_of(vcpu, struct vmx_vcpu, vcpu);
+}
+
 /* vmx/vmxon.c: VMX operation follows the lifetime of VMs. */
-int vmx_vm_get(void);
-void vmx_vm_put(void);
-int vmx_hardware_setup(void);
-void vmx_hardware_unsetup(void);
 struct list_head *vmx_loaded_vmcss(int cpu);
 bool vmx_is_rebooting(void);
 
-/* vmx/vmcs_config.c */
-int vmx_setup_config(void);
-
 /* vmx/vmcs.c */
-int vmx_vcpu_create(struct minikvm_vcpu *vcpu);
-void vmx_vcpu_free(struct minikvm_vcpu *vcpu);
 void vmx_vcpu_reset(struct minikvm_vcpu *vcpu);
 
 /* vmx/vcpu_load.c */
-void vmx_vcpu_load(struct minikvm_vcpu *vcpu);
-void vmx_vcpu_put(struct minikvm_vcpu *vcpu);
 void vmx_vcpu_clear(struct minikvm_vcpu *vcpu);
 void vmx_clear_loaded_vmcss(int cpu);
 void vmx_load_guest_msrs(struct minikvm_vcpu *vcpu);
 void vmx_put_guest_msrs(struct minikvm_vcpu *vcpu);
-
-/* vmx/run.c */
-int vmx_vcpu_run(struct minikvm_vcpu *vcpu);
 
 /* vmx/cr.c: control register model shared by the exit handler and SET_SREGS */
 int vmx_set_cr0(struct minikvm_vcpu *vcpu, unsigned long cr0);
@@ -114,6 +99,7 @@ void vmx_set_guest_dr7(struct minikvm_vcpu *vcpu, unsigned long dr7);
 
 /* vmx/inject.c */
 void vmx_queue_exception(struct minikvm_vcpu *vcpu, u8 vector, bool has_error, u32 error);
+int vmx_inject_gp(struct minikvm_vcpu *vcpu);
 void vmx_inject_pending(struct minikvm_vcpu *vcpu);
 void vmx_skip_instruction(struct minikvm_vcpu *vcpu);
 void vmx_advance_rip(struct minikvm_vcpu *vcpu, unsigned int len);

@@ -1,13 +1,15 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * VMX instruction wrappers: VMREAD/VMWRITE with width checks, VMPTRLD,
- * VMCLEAR, INVEPT, INVVPID.
+ * VMCLEAR, INVEPT.
  *
  * Width checks: SDM Vol. 3C, "Field Encoding in VMCS" puts the width of a
  * field in encoding bits 14:13 (0 = 16-bit, 1 = 64-bit, 2 = 32-bit,
- * 3 = natural width) and the "high" access type in bit 0. A field passed
- * to the wrong accessor is a compile error when the encoding is a
- * constant (it always is here), and is reported once at run time if not.
+ * 3 = natural width) and the "high" access type in bit 0. A constant
+ * field passed to the wrong vmcs_read*()/vmcs_write*() is a compile
+ * error. A field that is not a compile-time constant (one from a table
+ * of fields) is not checked at all, here or at run time: such callers
+ * use __vmcs_read()/__vmcs_write(), or a table of one width.
  *
  * Failure handling is central: a failing instruction (VMfailValid or
  * VMfailInvalid: CF or ZF set, "jna") calls one out-of-line
@@ -35,7 +37,7 @@
 #include <asm/vmx.h>
 
 enum vmx_insn { VMX_INSN_VMREAD, VMX_INSN_VMWRITE, VMX_INSN_VMCLEAR,
-		VMX_INSN_VMPTRLD, VMX_INSN_INVEPT, VMX_INSN_INVVPID };
+		VMX_INSN_VMPTRLD, VMX_INSN_INVEPT };
 
 void vmx_insn_failed(enum vmx_insn insn, u64 operand, u64 value);
 void vmx_insn_fault(enum vmx_insn insn, u64 operand);
@@ -103,11 +105,6 @@ static inline void vmcs_set_bits32(unsigned long field, u32 mask)
 	__vmcs_write(field, __vmcs_read(field) | mask);
 }
 
-static inline void vmcs_clear_bits32(unsigned long field, u32 mask)
-{
-	__vmcs_write(field, __vmcs_read(field) & ~mask);
-}
-
 static inline void vmx_vmclear(u64 vmcs_pa)
 {
 	asm goto("1: vmclear %[pa]\n\t"
@@ -151,23 +148,6 @@ fail:
 	return;
 fault:
 	vmx_insn_fault(VMX_INSN_INVEPT, type);
-}
-
-/* SDM Vol. 3C, "INVVPID": the descriptor is {VPID in bits 15:0, linear address}. */
-static inline void vmx_invvpid(unsigned long type, u16 vpid, u64 gva)
-{
-	struct { u64 vpid, gva; } desc = { vpid, gva };
-
-	asm goto("1: invvpid %[desc], %[type]\n\t"
-		 "jna %l[fail]\n\t"
-		 _ASM_EXTABLE(1b, (%l[fault]))
-		 : : [desc] "m" (desc), [type] "r" (type) : "cc", "memory" : fail, fault);
-	return;
-fail:
-	vmx_insn_failed(VMX_INSN_INVVPID, type, vpid);
-	return;
-fault:
-	vmx_insn_fault(VMX_INSN_INVVPID, type);
 }
 
 #endif /* MINIKVM_VMX_OPS_H */

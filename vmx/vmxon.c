@@ -23,9 +23,9 @@
 #include <asm/tlbflush.h>
 #include <asm/virtext.h>
 
-#include "capability.h"
-#include "vmx.h"
-#include "vmx_ops.h"
+#include "vmx/capability.h"
+#include "vmx/vmx.h"
+#include "vmx/vmx_ops.h"
 
 struct vmx_cpu {
 	void *vmxon_region;

@@ -15,7 +15,7 @@
  *   0x1000  GDT                 0x8000  DATA_GPA: results a guest writes
  *   0x2000  IDT                 0xf000  top of the guest stack
  *   0x3000  page tables         0x10000 CODE_GPA: the guest code
- *   0x20000 exception stubs (long mode, see guest_exc in lib/guest_modes.c)
+ *   0x20000 exception stubs (long mode, guest_exc in lib/guest_modes.c)
  */
 #ifndef MINIKVM_KVM_UTIL_H
 #define MINIKVM_KVM_UTIL_H
@@ -128,7 +128,7 @@ void vcpu_run_until_hlt(struct kvm_vcpu *vcpu);
 void vcpu_setup_real(struct kvm_vcpu *vcpu, uint64_t gpa);
 void vcpu_setup_prot32(struct kvm_vcpu *vcpu, uint64_t gpa, bool paging);
 void vcpu_setup_long(struct kvm_vcpu *vcpu, uint64_t gpa);
-/* Long mode IDT whose 32 exception vectors OUT to PORT_EXC (guest_exc in lib/guest_modes.c). */
+/* Long mode IDT whose 32 exception vectors OUT to PORT_EXC (guest_exc, lib/guest_modes.c). */
 void vcpu_setup_long_idt(struct kvm_vcpu *vcpu);
 
 #endif /* MINIKVM_KVM_UTIL_H */

@@ -1,0 +1,95 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * What a CPU vendor implements: the only way core/ and mmu/ reach the
+ * hardware-specific layer (today vmx/, Intel VT-x). Nothing here names a
+ * VMCS field; a second vendor would implement the same list.
+ *
+ * Two kinds of entry:
+ *  - the lifecycle of VMX operation, VMs and vCPUs, which core/ drives;
+ *  - accessors for guest state, shaped like KVM's (kvm_register_read(),
+ *    kvm_rip_read(), kvm_read_cr0(), ...) with the prefix minikvm_.
+ *
+ * Environment: the accessors need the vCPU loaded (its state may live in
+ * the CPU), like every vCPU ioctl and the exit path.
+ */
+#ifndef MINIKVM_CORE_VENDOR_H
+#define MINIKVM_CORE_VENDOR_H
+
+#include <linux/kvm.h>
+#include <linux/types.h>
+
+struct minikvm_vcpu;
+struct minikvm_vm;
+
+/* Module load and unload, VMX operation for the lifetime of VMs (vmx/vmxon.c). */
+int vmx_probe(void);
+int vmx_setup_config(void);
+int vmx_hardware_setup(void);
+void vmx_hardware_unsetup(void);
+int vmx_vm_get(void);
+void vmx_vm_put(void);
+long vmx_get_info(void __user *argp);	/* MINIKVM_GET_VMX_INFO */
+
+/*
+ * A vCPU: the vendor's structure embeds struct minikvm_vcpu at offset 0,
+ * so core/ allocates vmx_vcpu_size bytes and frees them with kfree().
+ */
+extern const size_t vmx_vcpu_size;
+int vmx_vcpu_create(struct minikvm_vcpu *vcpu);
+void vmx_vcpu_free(struct minikvm_vcpu *vcpu);
+void vmx_vcpu_load(struct minikvm_vcpu *vcpu);
+void vmx_vcpu_put(struct minikvm_vcpu *vcpu);
+int vmx_vcpu_run(struct minikvm_vcpu *vcpu);
+
+/* The guest MSR model, shared by RDMSR/WRMSR and the ioctls (vmx/exit_msr.c). */
+int vmx_get_msr(struct minikvm_vcpu *vcpu, u32 index, u64 *data, bool host);
+int vmx_set_msr(struct minikvm_vcpu *vcpu, u32 index, u64 data, bool host);
+long minikvm_get_msr_index_list(struct kvm_msr_list __user *ulist);
+
+/* The register state that only the vendor holds (vmx/vcpu_state.c). */
+void vmx_get_sregs(struct minikvm_vcpu *vcpu, struct kvm_sregs *sregs);
+int vmx_set_sregs(struct minikvm_vcpu *vcpu, const struct kvm_sregs *sregs);
+void vmx_get_vcpu_events(struct minikvm_vcpu *vcpu, struct kvm_vcpu_events *ev);
+void vmx_set_vcpu_events(struct minikvm_vcpu *vcpu, const struct kvm_vcpu_events *ev);
+
+/* Guest registers, __VCPU_REGS_* numbering, RSP included (vmx/regs.c). */
+unsigned long minikvm_register_read(struct minikvm_vcpu *vcpu, unsigned int reg);
+void minikvm_register_write(struct minikvm_vcpu *vcpu, unsigned int reg, unsigned long val);
+unsigned long minikvm_rip_read(struct minikvm_vcpu *vcpu);
+void minikvm_rip_write(struct minikvm_vcpu *vcpu, unsigned long rip);
+unsigned long minikvm_get_rflags(struct minikvm_vcpu *vcpu);
+void minikvm_set_rflags(struct minikvm_vcpu *vcpu, unsigned long rflags);
+
+/* RIP past the instruction that exited. */
+void minikvm_skip_emulated_instruction(struct minikvm_vcpu *vcpu);
+/* RIP past an instruction of @len bytes that minikvm emulated itself. */
+void minikvm_advance_rip(struct minikvm_vcpu *vcpu, unsigned int len);
+
+/* The mode code runs in: 16, 32 or 64 (bits of the default operand/address). */
+unsigned int minikvm_code_mode(struct minikvm_vcpu *vcpu);
+unsigned int minikvm_get_cpl(struct minikvm_vcpu *vcpu);
+/* @seg: VCPU_SREG_* of <asm/kvm_host.h>. */
+unsigned long minikvm_get_segment_base(struct minikvm_vcpu *vcpu, unsigned int seg);
+/* IF set, no STI/MOV SS shadow, no event already on its way in. */
+bool minikvm_interrupt_allowed(struct minikvm_vcpu *vcpu);
+
+/* Control registers as the guest sees them; the PDPTEs the CPU loaded. */
+unsigned long minikvm_read_cr0(struct minikvm_vcpu *vcpu);
+unsigned long minikvm_read_cr3(struct minikvm_vcpu *vcpu);
+unsigned long minikvm_read_cr4(struct minikvm_vcpu *vcpu);
+u64 minikvm_pdptr_read(struct minikvm_vcpu *vcpu, unsigned int index);
+bool minikvm_is_long_mode(struct minikvm_vcpu *vcpu);
+
+/*
+ * The exit being handled, in the layout of KVM's get_exit_info(): reason,
+ * two words of detail, the event being delivered and its error code.
+ */
+void minikvm_get_exit_info(struct minikvm_vcpu *vcpu, u64 *reason, u64 *info1, u64 *info2,
+			   u32 *intr_info, u32 *error_code);
+/* End KVM_RUN with KVM_EXIT_INTERNAL_ERROR; returns EXIT_TO_USER. */
+int minikvm_internal_error(struct minikvm_vcpu *vcpu, u32 suberror);
+
+/* Drop this CPU's cached guest translations made through the root @root. */
+void minikvm_flush_guest_tlb(u64 root);
+
+#endif /* MINIKVM_CORE_VENDOR_H */

@@ -1,0 +1,214 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The register state only VT-x holds, for the ioctls of core/vcpu_state.c:
+ * KVM_GET/SET_SREGS and KVM_GET/SET_VCPU_EVENTS in the layouts of
+ * <asm/kvm.h>, translated to and from VMCS guest-state fields. core/
+ * copies from and to userspace and refuses what KVM refuses; what
+ * arrives here is valid.
+ *
+ * Environment: vCPU loaded, vcpu->mutex held.
+ */
+#include <linux/kernel.h>
+#include <asm/irq_vectors.h>
+#include <asm/vmx.h>
+
+#include "core/minikvm.h"
+#include "vmx/vmx.h"
+#include "vmx/vmx_ops.h"
+
+/* One table of the eight segment registers and their VMCS fields. */
+static const struct {
+	u32 sel, base, limit, ar;
+	size_t off;
+} vcpu_segs[] = {
+#define SEG(name, seg) { GUEST_##name##_SELECTOR, GUEST_##name##_BASE, \
+			 GUEST_##name##_LIMIT, GUEST_##name##_AR_BYTES, \
+			 offsetof(struct kvm_sregs, seg) }
+	SEG(CS, cs), SEG(DS, ds), SEG(ES, es), SEG(FS, fs),
+	SEG(GS, gs), SEG(SS, ss), SEG(TR, tr), SEG(LDTR, ldt),
+#undef SEG
+};
+
+/*
+ * SDM Vol. 3C, "Guest Register State", access-rights format: type 3:0,
+ * S 4, DPL 6:5, P 7, AVL 12, L 13, D/B 14, G 15, unusable 16; all but
+ * AVL have a VMX_AR_* name in <asm/vmx.h>.
+ */
+#define VMX_AR_AVL_MASK		BIT(12)
+
+static void vcpu_get_segment(unsigned int i, struct kvm_segment *s)
+{
+	u32 ar = __vmcs_read(vcpu_segs[i].ar);
+
+	s->selector = __vmcs_read(vcpu_segs[i].sel);
+	s->base = __vmcs_read(vcpu_segs[i].base);
+	s->limit = __vmcs_read(vcpu_segs[i].limit);
+	s->unusable = !!(ar & VMX_AR_UNUSABLE_MASK);
+	s->type = ar & VMX_AR_TYPE_MASK;
+	s->s = !!(ar & VMX_AR_S_MASK);
+	s->dpl = VMX_AR_DPL(ar);
+	/* KVM reports unusable segments as not present. */
+	s->present = !s->unusable;
+	s->avl = !!(ar & VMX_AR_AVL_MASK);
+	s->l = !!(ar & VMX_AR_L_MASK);
+	s->db = !!(ar & VMX_AR_DB_MASK);
+	s->g = !!(ar & VMX_AR_G_MASK);
+	s->padding = 0;
+}
+
+static void vcpu_set_segment(unsigned int i, const struct kvm_segment *s)
+{
+	u8 type = s->type;
+	u32 ar;
+
+	/*
+	 * VM entry wants usable segments "accessed" (SDM Vol. 3C, "Checks on
+	 * Guest Segment Registers"), and reset state has it set; VMMs that
+	 * clear it work on KVM, which sets it back under unrestricted guest.
+	 */
+	if (vcpu_segs[i].ar != GUEST_LDTR_AR_BYTES)
+		type |= VMX_AR_TYPE_ACCESSES_MASK;
+	/* Not present means unusable to VMX, whatever userspace said. */
+	if (s->unusable || !s->present)
+		ar = VMX_AR_UNUSABLE_MASK;
+	else
+		ar = (type & VMX_AR_TYPE_MASK) | (s->s ? VMX_AR_S_MASK : 0) |
+		     (s->dpl & 3) << VMX_AR_DPL_SHIFT | VMX_AR_P_MASK |
+		     (s->avl ? VMX_AR_AVL_MASK : 0) | (s->l ? VMX_AR_L_MASK : 0) |
+		     (s->db ? VMX_AR_DB_MASK : 0) | (s->g ? VMX_AR_G_MASK : 0);
+	__vmcs_write(vcpu_segs[i].sel, s->selector);
+	__vmcs_write(vcpu_segs[i].base, s->base);
+	__vmcs_write(vcpu_segs[i].limit, s->limit);
+	__vmcs_write(vcpu_segs[i].ar, ar);
+}
+
+void vmx_get_sregs(struct minikvm_vcpu *vcpu, struct kvm_sregs *sregs)
+{
+	struct vmx_vcpu *vmx = to_vmx(vcpu);
+	u32 info = vmcs_read32(VM_ENTRY_INTR_INFO_FIELD);
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(vcpu_segs); i++)
+		vcpu_get_segment(i, (void *)sregs + vcpu_segs[i].off);
+	sregs->gdt.base = vmcs_readl(GUEST_GDTR_BASE);
+	sregs->gdt.limit = vmcs_read32(GUEST_GDTR_LIMIT);
+	sregs->idt.base = vmcs_readl(GUEST_IDTR_BASE);
+	sregs->idt.limit = vmcs_read32(GUEST_IDTR_LIMIT);
+	sregs->cr0 = vmx->cr0;
+	sregs->cr2 = vmx->cr2;
+	sregs->cr3 = vmcs_readl(GUEST_CR3);
+	sregs->cr4 = vmx->cr4;
+	sregs->cr8 = vcpu->cr8;
+	sregs->efer = vmcs_read64(GUEST_IA32_EFER);
+	sregs->apic_base = vcpu->msr_apic_base;
+	/* An external interrupt being injected shows in interrupt_bitmap. */
+	if ((info & INTR_INFO_VALID_MASK) &&
+	    (info & INTR_INFO_INTR_TYPE_MASK) == INTR_TYPE_EXT_INTR)
+		__set_bit(info & INTR_INFO_VECTOR_MASK, (unsigned long *)sregs->interrupt_bitmap);
+}
+
+/* Return: 0, or -EINVAL for control registers the CPU cannot run with. */
+int vmx_set_sregs(struct minikvm_vcpu *vcpu, const struct kvm_sregs *s)
+{
+	unsigned int i;
+	int vector;
+
+	/* EFER first (with its LMA), so CR0/CR4 see the final mode. */
+	vmx_set_efer(vcpu, s->efer);
+	vmcs_writel(GUEST_CR3, s->cr3);
+	to_vmx(vcpu)->cr2 = s->cr2;
+	vcpu->cr8 = s->cr8;
+	vcpu->msr_apic_base = s->apic_base;
+	/* vmx_set_cr4() refuses clearing PAE in long mode only for the guest. */
+	if (vmx_set_cr4(vcpu, s->cr4) || vmx_set_cr0(vcpu, s->cr0))
+		return -EINVAL;
+	vmx_set_efer(vcpu, s->efer);
+	for (i = 0; i < ARRAY_SIZE(vcpu_segs); i++)
+		vcpu_set_segment(i, (const void *)s + vcpu_segs[i].off);
+	vmcs_writel(GUEST_GDTR_BASE, s->gdt.base);
+	vmcs_write32(GUEST_GDTR_LIMIT, s->gdt.limit);
+	vmcs_writel(GUEST_IDTR_BASE, s->idt.base);
+	vmcs_write32(GUEST_IDTR_LIMIT, s->idt.limit);
+	if ((s->cr0 & X86_CR0_PG) && (s->cr4 & X86_CR4_PAE) && !(s->efer & EFER_LMA) &&
+	    vmx_load_pdptrs(vcpu))
+		return -EINVAL;
+
+	vector = find_first_bit((const unsigned long *)s->interrupt_bitmap, KVM_NR_INTERRUPTS);
+	if (vector < KVM_NR_INTERRUPTS)
+		vmcs_write32(VM_ENTRY_INTR_INFO_FIELD,
+			     vector | INTR_TYPE_EXT_INTR | INTR_INFO_VALID_MASK);
+	return 0;
+}
+
+void vmx_get_vcpu_events(struct minikvm_vcpu *vcpu, struct kvm_vcpu_events *ev)
+{
+	u32 info = vmcs_read32(VM_ENTRY_INTR_INFO_FIELD);
+	u32 intr = vmcs_read32(GUEST_INTERRUPTIBILITY_INFO);
+	u32 type = info & INTR_INFO_INTR_TYPE_MASK;
+
+	if (info & INTR_INFO_VALID_MASK) {
+		if (type == INTR_TYPE_HARD_EXCEPTION || type == INTR_TYPE_SOFT_EXCEPTION) {
+			ev->exception.injected = 1;
+			ev->exception.nr = info & INTR_INFO_VECTOR_MASK;
+			ev->exception.has_error_code = !!(info & INTR_INFO_DELIVER_CODE_MASK);
+			ev->exception.error_code = vmcs_read32(VM_ENTRY_EXCEPTION_ERROR_CODE);
+		} else if (type == INTR_TYPE_EXT_INTR || type == INTR_TYPE_SOFT_INTR) {
+			ev->interrupt.injected = 1;
+			ev->interrupt.nr = info & INTR_INFO_VECTOR_MASK;
+			ev->interrupt.soft = type == INTR_TYPE_SOFT_INTR;
+		} else if (type == INTR_TYPE_NMI_INTR) {
+			ev->nmi.injected = 1;
+		}
+	}
+	if (vcpu->exception_pending) {
+		ev->exception.pending = 1;
+		ev->exception.nr = vcpu->exception_vector;
+		ev->exception.has_error_code = vcpu->exception_has_error;
+		ev->exception.error_code = vcpu->exception_error;
+	}
+	ev->interrupt.shadow = (intr & GUEST_INTR_STATE_MOV_SS ? KVM_X86_SHADOW_INT_MOV_SS : 0) |
+			       (intr & GUEST_INTR_STATE_STI ? KVM_X86_SHADOW_INT_STI : 0);
+	ev->nmi.masked = !!(intr & GUEST_INTR_STATE_NMI);
+	ev->flags = KVM_VCPUEVENT_VALID_NMI_PENDING | KVM_VCPUEVENT_VALID_SHADOW |
+		    KVM_VCPUEVENT_VALID_SMM;
+}
+
+/* The exception, NMI or interrupt in @ev, and the interrupt shadow. */
+void vmx_set_vcpu_events(struct minikvm_vcpu *vcpu, const struct kvm_vcpu_events *ev)
+{
+	u32 intr, info = 0;
+
+	vcpu->exception_pending = false;
+	if (ev->exception.injected) {
+		info = ev->exception.nr | INTR_INFO_VALID_MASK |
+		       (ev->exception.nr == BP_VECTOR || ev->exception.nr == OF_VECTOR ?
+			INTR_TYPE_SOFT_EXCEPTION : INTR_TYPE_HARD_EXCEPTION);
+		if (ev->exception.has_error_code) {
+			info |= INTR_INFO_DELIVER_CODE_MASK;
+			vmcs_write32(VM_ENTRY_EXCEPTION_ERROR_CODE, ev->exception.error_code);
+		}
+	} else if (ev->exception.pending) {
+		vmx_queue_exception(vcpu, ev->exception.nr, ev->exception.has_error_code,
+				    ev->exception.error_code);
+	} else if (ev->nmi.injected) {
+		info = NMI_VECTOR | INTR_TYPE_NMI_INTR | INTR_INFO_VALID_MASK;
+	} else if (ev->interrupt.injected) {
+		info = ev->interrupt.nr | INTR_INFO_VALID_MASK |
+		       (ev->interrupt.soft ? INTR_TYPE_SOFT_INTR : INTR_TYPE_EXT_INTR);
+	}
+	vmcs_write32(VM_ENTRY_INTR_INFO_FIELD, info);
+
+	intr = vmcs_read32(GUEST_INTERRUPTIBILITY_INFO);
+	if (ev->flags & KVM_VCPUEVENT_VALID_SHADOW) {
+		intr &= ~(GUEST_INTR_STATE_STI | GUEST_INTR_STATE_MOV_SS);
+		if (ev->interrupt.shadow & KVM_X86_SHADOW_INT_MOV_SS)
+			intr |= GUEST_INTR_STATE_MOV_SS;
+		if (ev->interrupt.shadow & KVM_X86_SHADOW_INT_STI)
+			intr |= GUEST_INTR_STATE_STI;
+	}
+	/* Blocking by NMI needs virtual NMIs to mean anything on entry. */
+	intr &= ~GUEST_INTR_STATE_NMI;
+	if (ev->nmi.masked && (to_vmx(vcpu)->ctls.pin & PIN_BASED_VIRTUAL_NMIS))
+		intr |= GUEST_INTR_STATE_NMI;
+	vmcs_write32(GUEST_INTERRUPTIBILITY_INFO, intr);
+}
