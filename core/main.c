@@ -82,7 +82,7 @@ static long minikvm_dev_ioctl(struct file *filp, unsigned int ioctl, unsigned lo
 	case KVM_GET_MSR_INDEX_LIST:
 		return minikvm_get_msr_index_list((void __user *)arg);
 	case MINIKVM_GET_VMX_INFO:
-		return vmx_get_info((void __user *)arg);
+		return mvmx_get_info((void __user *)arg);
 	default:
 		/* What kvm_dev_ioctl() answers for an ioctl it does not know. */
 		return -EINVAL;
@@ -106,10 +106,10 @@ static int __init minikvm_init(void)
 {
 	int ret;
 
-	ret = vmx_probe();
+	ret = mvmx_probe();
 	if (ret)
 		return ret;
-	ret = vmx_setup_config();
+	ret = mvmx_setup_config();
 	if (ret)
 		return ret;
 
@@ -118,7 +118,7 @@ static int __init minikvm_init(void)
 		return -EINVAL;
 	}
 	minikvm_dev.mode = dev_mode;
-	ret = vmx_hardware_setup();
+	ret = mvmx_hardware_setup();
 	if (ret)
 		return ret;
 	minikvm_debugfs_init();
@@ -126,7 +126,7 @@ static int __init minikvm_init(void)
 	if (ret) {
 		minikvm_debugfs_exit();
 		pr_err("cannot register /dev/minikvm: %d\n", ret);
-		vmx_hardware_unsetup();
+		mvmx_hardware_unsetup();
 		return ret;
 	}
 	pr_info("ready: /dev/minikvm (mode %#o)\n", dev_mode);
@@ -137,7 +137,7 @@ static void __exit minikvm_exit(void)
 {
 	misc_deregister(&minikvm_dev);
 	minikvm_debugfs_exit();
-	vmx_hardware_unsetup();
+	mvmx_hardware_unsetup();
 }
 
 module_init(minikvm_init);

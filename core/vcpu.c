@@ -6,7 +6,7 @@
  * Every vCPU ioctl runs with the vCPU "loaded": its VMCS current on this
  * CPU, and a preempt notifier registered so that if the thread sleeps or
  * is preempted and wakes on another CPU, the VMCS follows it
- * (vmx_vcpu_load()/vmx_vcpu_put()). vcpu->mutex makes ioctls on one vCPU
+ * (mvmx_vcpu_load()/mvmx_vcpu_put()). vcpu->mutex makes ioctls on one vCPU
  * run one at a time, as in KVM.
  *
  * Environment: process context of the VM's creator.
@@ -33,12 +33,12 @@ static inline struct minikvm_vcpu *preempt_notifier_to_vcpu(struct preempt_notif
 
 static void minikvm_sched_in(struct preempt_notifier *pn, int cpu)
 {
-	vmx_vcpu_load(preempt_notifier_to_vcpu(pn));
+	mvmx_vcpu_load(preempt_notifier_to_vcpu(pn));
 }
 
 static void minikvm_sched_out(struct preempt_notifier *pn, struct task_struct *next)
 {
-	vmx_vcpu_put(preempt_notifier_to_vcpu(pn));
+	mvmx_vcpu_put(preempt_notifier_to_vcpu(pn));
 }
 
 static struct preempt_ops minikvm_preempt_ops = {
@@ -50,14 +50,14 @@ static void minikvm_vcpu_load(struct minikvm_vcpu *vcpu)
 {
 	preempt_disable();
 	preempt_notifier_register(&vcpu->preempt_notifier);
-	vmx_vcpu_load(vcpu);
+	mvmx_vcpu_load(vcpu);
 	preempt_enable();
 }
 
 static void minikvm_vcpu_put(struct minikvm_vcpu *vcpu)
 {
 	preempt_disable();
-	vmx_vcpu_put(vcpu);
+	mvmx_vcpu_put(vcpu);
 	preempt_notifier_unregister(&vcpu->preempt_notifier);
 	preempt_enable();
 }
@@ -119,7 +119,7 @@ static int minikvm_vcpu_run(struct minikvm_vcpu *vcpu)
 	ret = minikvm_complete_userspace_io(vcpu);
 	/* With immediate_exit, KVM returns -EINTR now, exit_reason untouched. */
 	if (ret > 0)
-		ret = run->immediate_exit ? -EINTR : vmx_vcpu_run(vcpu);
+		ret = run->immediate_exit ? -EINTR : mvmx_vcpu_run(vcpu);
 	fpu_swap_kvm_fpstate(&vcpu->guest_fpu, false);
 	minikvm_post_run_save(vcpu);
 	minikvm_note_run_return(vcpu, ret);
@@ -143,10 +143,10 @@ static long minikvm_msr_io(struct minikvm_vcpu *vcpu, struct kvm_msrs __user *um
 		if (copy_from_user(&e, &ue[i], sizeof(e)))
 			return -EFAULT;
 		if (set) {
-			if (vmx_set_msr(vcpu, e.index, e.data, true))
+			if (mvmx_set_msr(vcpu, e.index, e.data, true))
 				break;
 		} else {
-			if (vmx_get_msr(vcpu, e.index, &e.data, true))
+			if (mvmx_get_msr(vcpu, e.index, &e.data, true))
 				break;
 			if (copy_to_user(&ue[i].data, &e.data, sizeof(e.data)))
 				return -EFAULT;
@@ -250,7 +250,7 @@ static const struct file_operations minikvm_vcpu_fops = {
 /* Free a vCPU; only from minikvm_vm_put(), when no fd can reach it. */
 void minikvm_vcpu_destroy(struct minikvm_vcpu *vcpu)
 {
-	vmx_vcpu_free(vcpu);
+	mvmx_vcpu_free(vcpu);
 	fpu_free_guest_fpstate(&vcpu->guest_fpu);
 	kvfree(vcpu->cpuid);
 	free_page((unsigned long)vcpu->run);
@@ -275,7 +275,7 @@ int minikvm_create_vcpu(struct minikvm_vm *vm, unsigned long id)
 
 	if (id >= MINIKVM_MAX_VCPUS)
 		return -EINVAL;
-	vcpu = kzalloc(vmx_vcpu_size, GFP_KERNEL_ACCOUNT);
+	vcpu = kzalloc(mvmx_vcpu_size, GFP_KERNEL_ACCOUNT);
 	if (!vcpu)
 		return -ENOMEM;
 	vcpu->vm = vm;
@@ -293,7 +293,7 @@ int minikvm_create_vcpu(struct minikvm_vm *vm, unsigned long id)
 	/* KVM's reset values: guest TSC starts near 0, no PEBS/BTS. */
 	vcpu->tsc_offset = -rdtsc();
 	vcpu->msr_misc_enable = MSR_IA32_MISC_ENABLE_PEBS_UNAVAIL | MSR_IA32_MISC_ENABLE_BTS_UNAVAIL;
-	ret = vmx_vcpu_create(vcpu);
+	ret = mvmx_vcpu_create(vcpu);
 	if (ret)
 		goto err_fpu;
 
@@ -320,7 +320,7 @@ int minikvm_create_vcpu(struct minikvm_vm *vm, unsigned long id)
 
 err_unlock:
 	mutex_unlock(&vm->lock);
-	vmx_vcpu_free(vcpu);
+	mvmx_vcpu_free(vcpu);
 err_fpu:
 	fpu_free_guest_fpstate(&vcpu->guest_fpu);
 err_pages:

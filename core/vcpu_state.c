@@ -70,7 +70,7 @@ static long vcpu_get_sregs(struct minikvm_vcpu *vcpu, struct kvm_sregs __user *u
 {
 	struct kvm_sregs sregs = {};
 
-	vmx_get_sregs(vcpu, &sregs);
+	mvmx_get_sregs(vcpu, &sregs);
 	return copy_to_user(u, &sregs, sizeof(sregs)) ? -EFAULT : 0;
 }
 
@@ -96,7 +96,7 @@ static long vcpu_set_sregs(struct minikvm_vcpu *vcpu, struct kvm_sregs __user *u
 		return -EFAULT;
 	if (!vcpu_sregs_valid(&s))
 		return -EINVAL;
-	return vmx_set_sregs(vcpu, &s);
+	return mvmx_set_sregs(vcpu, &s);
 }
 
 static long vcpu_get_fpu(struct minikvm_vcpu *vcpu, struct kvm_fpu __user *u)
@@ -143,7 +143,7 @@ static long vcpu_get_events(struct minikvm_vcpu *vcpu, struct kvm_vcpu_events __
 {
 	struct kvm_vcpu_events ev = {};
 
-	vmx_get_vcpu_events(vcpu, &ev);
+	mvmx_get_vcpu_events(vcpu, &ev);
 	return copy_to_user(u, &ev, sizeof(ev)) ? -EFAULT : 0;
 }
 
@@ -166,7 +166,7 @@ static long vcpu_set_events(struct minikvm_vcpu *vcpu, struct kvm_vcpu_events __
 	if ((ev.flags & KVM_VCPUEVENT_VALID_SMM) && ev.smi.smm)
 		return -EINVAL;
 
-	vmx_set_vcpu_events(vcpu, &ev);
+	mvmx_set_vcpu_events(vcpu, &ev);
 	return 0;
 }
 

@@ -22,35 +22,35 @@ struct minikvm_vcpu;
 struct minikvm_vm;
 
 /* Module load and unload, VMX operation for the lifetime of VMs (vmx/vmxon.c). */
-int vmx_probe(void);
-int vmx_setup_config(void);
-int vmx_hardware_setup(void);
-void vmx_hardware_unsetup(void);
-int vmx_vm_get(void);
-void vmx_vm_put(void);
-long vmx_get_info(void __user *argp);	/* MINIKVM_GET_VMX_INFO */
+int mvmx_probe(void);
+int mvmx_setup_config(void);
+int mvmx_hardware_setup(void);
+void mvmx_hardware_unsetup(void);
+int mvmx_vm_get(void);
+void mvmx_vm_put(void);
+long mvmx_get_info(void __user *argp);	/* MINIKVM_GET_VMX_INFO */
 
 /*
  * A vCPU: the vendor's structure embeds struct minikvm_vcpu at offset 0,
- * so core/ allocates vmx_vcpu_size bytes and frees them with kfree().
+ * so core/ allocates mvmx_vcpu_size bytes and frees them with kfree().
  */
-extern const size_t vmx_vcpu_size;
-int vmx_vcpu_create(struct minikvm_vcpu *vcpu);
-void vmx_vcpu_free(struct minikvm_vcpu *vcpu);
-void vmx_vcpu_load(struct minikvm_vcpu *vcpu);
-void vmx_vcpu_put(struct minikvm_vcpu *vcpu);
-int vmx_vcpu_run(struct minikvm_vcpu *vcpu);
+extern const size_t mvmx_vcpu_size;
+int mvmx_vcpu_create(struct minikvm_vcpu *vcpu);
+void mvmx_vcpu_free(struct minikvm_vcpu *vcpu);
+void mvmx_vcpu_load(struct minikvm_vcpu *vcpu);
+void mvmx_vcpu_put(struct minikvm_vcpu *vcpu);
+int mvmx_vcpu_run(struct minikvm_vcpu *vcpu);
 
 /* The guest MSR model, shared by RDMSR/WRMSR and the ioctls (vmx/exit_msr.c). */
-int vmx_get_msr(struct minikvm_vcpu *vcpu, u32 index, u64 *data, bool host);
-int vmx_set_msr(struct minikvm_vcpu *vcpu, u32 index, u64 data, bool host);
+int mvmx_get_msr(struct minikvm_vcpu *vcpu, u32 index, u64 *data, bool host);
+int mvmx_set_msr(struct minikvm_vcpu *vcpu, u32 index, u64 data, bool host);
 long minikvm_get_msr_index_list(struct kvm_msr_list __user *ulist);
 
 /* The register state that only the vendor holds (vmx/vcpu_state.c). */
-void vmx_get_sregs(struct minikvm_vcpu *vcpu, struct kvm_sregs *sregs);
-int vmx_set_sregs(struct minikvm_vcpu *vcpu, const struct kvm_sregs *sregs);
-void vmx_get_vcpu_events(struct minikvm_vcpu *vcpu, struct kvm_vcpu_events *ev);
-void vmx_set_vcpu_events(struct minikvm_vcpu *vcpu, const struct kvm_vcpu_events *ev);
+void mvmx_get_sregs(struct minikvm_vcpu *vcpu, struct kvm_sregs *sregs);
+int mvmx_set_sregs(struct minikvm_vcpu *vcpu, const struct kvm_sregs *sregs);
+void mvmx_get_vcpu_events(struct minikvm_vcpu *vcpu, struct kvm_vcpu_events *ev);
+void mvmx_set_vcpu_events(struct minikvm_vcpu *vcpu, const struct kvm_vcpu_events *ev);
 
 /* Guest registers, __VCPU_REGS_* numbering, RSP included (vmx/regs.c). */
 unsigned long minikvm_register_read(struct minikvm_vcpu *vcpu, unsigned int reg);

@@ -2,7 +2,7 @@
 /*
  * The VM file descriptor: KVM_CREATE_VM and the VM ioctls.
  *
- * A VM takes VMX operation on for its lifetime (vmx_vm_get()), owns the
+ * A VM takes VMX operation on for its lifetime (mvmx_vm_get()), owns the
  * memory slots and the EPT (mmu/), and its vCPUs. It is bound to the
  * address space that created it: ioctls from another one (a forked child)
  * get -EIO, as in KVM, because slot HVAs mean nothing there.
@@ -31,7 +31,7 @@ void minikvm_vm_put(struct minikvm_vm *vm)
 	mmu_vm_destroy(vm);
 	mmdrop(vm->mm);
 	preempt_notifier_dec();
-	vmx_vm_put();
+	mvmx_vm_put();
 	kfree(vm);
 }
 
@@ -128,7 +128,7 @@ int minikvm_create_vm(unsigned long type)
 	vm->mm = current->mm;
 	mmgrab(vm->mm);
 
-	ret = vmx_vm_get();
+	ret = mvmx_vm_get();
 	if (ret)
 		goto err_mm;
 	ret = mmu_vm_init(vm);
@@ -146,7 +146,7 @@ int minikvm_create_vm(unsigned long type)
 	return fd;
 
 err_vmx:
-	vmx_vm_put();
+	mvmx_vm_put();
 err_mm:
 	mmdrop(vm->mm);
 	kfree(vm);

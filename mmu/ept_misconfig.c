@@ -48,5 +48,5 @@ int mmu_mmio_fault(struct minikvm_vcpu *vcpu, u64 gpa)
 	}
 	if (slot)
 		return RESUME_GUEST;
-	return mmio_emulate(vcpu, gpa);
+	return mmu_mmio_emulate(vcpu, gpa);
 }

@@ -10,7 +10,7 @@
  *  2. mmu_find_slot(): which memory slot holds that GFN (GPA -> HVA).
  *     None: the access is MMIO. ept_mark_mmio() leaves a misconfigured
  *     entry so the next access takes the cheaper EPT-misconfiguration exit
- *     (mmu/ept_misconfig.c), and mmio_emulate() (mmu/mmio.c) decodes the
+ *     (mmu/ept_misconfig.c), and mmu_mmio_emulate() (mmu/mmio.c) decodes the
  *     instruction and exits to userspace with KVM_EXIT_MMIO.
  *  3. A write to a KVM_MEM_READONLY slot is MMIO too, as in KVM.
  *  4. Otherwise pin the VMM's page: pin_user_pages_fast() faults it into
@@ -133,7 +133,7 @@ int mmu_page_fault(struct minikvm_vcpu *vcpu, u64 gpa, u64 access)
 		if (!slot)
 			ept_mark_mmio(mmu, gpa & PAGE_MASK);
 		mutex_unlock(&mmu->lock);
-		return mmio_emulate(vcpu, gpa);
+		return mmu_mmio_emulate(vcpu, gpa);
 	}
 	idx = gfn - slot->base_gfn;
 	ret = ept_pin_page(mmu, slot, idx, &page);

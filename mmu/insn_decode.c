@@ -101,7 +101,7 @@ static int insn_is_prefix(unsigned char b)
 }
 
 /**
- * insn_decode_mmio() - decode one instruction that accessed MMIO
+ * mmu_insn_decode_mmio() - decode one instruction that accessed MMIO
  * @bytes: instruction bytes from the guest's RIP
  * @avail: how many of them could be read (at most INSN_MAX_LEN are used)
  * @mode: default operand/address size of the code segment
@@ -109,7 +109,7 @@ static int insn_is_prefix(unsigned char b)
  *
  * Return: INSN_OK, INSN_TRUNCATED or INSN_UNSUPPORTED.
  */
-int insn_decode_mmio(const unsigned char *bytes, unsigned int avail, enum insn_mode mode,
+int mmu_insn_decode_mmio(const unsigned char *bytes, unsigned int avail, enum insn_mode mode,
 		     struct insn_mmio *out)
 {
 	struct insn_cursor c = { bytes, avail, 0 };

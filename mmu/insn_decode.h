@@ -44,7 +44,7 @@ struct insn_mmio {
 #define INSN_TRUNCATED	(-1)	/* ran out of bytes */
 #define INSN_UNSUPPORTED (-2)	/* not one of the forms above */
 
-int insn_decode_mmio(const unsigned char *bytes, unsigned int avail, enum insn_mode mode,
+int mmu_insn_decode_mmio(const unsigned char *bytes, unsigned int avail, enum insn_mode mode,
 		     struct insn_mmio *out);
 
 #endif /* MINIKVM_INSN_DECODE_H */

@@ -62,13 +62,13 @@ static int mmio_emulation_failure(struct minikvm_vcpu *vcpu, const u8 *bytes, un
 }
 
 /**
- * mmio_emulate() - decode the access at @gpa and exit to userspace
+ * mmu_mmio_emulate() - decode the access at @gpa and exit to userspace
  * @vcpu: the vCPU
  * @gpa: the guest-physical address the CPU reported
  *
  * Return: EXIT_TO_USER with KVM_EXIT_MMIO or an emulation failure.
  */
-int mmio_emulate(struct minikvm_vcpu *vcpu, u64 gpa)
+int mmu_mmio_emulate(struct minikvm_vcpu *vcpu, u64 gpa)
 {
 	struct kvm_run *run = vcpu->run;
 	struct insn_mmio insn;
@@ -77,7 +77,7 @@ int mmio_emulate(struct minikvm_vcpu *vcpu, u64 gpa)
 	unsigned int n = mmio_fetch(vcpu, mode, bytes);
 	unsigned long val;
 
-	if (insn_decode_mmio(bytes, n, mmio_insn_mode(mode), &insn) != INSN_OK)
+	if (mmu_insn_decode_mmio(bytes, n, mmio_insn_mode(mode), &insn) != INSN_OK)
 		return mmio_emulation_failure(vcpu, bytes, n);
 
 	minikvm_note_mmio(vcpu, gpa, insn.size,

@@ -67,7 +67,7 @@ int mmu_page_fault(struct minikvm_vcpu *vcpu, u64 gpa, u64 access);
 int mmu_mmio_fault(struct minikvm_vcpu *vcpu, u64 gpa);
 
 /* mmu/mmio.c: an access to a GPA no slot backs, or a write to a read-only slot */
-int mmio_emulate(struct minikvm_vcpu *vcpu, u64 gpa);
+int mmu_mmio_emulate(struct minikvm_vcpu *vcpu, u64 gpa);
 
 /* mmu/dirty_log.c */
 int mmu_get_dirty_log(struct minikvm_vm *vm, struct kvm_dirty_log *log);

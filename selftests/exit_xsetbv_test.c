@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * XSAVE for a guest only where the host kernel has it (core/cpuid.c,
- * vmx/cr.c vmx_guest_has_xsave(), vmx/exit_xsetbv.c). A kernel may turn
+ * vmx/cr.c mvmx_guest_has_xsave(), vmx/exit_xsetbv.c). A kernel may turn
  * XSAVE off at boot (the Skylake-X model of the Bochs test VM makes it
  * do so); it then runs with CR4.OSXSAVE clear, where XGETBV and XSETBV
  * are #UD in the host too.

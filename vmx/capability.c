@@ -24,7 +24,7 @@
 #include "vmx/controls.h"
 #include "vmx/feature_names.h"
 
-struct minikvm_vmx_info vmx_info;
+struct minikvm_vmx_info mvmx_info;
 
 /* The MSRs that must read the same on every CPU (one VMCS layout for all). */
 struct vmx_cpu_msrs {
@@ -172,7 +172,7 @@ static void vmx_print_summary(void)
 		if (vmx_has(vmx_feature_names[i].bit))
 			len += scnprintf(buf + len, sizeof(buf) - len, " %s", vmx_feature_names[i].name);
 	pr_info("VMX revision %#x, VMCS %u bytes, %u CPUs:%s\n",
-		vmx_info.revision_id, vmx_info.vmcs_size, vmx_info.nr_cpus, buf);
+		mvmx_info.revision_id, mvmx_info.vmcs_size, mvmx_info.nr_cpus, buf);
 }
 
 static bool vmx_same_msrs(const struct vmx_cpu_msrs *a, const struct vmx_cpu_msrs *b)
@@ -185,23 +185,23 @@ static bool vmx_same_msrs(const struct vmx_cpu_msrs *a, const struct vmx_cpu_msr
 }
 
 /* MINIKVM_GET_VMX_INFO: the probe's result as it is. */
-long vmx_get_info(void __user *argp)
+long mvmx_get_info(void __user *argp)
 {
-	if (copy_to_user(argp, &vmx_info, sizeof(vmx_info)))
+	if (copy_to_user(argp, &mvmx_info, sizeof(mvmx_info)))
 		return -EFAULT;
 	return 0;
 }
 
 /**
- * vmx_probe() - decide at load time whether this machine can run minikvm
+ * mvmx_probe() - decide at load time whether this machine can run minikvm
  *
  * Reads the capability MSRs on every online CPU and insists they agree,
  * since one VMCS layout and one set of controls serves all CPUs.
  *
- * Return: 0 and vmx_info filled, or -EOPNOTSUPP after printing one line
+ * Return: 0 and mvmx_info filled, or -EOPNOTSUPP after printing one line
  * that says why, or -ENOMEM.
  */
-int vmx_probe(void)
+int mvmx_probe(void)
 {
 	struct vmx_cpu_msrs boot, *other;
 	const char *why;
@@ -228,15 +228,15 @@ int vmx_probe(void)
 		ret = -EOPNOTSUPP;
 		goto out;
 	}
-	vmx_info.features = vmx_decode_features(&boot);
-	why = vmx_unusable_reason(&boot, vmx_info.features);
+	mvmx_info.features = vmx_decode_features(&boot);
+	why = vmx_unusable_reason(&boot, mvmx_info.features);
 	if (why) {
 		pr_err("VMX unusable: %s\n", why);
 		ret = -EOPNOTSUPP;
 		goto out;
 	}
 
-	vmx_info.nr_cpus = 0;
+	mvmx_info.nr_cpus = 0;
 	for_each_online_cpu(cpu) {
 		if (smp_call_function_single(cpu, vmx_read_cpu_msrs, other, 1) ||
 		    other->err || !vmx_same_msrs(other, &boot)) {
@@ -244,20 +244,20 @@ int vmx_probe(void)
 			ret = -EOPNOTSUPP;
 			goto out;
 		}
-		vmx_info.nr_cpus++;
+		mvmx_info.nr_cpus++;
 	}
 
-	vmx_info.revision_id = vmx_basic_revision_id(boot.basic);
-	vmx_info.vmcs_size = vmx_basic_region_size(boot.basic);
-	vmx_info.basic = boot.basic;
-	vmx_info.feature_control = boot.feature_control;
-	vmx_info.pinbased = boot.pinbased;
-	vmx_info.procbased = boot.procbased;
-	vmx_info.procbased2 = boot.procbased2;
-	vmx_info.exit = boot.exit;
-	vmx_info.entry = boot.entry;
-	vmx_info.misc = boot.misc;
-	vmx_info.ept_vpid_cap = boot.ept_vpid_cap;
+	mvmx_info.revision_id = vmx_basic_revision_id(boot.basic);
+	mvmx_info.vmcs_size = vmx_basic_region_size(boot.basic);
+	mvmx_info.basic = boot.basic;
+	mvmx_info.feature_control = boot.feature_control;
+	mvmx_info.pinbased = boot.pinbased;
+	mvmx_info.procbased = boot.procbased;
+	mvmx_info.procbased2 = boot.procbased2;
+	mvmx_info.exit = boot.exit;
+	mvmx_info.entry = boot.entry;
+	mvmx_info.misc = boot.misc;
+	mvmx_info.ept_vpid_cap = boot.ept_vpid_cap;
 	vmx_print_summary();
 out:
 	cpus_read_unlock();

@@ -5,7 +5,7 @@
  *
  * SDM Vol. 3C, "Guest/Host Masks and Read Shadows for CR0 and CR4": for a
  * bit set in the guest/host mask, guest reads return the read shadow and
- * guest writes that would change it exit (handle_cr_access()). Owned by
+ * guest writes that would change it exit (mvmx_handle_cr_access()). Owned by
  * the host: bits VMX forces (IA32_VMX_CR{0,4}_FIXED*), CD/NW (the guest
  * keeps caching on; EPT memory types rule), PG (it switches IA-32e mode,
  * an entry control), PAE (PDPTEs must be loaded, see below) and OSXSAVE
@@ -28,10 +28,10 @@
 /* Unrestricted guest lifts the PE and PG requirement (SDM "VMX-Fixed Bits"). */
 static unsigned long vmx_cr0_fixed0(void)
 {
-	return vmx_config.cr0_fixed0 & ~(X86_CR0_PE | X86_CR0_PG);
+	return mvmx_config.cr0_fixed0 & ~(X86_CR0_PE | X86_CR0_PG);
 }
 
-bool vmx_is_long_mode(struct minikvm_vcpu *vcpu)
+bool mvmx_is_long_mode(struct minikvm_vcpu *vcpu)
 {
 	return vmcs_read64(GUEST_IA32_EFER) & EFER_LMA;
 }
@@ -53,7 +53,7 @@ static void vmx_update_ia32e_mode(struct minikvm_vcpu *vcpu, u64 efer)
 }
 
 /* EFER as given (LMA included): KVM_SET_SREGS and reset. */
-int vmx_set_efer(struct minikvm_vcpu *vcpu, u64 efer)
+int mvmx_set_efer(struct minikvm_vcpu *vcpu, u64 efer)
 {
 	vmcs_write64(GUEST_IA32_EFER, efer);
 	vmx_update_ia32e_mode(vcpu, efer);
@@ -61,7 +61,7 @@ int vmx_set_efer(struct minikvm_vcpu *vcpu, u64 efer)
 }
 
 /**
- * vmx_load_pdptrs() - copy the four PAE PDPTEs into the VMCS
+ * mvmx_load_pdptrs() - copy the four PAE PDPTEs into the VMCS
  * @vcpu: the loaded vCPU
  *
  * SDM Vol. 3C, "Loading Guest Control Registers...": with EPT, VM entry
@@ -72,7 +72,7 @@ int vmx_set_efer(struct minikvm_vcpu *vcpu, u64 efer)
  *
  * Return: 0, or -EFAULT when CR3 points outside guest memory.
  */
-int vmx_load_pdptrs(struct minikvm_vcpu *vcpu)
+int mvmx_load_pdptrs(struct minikvm_vcpu *vcpu)
 {
 	u64 pdpte[4];
 	int i;
@@ -87,11 +87,11 @@ int vmx_load_pdptrs(struct minikvm_vcpu *vcpu)
 static bool vmx_is_pae_paging(struct minikvm_vcpu *vcpu)
 {
 	return (to_vmx(vcpu)->cr0 & X86_CR0_PG) && (to_vmx(vcpu)->cr4 & X86_CR4_PAE) &&
-	       !vmx_is_long_mode(vcpu);
+	       !mvmx_is_long_mode(vcpu);
 }
 
 /**
- * vmx_set_cr0() - a new guest CR0, from MOV CR0 or KVM_SET_SREGS
+ * mvmx_set_cr0() - a new guest CR0, from MOV CR0 or KVM_SET_SREGS
  * @vcpu: the loaded vCPU
  * @cr0: the value the guest sees
  *
@@ -99,7 +99,7 @@ static bool vmx_is_pae_paging(struct minikvm_vcpu *vcpu)
  * (SDM Vol. 3A, "CR0": PG without PE, NW without CD, reserved bits, paging
  * in long mode without PAE).
  */
-int vmx_set_cr0(struct minikvm_vcpu *vcpu, unsigned long cr0)
+int mvmx_set_cr0(struct minikvm_vcpu *vcpu, unsigned long cr0)
 {
 	struct vmx_vcpu *vmx = to_vmx(vcpu);
 	unsigned long old = vmx->cr0;
@@ -113,7 +113,7 @@ int vmx_set_cr0(struct minikvm_vcpu *vcpu, unsigned long cr0)
 	    !(vmx->cr4 & X86_CR4_PAE))
 		return -EINVAL;
 
-	vmx->cr0_host_mask = CR0_HOST_OWNED | vmx_cr0_fixed0() | (u32)~vmx_config.cr0_fixed1;
+	vmx->cr0_host_mask = CR0_HOST_OWNED | vmx_cr0_fixed0() | (u32)~mvmx_config.cr0_fixed1;
 	vmx->cr0 = cr0;
 	vmcs_writel(CR0_GUEST_HOST_MASK, vmx->cr0_host_mask);
 	vmcs_writel(CR0_READ_SHADOW, cr0);
@@ -122,15 +122,15 @@ int vmx_set_cr0(struct minikvm_vcpu *vcpu, unsigned long cr0)
 	/* Paging switched with EFER.LME set: entering or leaving long mode. */
 	if ((old ^ cr0) & X86_CR0_PG && (efer & EFER_LME)) {
 		efer = (cr0 & X86_CR0_PG) ? efer | EFER_LMA : efer & ~EFER_LMA;
-		vmx_set_efer(vcpu, efer);
+		mvmx_set_efer(vcpu, efer);
 	}
 	if ((old ^ cr0) & X86_CR0_PG && vmx_is_pae_paging(vcpu))
-		return vmx_load_pdptrs(vcpu) ? -EINVAL : 0;
+		return mvmx_load_pdptrs(vcpu) ? -EINVAL : 0;
 	return 0;
 }
 
 /**
- * vmx_guest_has_xsave() - may the guest enable XSAVE (CR4.OSXSAVE)?
+ * mvmx_guest_has_xsave() - may the guest enable XSAVE (CR4.OSXSAVE)?
  * @vcpu: the vCPU
  *
  * Only when its CPUID (KVM_SET_CPUID2) has CPUID.1:ECX.XSAVE and the host
@@ -139,7 +139,7 @@ int vmx_set_cr0(struct minikvm_vcpu *vcpu, unsigned long cr0)
  * not be switched around entries. KVM makes CR4.OSXSAVE reserved on the
  * same two conditions (__cr4_reserved_bits(), guest and host).
  */
-bool vmx_guest_has_xsave(struct minikvm_vcpu *vcpu)
+bool mvmx_guest_has_xsave(struct minikvm_vcpu *vcpu)
 {
 	const struct kvm_cpuid_entry2 *e = minikvm_find_cpuid(vcpu, 1, 0);
 
@@ -148,32 +148,32 @@ bool vmx_guest_has_xsave(struct minikvm_vcpu *vcpu)
 }
 
 /**
- * vmx_set_cr4() - a new guest CR4, from MOV CR4 or KVM_SET_SREGS
+ * mvmx_set_cr4() - a new guest CR4, from MOV CR4 or KVM_SET_SREGS
  * @vcpu: the loaded vCPU
  * @cr4: the value the guest sees
  *
  * Return: 0, or -EINVAL for bits the guest may not set (VMXE and SMXE:
- * no nested VMX; OSXSAVE without vmx_guest_has_xsave(); anything the CPU
+ * no nested VMX; OSXSAVE without mvmx_guest_has_xsave(); anything the CPU
  * cannot run with) or clearing PAE in long mode.
  */
-int vmx_set_cr4(struct minikvm_vcpu *vcpu, unsigned long cr4)
+int mvmx_set_cr4(struct minikvm_vcpu *vcpu, unsigned long cr4)
 {
 	struct vmx_vcpu *vmx = to_vmx(vcpu);
 	unsigned long old = vmx->cr4;
 
-	if (cr4 & (X86_CR4_VMXE | X86_CR4_SMXE) || (cr4 & ~vmx_config.cr4_fixed1))
+	if (cr4 & (X86_CR4_VMXE | X86_CR4_SMXE) || (cr4 & ~mvmx_config.cr4_fixed1))
 		return -EINVAL;
-	if ((cr4 & X86_CR4_OSXSAVE) && !vmx_guest_has_xsave(vcpu))
+	if ((cr4 & X86_CR4_OSXSAVE) && !mvmx_guest_has_xsave(vcpu))
 		return -EINVAL;
-	if (vmx_is_long_mode(vcpu) && !(cr4 & X86_CR4_PAE))
+	if (mvmx_is_long_mode(vcpu) && !(cr4 & X86_CR4_PAE))
 		return -EINVAL;
 
-	vmx->cr4_host_mask = CR4_HOST_OWNED | vmx_config.cr4_fixed0 | (u32)~vmx_config.cr4_fixed1;
+	vmx->cr4_host_mask = CR4_HOST_OWNED | mvmx_config.cr4_fixed0 | (u32)~mvmx_config.cr4_fixed1;
 	vmx->cr4 = cr4;
 	vmcs_writel(CR4_GUEST_HOST_MASK, vmx->cr4_host_mask);
 	vmcs_writel(CR4_READ_SHADOW, cr4);
-	vmcs_writel(GUEST_CR4, cr4 | vmx_config.cr4_fixed0);
+	vmcs_writel(GUEST_CR4, cr4 | mvmx_config.cr4_fixed0);
 	if ((old ^ cr4) & X86_CR4_PAE && vmx_is_pae_paging(vcpu))
-		return vmx_load_pdptrs(vcpu) ? -EINVAL : 0;
+		return mvmx_load_pdptrs(vcpu) ? -EINVAL : 0;
 	return 0;
 }

@@ -141,9 +141,9 @@ static unsigned int seg_type(const struct guest_seg *s)
 static bool bad_cr0_fixed(struct guest_state *g)
 {
 	/* Unrestricted guest exempts PE and PG from CR0_FIXED0. */
-	u64 fixed0 = vmx_config.cr0_fixed0 & ~(X86_CR0_PE | X86_CR0_PG);
+	u64 fixed0 = mvmx_config.cr0_fixed0 & ~(X86_CR0_PE | X86_CR0_PG);
 
-	return (g->cr0 & fixed0) != fixed0 || (g->cr0 & ~vmx_config.cr0_fixed1);
+	return (g->cr0 & fixed0) != fixed0 || (g->cr0 & ~mvmx_config.cr0_fixed1);
 }
 
 static bool bad_cr0_pg_without_pe(struct guest_state *g)
@@ -153,8 +153,8 @@ static bool bad_cr0_pg_without_pe(struct guest_state *g)
 
 static bool bad_cr4_fixed(struct guest_state *g)
 {
-	return (g->cr4 & vmx_config.cr4_fixed0) != vmx_config.cr4_fixed0 ||
-	       (g->cr4 & ~vmx_config.cr4_fixed1);
+	return (g->cr4 & mvmx_config.cr4_fixed0) != mvmx_config.cr4_fixed0 ||
+	       (g->cr4 & ~mvmx_config.cr4_fixed1);
 }
 
 static bool bad_ia32e_paging(struct guest_state *g)
@@ -559,7 +559,7 @@ static int dump_guest_state(char *buf, size_t size, const struct guest_state *g)
 }
 
 /**
- * vmx_explain_entry_failure() - name the check a failed VM entry broke
+ * mvmx_explain_entry_failure() - name the check a failed VM entry broke
  * @vcpu: the vCPU whose entry failed, loaded
  * @reason: the full exit reason (bit 31 set)
  * @qualification: its exit qualification
@@ -567,7 +567,7 @@ static int dump_guest_state(char *buf, size_t size, const struct guest_state *g)
  * For exit reason 33 the guest-state area is checked row by row; for 34
  * (MSR loading) and 41 (machine check) the qualification says it all.
  */
-void vmx_explain_entry_failure(struct minikvm_vcpu *vcpu, u32 reason,
+void mvmx_explain_entry_failure(struct minikvm_vcpu *vcpu, u32 reason,
 			       unsigned long qualification)
 {
 	static DEFINE_RATELIMIT_STATE(rs, 5 * HZ, 5);

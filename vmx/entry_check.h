@@ -9,7 +9,7 @@
 
 struct minikvm_vcpu;
 
-void vmx_explain_entry_failure(struct minikvm_vcpu *vcpu, u32 reason,
+void mvmx_explain_entry_failure(struct minikvm_vcpu *vcpu, u32 reason,
 			       unsigned long qualification);
 
 #endif /* MINIKVM_VMX_ENTRY_CHECK_H */

@@ -25,42 +25,42 @@
 typedef int (*vmx_exit_handler_t)(struct minikvm_vcpu *vcpu);
 
 static const vmx_exit_handler_t vmx_exit_handlers[] = {
-	[EXIT_REASON_EXCEPTION_NMI]	= handle_exception_nmi,		/* exit_event.c */
-	[EXIT_REASON_EXTERNAL_INTERRUPT] = handle_external_interrupt,	/* exit_event.c */
-	[EXIT_REASON_TRIPLE_FAULT]	= handle_triple_fault,		/* exit_event.c */
-	[EXIT_REASON_CPUID]		= handle_cpuid,			/* exit_cpuid.c */
-	[EXIT_REASON_HLT]		= handle_hlt,			/* exit_hlt.c */
-	[EXIT_REASON_INVD]		= handle_nop_insn,		/* exit_insn.c */
-	[EXIT_REASON_RDPMC]		= handle_rdpmc,			/* exit_insn.c */
-	[EXIT_REASON_VMCALL]		= handle_vmcall,		/* exit_insn.c */
-	[EXIT_REASON_VMCLEAR]		= handle_vmx_insn,		/* exit_insn.c */
-	[EXIT_REASON_VMLAUNCH]		= handle_vmx_insn,
-	[EXIT_REASON_VMPTRLD]		= handle_vmx_insn,
-	[EXIT_REASON_VMPTRST]		= handle_vmx_insn,
-	[EXIT_REASON_VMREAD]		= handle_vmx_insn,
-	[EXIT_REASON_VMRESUME]		= handle_vmx_insn,
-	[EXIT_REASON_VMWRITE]		= handle_vmx_insn,
-	[EXIT_REASON_VMOFF]		= handle_vmx_insn,
-	[EXIT_REASON_VMON]		= handle_vmx_insn,
-	[EXIT_REASON_INVEPT]		= handle_vmx_insn,
-	[EXIT_REASON_INVVPID]		= handle_vmx_insn,
-	[EXIT_REASON_VMFUNC]		= handle_vmx_insn,
-	[EXIT_REASON_CR_ACCESS]		= handle_cr_access,		/* exit_cr.c */
-	[EXIT_REASON_DR_ACCESS]		= handle_dr_access,		/* exit_cr.c */
-	[EXIT_REASON_IO_INSTRUCTION]	= handle_io,			/* exit_io.c */
-	[EXIT_REASON_MSR_READ]		= handle_rdmsr,			/* exit_msr.c */
-	[EXIT_REASON_MSR_WRITE]		= handle_wrmsr,			/* exit_msr.c */
-	[EXIT_REASON_MWAIT_INSTRUCTION]	= handle_invalid_op,		/* exit_insn.c */
-	[EXIT_REASON_MONITOR_INSTRUCTION] = handle_invalid_op,		/* exit_insn.c */
-	[EXIT_REASON_PAUSE_INSTRUCTION]	= handle_pause,			/* exit_insn.c */
-	[EXIT_REASON_EPT_VIOLATION]	= handle_ept_violation,		/* exit_ept.c */
-	[EXIT_REASON_EPT_MISCONFIG]	= handle_ept_misconfig,		/* exit_ept.c */
-	[EXIT_REASON_WBINVD]		= handle_nop_insn,		/* exit_insn.c */
-	[EXIT_REASON_XSETBV]		= handle_xsetbv,		/* exit_xsetbv.c */
+	[EXIT_REASON_EXCEPTION_NMI]	= mvmx_handle_exception_nmi,		/* exit_event.c */
+	[EXIT_REASON_EXTERNAL_INTERRUPT] = mvmx_handle_external_interrupt,	/* exit_event.c */
+	[EXIT_REASON_TRIPLE_FAULT]	= mvmx_handle_triple_fault,		/* exit_event.c */
+	[EXIT_REASON_CPUID]		= mvmx_handle_cpuid,			/* exit_cpuid.c */
+	[EXIT_REASON_HLT]		= mvmx_handle_hlt,			/* exit_hlt.c */
+	[EXIT_REASON_INVD]		= mvmx_handle_nop_insn,		/* exit_insn.c */
+	[EXIT_REASON_RDPMC]		= mvmx_handle_rdpmc,			/* exit_insn.c */
+	[EXIT_REASON_VMCALL]		= mvmx_handle_vmcall,		/* exit_insn.c */
+	[EXIT_REASON_VMCLEAR]		= mvmx_handle_vmx_insn,		/* exit_insn.c */
+	[EXIT_REASON_VMLAUNCH]		= mvmx_handle_vmx_insn,
+	[EXIT_REASON_VMPTRLD]		= mvmx_handle_vmx_insn,
+	[EXIT_REASON_VMPTRST]		= mvmx_handle_vmx_insn,
+	[EXIT_REASON_VMREAD]		= mvmx_handle_vmx_insn,
+	[EXIT_REASON_VMRESUME]		= mvmx_handle_vmx_insn,
+	[EXIT_REASON_VMWRITE]		= mvmx_handle_vmx_insn,
+	[EXIT_REASON_VMOFF]		= mvmx_handle_vmx_insn,
+	[EXIT_REASON_VMON]		= mvmx_handle_vmx_insn,
+	[EXIT_REASON_INVEPT]		= mvmx_handle_vmx_insn,
+	[EXIT_REASON_INVVPID]		= mvmx_handle_vmx_insn,
+	[EXIT_REASON_VMFUNC]		= mvmx_handle_vmx_insn,
+	[EXIT_REASON_CR_ACCESS]		= mvmx_handle_cr_access,		/* exit_cr.c */
+	[EXIT_REASON_DR_ACCESS]		= mvmx_handle_dr_access,		/* exit_cr.c */
+	[EXIT_REASON_IO_INSTRUCTION]	= mvmx_handle_io,			/* exit_io.c */
+	[EXIT_REASON_MSR_READ]		= mvmx_handle_rdmsr,			/* exit_msr.c */
+	[EXIT_REASON_MSR_WRITE]		= mvmx_handle_wrmsr,			/* exit_msr.c */
+	[EXIT_REASON_MWAIT_INSTRUCTION]	= mvmx_handle_invalid_op,		/* exit_insn.c */
+	[EXIT_REASON_MONITOR_INSTRUCTION] = mvmx_handle_invalid_op,		/* exit_insn.c */
+	[EXIT_REASON_PAUSE_INSTRUCTION]	= mvmx_handle_pause,			/* exit_insn.c */
+	[EXIT_REASON_EPT_VIOLATION]	= mvmx_handle_ept_violation,		/* exit_ept.c */
+	[EXIT_REASON_EPT_MISCONFIG]	= mvmx_handle_ept_misconfig,		/* exit_ept.c */
+	[EXIT_REASON_WBINVD]		= mvmx_handle_nop_insn,		/* exit_insn.c */
+	[EXIT_REASON_XSETBV]		= mvmx_handle_xsetbv,		/* exit_xsetbv.c */
 };
 
 /* End KVM_RUN with KVM_EXIT_INTERNAL_ERROR, reason and qualification in data[]. */
-int vmx_internal_error(struct minikvm_vcpu *vcpu, u32 suberror)
+int mvmx_internal_error(struct minikvm_vcpu *vcpu, u32 suberror)
 {
 	struct kvm_run *run = vcpu->run;
 
@@ -77,11 +77,11 @@ int vmx_internal_error(struct minikvm_vcpu *vcpu, u32 suberror)
 static int handle_unexpected_exit(struct minikvm_vcpu *vcpu)
 {
 	pr_warn_ratelimited("minikvm: unexpected VM exit reason %#x\n", to_vmx(vcpu)->exit.reason);
-	return vmx_internal_error(vcpu, KVM_INTERNAL_ERROR_UNEXPECTED_EXIT_REASON);
+	return mvmx_internal_error(vcpu, KVM_INTERNAL_ERROR_UNEXPECTED_EXIT_REASON);
 }
 
 /**
- * vmx_handle_exit() - dispatch one VM exit
+ * mvmx_handle_exit() - dispatch one VM exit
  * @vcpu: the vCPU, exit info snapshot in to_vmx(vcpu)->exit
  *
  * Before the table, in this order: a failed VM entry (exit reason bit 31,
@@ -92,20 +92,20 @@ static int handle_unexpected_exit(struct minikvm_vcpu *vcpu)
  *
  * Return: RESUME_GUEST, EXIT_TO_USER, or -errno.
  */
-int vmx_handle_exit(struct minikvm_vcpu *vcpu)
+int mvmx_handle_exit(struct minikvm_vcpu *vcpu)
 {
 	u32 reason = to_vmx(vcpu)->exit.reason;
 	u16 basic = (u16)reason;
 
 	minikvm_note_exit(vcpu, reason, to_vmx(vcpu)->exit.qualification);
 	if (unlikely(reason & VMX_EXIT_REASONS_FAILED_VMENTRY)) {
-		vmx_explain_entry_failure(vcpu, reason, to_vmx(vcpu)->exit.qualification);
+		mvmx_explain_entry_failure(vcpu, reason, to_vmx(vcpu)->exit.qualification);
 		vcpu->run->exit_reason = KVM_EXIT_FAIL_ENTRY;
 		vcpu->run->fail_entry.hardware_entry_failure_reason = reason;
 		vcpu->run->fail_entry.cpu = to_vmx(vcpu)->cpu;
 		return EXIT_TO_USER;
 	}
-	vmx_reinject_vectoring(vcpu);
+	mvmx_reinject_vectoring(vcpu);
 
 	if (basic >= ARRAY_SIZE(vmx_exit_handlers))
 		return handle_unexpected_exit(vcpu);

@@ -11,7 +11,7 @@
 #include "vmx/vmx.h"
 #include "vmx/exit.h"
 
-int handle_cpuid(struct minikvm_vcpu *vcpu)
+int mvmx_handle_cpuid(struct minikvm_vcpu *vcpu)
 {
 	unsigned long *regs = to_vmx(vcpu)->regs;
 	u32 fn = regs[__VCPU_REGS_RAX], idx = regs[__VCPU_REGS_RCX];
@@ -36,6 +36,6 @@ int handle_cpuid(struct minikvm_vcpu *vcpu)
 	regs[__VCPU_REGS_RBX] = ebx;
 	regs[__VCPU_REGS_RCX] = ecx;
 	regs[__VCPU_REGS_RDX] = edx;
-	vmx_skip_instruction(vcpu);
+	mvmx_skip_instruction(vcpu);
 	return RESUME_GUEST;
 }

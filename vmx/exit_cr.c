@@ -36,7 +36,7 @@
 
 static int cr_done(struct minikvm_vcpu *vcpu)
 {
-	vmx_skip_instruction(vcpu);
+	mvmx_skip_instruction(vcpu);
 	return RESUME_GUEST;
 }
 
@@ -46,23 +46,23 @@ static int cr_write(struct minikvm_vcpu *vcpu, unsigned int cr, unsigned long va
 
 	switch (cr) {
 	case 0:
-		return vmx_set_cr0(vcpu, val) ? vmx_inject_gp(vcpu) : cr_done(vcpu);
+		return mvmx_set_cr0(vcpu, val) ? mvmx_inject_gp(vcpu) : cr_done(vcpu);
 	case 4:
-		return vmx_set_cr4(vcpu, val) ? vmx_inject_gp(vcpu) : cr_done(vcpu);
+		return mvmx_set_cr4(vcpu, val) ? mvmx_inject_gp(vcpu) : cr_done(vcpu);
 	case 8:
 		if (val & ~0xful)
-			return vmx_inject_gp(vcpu);
+			return mvmx_inject_gp(vcpu);
 		vcpu->cr8 = val;
-		vmx_skip_instruction(vcpu);
+		mvmx_skip_instruction(vcpu);
 		if (val >= old_cr8)
 			return RESUME_GUEST;
 		vcpu->run->exit_reason = KVM_EXIT_SET_TPR;
 		return EXIT_TO_USER;
 	}
-	return vmx_internal_error(vcpu, KVM_INTERNAL_ERROR_UNEXPECTED_EXIT_REASON);
+	return mvmx_internal_error(vcpu, KVM_INTERNAL_ERROR_UNEXPECTED_EXIT_REASON);
 }
 
-int handle_cr_access(struct minikvm_vcpu *vcpu)
+int mvmx_handle_cr_access(struct minikvm_vcpu *vcpu)
 {
 	unsigned long q = to_vmx(vcpu)->exit.qualification;
 	unsigned int cr = CR_QUAL_NUM(q), gpr = CR_QUAL_GPR(q);
@@ -77,13 +77,13 @@ int handle_cr_access(struct minikvm_vcpu *vcpu)
 		vmx_gpr_write(vcpu, gpr, vcpu->cr8);
 		return cr_done(vcpu);
 	case CR_TYPE_CLTS:
-		return vmx_set_cr0(vcpu, cr0 & ~X86_CR0_TS) ? vmx_inject_gp(vcpu) : cr_done(vcpu);
+		return mvmx_set_cr0(vcpu, cr0 & ~X86_CR0_TS) ? mvmx_inject_gp(vcpu) : cr_done(vcpu);
 	case CR_TYPE_LMSW:
 		/* LMSW loads PE, MP, EM, TS but can never clear PE. */
 		cr0 = (cr0 & ~0xeul) | (CR_QUAL_LMSW_DATA(q) & 0xf);
-		return vmx_set_cr0(vcpu, cr0) ? vmx_inject_gp(vcpu) : cr_done(vcpu);
+		return mvmx_set_cr0(vcpu, cr0) ? mvmx_inject_gp(vcpu) : cr_done(vcpu);
 	}
-	return vmx_internal_error(vcpu, KVM_INTERNAL_ERROR_UNEXPECTED_EXIT_REASON);
+	return mvmx_internal_error(vcpu, KVM_INTERNAL_ERROR_UNEXPECTED_EXIT_REASON);
 }
 
 #define DR_QUAL_NUM(q)		((q) & 7)
@@ -95,7 +95,7 @@ int handle_cr_access(struct minikvm_vcpu *vcpu)
  * guest's DR0-3 before entry, so its breakpoints fire at its addresses
  * (VM entry loads DR7 from the VMCS but never DR0-3).
  */
-void vmx_set_guest_dr7(struct minikvm_vcpu *vcpu, unsigned long dr7)
+void mvmx_set_guest_dr7(struct minikvm_vcpu *vcpu, unsigned long dr7)
 {
 	vmcs_writel(GUEST_DR7, dr7);
 	to_vmx(vcpu)->guest_dr_armed = dr7 & DR7_BP_EN_MASK;
@@ -104,10 +104,10 @@ void vmx_set_guest_dr7(struct minikvm_vcpu *vcpu, unsigned long dr7)
 /*
  * DR4/DR5 alias DR6/DR7 unless CR4.DE (then the CPU raised #UD itself).
  * With DR7.GD set, any MOV DR is a #DB fault with DR6.BD instead (SDM
- * Vol. 3B, "Debug Control Register (DR7)"); vmx_inject_pending() clears
+ * Vol. 3B, "Debug Control Register (DR7)"); mvmx_inject_pending() clears
  * GD as it injects the #DB, as the CPU does when it delivers one.
  */
-int handle_dr_access(struct minikvm_vcpu *vcpu)
+int mvmx_handle_dr_access(struct minikvm_vcpu *vcpu)
 {
 	unsigned long q = to_vmx(vcpu)->exit.qualification;
 	unsigned int dr = DR_QUAL_NUM(q), gpr = DR_QUAL_GPR(q);
@@ -115,7 +115,7 @@ int handle_dr_access(struct minikvm_vcpu *vcpu)
 
 	if (dr7 & DR7_GD) {
 		vcpu->dr6 = (vcpu->dr6 & ~DR_TRAP_BITS) | DR6_BD;
-		vmx_queue_exception(vcpu, DB_VECTOR, false, 0);
+		mvmx_queue_exception(vcpu, DB_VECTOR, false, 0);
 		return RESUME_GUEST;
 	}
 	if (dr == 4 || dr == 5)
@@ -136,11 +136,11 @@ int handle_dr_access(struct minikvm_vcpu *vcpu)
 	} else {
 		/* Bits 63:32 of DR6 and DR7 are reserved: #GP (SDM Vol. 3B, "Debug Registers"). */
 		if (val >> 32)
-			return vmx_inject_gp(vcpu);
+			return mvmx_inject_gp(vcpu);
 		if (dr == 6)
 			vcpu->dr6 = (val & DR6_VOLATILE) | DR6_FIXED_1;
 		else
-			vmx_set_guest_dr7(vcpu, (val & DR7_VOLATILE) | DR7_FIXED_1);
+			mvmx_set_guest_dr7(vcpu, (val & DR7_VOLATILE) | DR7_FIXED_1);
 	}
 	return cr_done(vcpu);
 }

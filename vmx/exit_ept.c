@@ -45,7 +45,7 @@ static void ept_restore_nmi_blocking(struct vmx_vcpu *vmx)
 		vmcs_set_bits32(GUEST_INTERRUPTIBILITY_INFO, GUEST_INTR_STATE_NMI);
 }
 
-int handle_ept_violation(struct minikvm_vcpu *vcpu)
+int mvmx_handle_ept_violation(struct minikvm_vcpu *vcpu)
 {
 	struct vmx_vcpu *vmx = to_vmx(vcpu);
 	u64 gpa = vmcs_read64(GUEST_PHYSICAL_ADDRESS);
@@ -60,7 +60,7 @@ int handle_ept_violation(struct minikvm_vcpu *vcpu)
 	return mmu_page_fault(vcpu, gpa, access);
 }
 
-int handle_ept_misconfig(struct minikvm_vcpu *vcpu)
+int mvmx_handle_ept_misconfig(struct minikvm_vcpu *vcpu)
 {
 	return mmu_mmio_fault(vcpu, vmcs_read64(GUEST_PHYSICAL_ADDRESS));
 }

@@ -4,8 +4,8 @@
  * interrupts, and a triple fault.
  *
  * NMIs, machine checks and external interrupts have already been handed
- * to the host by the time these run (vmx_vcpu_run(): NMIs through
- * vmx_do_nmi_irqoff(), machine checks through vmx_machine_check(),
+ * to the host by the time these run (mvmx_vcpu_run(): NMIs through
+ * mvmx_do_nmi_irqoff(), machine checks through vmx_machine_check(),
  * interrupts when IRQs are enabled again), so for them the handlers only
  * resume.
  */
@@ -22,7 +22,7 @@
 /*
  * An exception raised while the CPU was delivering another one (IDT
  * vectoring information valid) was queued for re-injection by
- * vmx_handle_exit(). #DB and #AC are benign: the two are handled one
+ * mvmx_handle_exit(). #DB and #AC are benign: the two are handled one
  * after the other, so the new one replaces the old, which comes back when
  * the instruction runs again (SDM Vol. 3A, "Conditions for Generating a
  * Double Fault"; KVM does the same).
@@ -49,9 +49,9 @@ static int handle_guest_db(struct minikvm_vcpu *vcpu, u32 info)
 
 	vcpu->dr6 = (vcpu->dr6 & ~DR_TRAP_BITS) | (q & (DR_TRAP_BITS | DR6_BD | DR6_BS));
 	if ((info & INTR_INFO_INTR_TYPE_MASK) == INTR_TYPE_PRIV_SW_EXCEPTION)
-		vmx_skip_instruction(vcpu);
+		mvmx_skip_instruction(vcpu);
 	drop_reinjected_exception();
-	vmx_queue_exception(vcpu, DB_VECTOR, false, 0);
+	mvmx_queue_exception(vcpu, DB_VECTOR, false, 0);
 	return RESUME_GUEST;
 }
 
@@ -59,22 +59,22 @@ static int handle_guest_db(struct minikvm_vcpu *vcpu, u32 info)
 static int handle_guest_ac(struct minikvm_vcpu *vcpu)
 {
 	drop_reinjected_exception();
-	vmx_queue_exception(vcpu, AC_VECTOR, true, vmcs_read32(VM_EXIT_INTR_ERROR_CODE));
+	mvmx_queue_exception(vcpu, AC_VECTOR, true, vmcs_read32(VM_EXIT_INTR_ERROR_CODE));
 	return RESUME_GUEST;
 }
 
 /**
- * handle_exception_nmi() - an NMI, or an exception in the exception bitmap
+ * mvmx_handle_exception_nmi() - an NMI, or an exception in the exception bitmap
  * @vcpu: the vCPU
  *
  * The bitmap (vmx/vmcs_config.c) holds #DB, #AC and #MC. NMIs and machine
- * checks were handed to the host's own handlers in vmx_vcpu_run(), with
+ * checks were handed to the host's own handlers in mvmx_vcpu_run(), with
  * IRQs still off; the guest does not see a host machine check, as in KVM.
  *
  * Return: RESUME_GUEST, or an internal error for an exception nobody
  * asked to intercept.
  */
-int handle_exception_nmi(struct minikvm_vcpu *vcpu)
+int mvmx_handle_exception_nmi(struct minikvm_vcpu *vcpu)
 {
 	u32 info = vmcs_read32(VM_EXIT_INTR_INFO);
 
@@ -88,16 +88,16 @@ int handle_exception_nmi(struct minikvm_vcpu *vcpu)
 	case MC_VECTOR:
 		return RESUME_GUEST;
 	}
-	return vmx_internal_error(vcpu, KVM_INTERNAL_ERROR_UNEXPECTED_EXIT_REASON);
+	return mvmx_internal_error(vcpu, KVM_INTERNAL_ERROR_UNEXPECTED_EXIT_REASON);
 }
 
-int handle_external_interrupt(struct minikvm_vcpu *vcpu)
+int mvmx_handle_external_interrupt(struct minikvm_vcpu *vcpu)
 {
 	return RESUME_GUEST;
 }
 
 /* SDM Vol. 3C, "Triple Fault": the guest would reset; userspace decides. */
-int handle_triple_fault(struct minikvm_vcpu *vcpu)
+int mvmx_handle_triple_fault(struct minikvm_vcpu *vcpu)
 {
 	vcpu->run->exit_reason = KVM_EXIT_SHUTDOWN;
 	return EXIT_TO_USER;

@@ -8,9 +8,9 @@
 #include "vmx/vmx.h"
 #include "vmx/exit.h"
 
-int handle_hlt(struct minikvm_vcpu *vcpu)
+int mvmx_handle_hlt(struct minikvm_vcpu *vcpu)
 {
-	vmx_skip_instruction(vcpu);
+	mvmx_skip_instruction(vcpu);
 	vcpu->run->exit_reason = KVM_EXIT_HLT;
 	return EXIT_TO_USER;
 }

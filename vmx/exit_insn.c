@@ -14,52 +14,52 @@
 #include "vmx/exit.h"
 #include "vmx/vmx_ops.h"
 
-int handle_invalid_op(struct minikvm_vcpu *vcpu)
+int mvmx_handle_invalid_op(struct minikvm_vcpu *vcpu)
 {
-	vmx_queue_exception(vcpu, UD_VECTOR, false, 0);
+	mvmx_queue_exception(vcpu, UD_VECTOR, false, 0);
 	return RESUME_GUEST;
 }
 
-int handle_vmx_insn(struct minikvm_vcpu *vcpu)
+int mvmx_handle_vmx_insn(struct minikvm_vcpu *vcpu)
 {
-	return handle_invalid_op(vcpu);
+	return mvmx_handle_invalid_op(vcpu);
 }
 
-int handle_rdpmc(struct minikvm_vcpu *vcpu)
+int mvmx_handle_rdpmc(struct minikvm_vcpu *vcpu)
 {
-	return vmx_inject_gp(vcpu);
+	return mvmx_inject_gp(vcpu);
 }
 
 /*
  * INVD would discard the host's cached writes too; WBINVD has nothing to
  * write back for a guest without assigned devices. KVM steps over both.
  */
-int handle_nop_insn(struct minikvm_vcpu *vcpu)
+int mvmx_handle_nop_insn(struct minikvm_vcpu *vcpu)
 {
-	vmx_skip_instruction(vcpu);
+	mvmx_skip_instruction(vcpu);
 	return RESUME_GUEST;
 }
 
-int handle_pause(struct minikvm_vcpu *vcpu)
+int mvmx_handle_pause(struct minikvm_vcpu *vcpu)
 {
-	vmx_skip_instruction(vcpu);
+	mvmx_skip_instruction(vcpu);
 	return RESUME_GUEST;
 }
 
 /**
- * handle_vmcall() - a hypercall minikvm does not implement
+ * mvmx_handle_vmcall() - a hypercall minikvm does not implement
  * @vcpu: the vCPU
  *
  * As KVM (kvm_emulate_hypercall()): from CPL > 0 RAX = -KVM_EPERM, else
  * RAX = -KVM_ENOSYS for any number; RIP moves past the VMCALL.
  */
-int handle_vmcall(struct minikvm_vcpu *vcpu)
+int mvmx_handle_vmcall(struct minikvm_vcpu *vcpu)
 {
 	unsigned long ret = minikvm_get_cpl(vcpu) ? -KVM_EPERM : -KVM_ENOSYS;
 
-	if (!vmx_is_long_mode(vcpu))
+	if (!mvmx_is_long_mode(vcpu))
 		ret &= 0xffffffff;
 	to_vmx(vcpu)->regs[__VCPU_REGS_RAX] = ret;
-	vmx_skip_instruction(vcpu);
+	mvmx_skip_instruction(vcpu);
 	return RESUME_GUEST;
 }

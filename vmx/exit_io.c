@@ -61,21 +61,21 @@ static int io_string_setup(struct minikvm_vcpu *vcpu, struct minikvm_pending_io 
 	unsigned long count, room, di;
 
 	if (asz >= ARRAY_SIZE(io_addr_masks))
-		return vmx_internal_error(vcpu, KVM_INTERNAL_ERROR_EMULATION);
+		return mvmx_internal_error(vcpu, KVM_INTERNAL_ERROR_EMULATION);
 	io->addr_mask = io_addr_masks[asz];
 	io->linear = vmcs_readl(GUEST_LINEAR_ADDRESS);
 	io->backward = vmcs_readl(GUEST_RFLAGS) & X86_EFLAGS_DF;
 	count = io->rep ? to_vmx(vcpu)->regs[__VCPU_REGS_RCX] & io->addr_mask : 1;
 	if (!count) {
 		/* REP with RCX = 0 does nothing. */
-		vmx_skip_instruction(vcpu);
+		mvmx_skip_instruction(vcpu);
 		return RESUME_GUEST;
 	}
 	if (!io->in) {
 		/* KVM's emulator sends OUTS one element per exit. */
 		io->count = 1;
 		if (io_copy_guest(vcpu, io->linear, vcpu->pio_data, io->size, false))
-			return vmx_internal_error(vcpu, KVM_INTERNAL_ERROR_EMULATION);
+			return mvmx_internal_error(vcpu, KVM_INTERNAL_ERROR_EMULATION);
 		return EXIT_TO_USER;
 	}
 	/*
@@ -91,7 +91,7 @@ static int io_string_setup(struct minikvm_vcpu *vcpu, struct minikvm_pending_io 
 	return EXIT_TO_USER;
 }
 
-int handle_io(struct minikvm_vcpu *vcpu)
+int mvmx_handle_io(struct minikvm_vcpu *vcpu)
 {
 	unsigned long q = to_vmx(vcpu)->exit.qualification;
 	struct minikvm_pending_io *io = &vcpu->io;
@@ -156,7 +156,7 @@ static int vmx_complete_userspace_io(struct minikvm_vcpu *vcpu)
 			memcpy(&val, vcpu->pio_data, io->size);
 			regs[__VCPU_REGS_RAX] = val;
 		}
-		vmx_skip_instruction(vcpu);
+		mvmx_skip_instruction(vcpu);
 		return 1;
 	}
 
@@ -164,7 +164,7 @@ static int vmx_complete_userspace_io(struct minikvm_vcpu *vcpu)
 		for (i = 0; i < io->count; i++)
 			if (io_copy_guest(vcpu, io_elem_addr(io, i),
 					  vcpu->pio_data + i * io->size, io->size, true))
-				return vmx_internal_error(vcpu, KVM_INTERNAL_ERROR_EMULATION);
+				return mvmx_internal_error(vcpu, KVM_INTERNAL_ERROR_EMULATION);
 	io_advance(&regs[io->in ? __VCPU_REGS_RDI : __VCPU_REGS_RSI],
 		   (io->backward ? -1L : 1L) * io->count * io->size, io->addr_mask);
 	if (io->rep) {
@@ -173,6 +173,6 @@ static int vmx_complete_userspace_io(struct minikvm_vcpu *vcpu)
 		if (regs[__VCPU_REGS_RCX] & io->addr_mask)
 			return 1;
 	}
-	vmx_skip_instruction(vcpu);
+	mvmx_skip_instruction(vcpu);
 	return 1;
 }

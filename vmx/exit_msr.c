@@ -6,7 +6,7 @@
  * Where each MSR lives: EFER, PAT, SYSENTER_*, FS/GS base and DEBUGCTL in
  * VMCS guest fields (switched by the CPU); the SYSCALL MSRs and
  * KERNEL_GS_BASE in struct minikvm_vcpu, swapped lazily by
- * vmx_load_guest_msrs(); TSC as an offset (TSC_OFFSET) to the host TSC;
+ * mvmx_load_guest_msrs(); TSC as an offset (TSC_OFFSET) to the host TSC;
  * the rest are plain storage. FS/GS base, KERNEL_GS_BASE and SYSENTER_*
  * do not exit at all (MSR bitmap, vmx/vmcs.c).
  *
@@ -68,7 +68,7 @@ static bool vmx_cpuid_has(struct minikvm_vcpu *vcpu, u32 fn, int reg, u32 bit)
 }
 
 /**
- * vmx_get_msr() - read a guest MSR
+ * mvmx_get_msr() - read a guest MSR
  * @vcpu: the loaded vCPU
  * @index: MSR number
  * @data: where the value goes
@@ -76,7 +76,7 @@ static bool vmx_cpuid_has(struct minikvm_vcpu *vcpu, u32 fn, int reg, u32 bit)
  *
  * Return: 0, or 1 when the MSR does not exist for this guest (#GP).
  */
-int vmx_get_msr(struct minikvm_vcpu *vcpu, u32 index, u64 *data, bool host)
+int mvmx_get_msr(struct minikvm_vcpu *vcpu, u32 index, u64 *data, bool host)
 {
 	int fixed;
 
@@ -186,11 +186,11 @@ static int vmx_write_efer(struct minikvm_vcpu *vcpu, u64 data, bool host)
 		if ((to_vmx(vcpu)->cr0 & X86_CR0_PG) && ((data ^ old) & EFER_LME))
 			return 1;
 	}
-	return vmx_set_efer(vcpu, data);
+	return mvmx_set_efer(vcpu, data);
 }
 
 /**
- * vmx_set_msr() - write a guest MSR
+ * mvmx_set_msr() - write a guest MSR
  * @vcpu: the loaded vCPU
  * @index: MSR number
  * @data: the value
@@ -198,7 +198,7 @@ static int vmx_write_efer(struct minikvm_vcpu *vcpu, u64 data, bool host)
  *
  * Return: 0, or 1 for a missing MSR or a value the MSR refuses (#GP).
  */
-int vmx_set_msr(struct minikvm_vcpu *vcpu, u32 index, u64 data, bool host)
+int mvmx_set_msr(struct minikvm_vcpu *vcpu, u32 index, u64 data, bool host)
 {
 	int fixed;
 
@@ -327,26 +327,26 @@ long minikvm_get_msr_index_list(struct kvm_msr_list __user *ulist)
 }
 
 /* SDM Vol. 2B, "RDMSR": ECX selects, EDX:EAX receives; #GP(0) if absent. */
-int handle_rdmsr(struct minikvm_vcpu *vcpu)
+int mvmx_handle_rdmsr(struct minikvm_vcpu *vcpu)
 {
 	unsigned long *regs = to_vmx(vcpu)->regs;
 	u64 data;
 
-	if (vmx_get_msr(vcpu, (u32)regs[__VCPU_REGS_RCX], &data, false))
-		return vmx_inject_gp(vcpu);
+	if (mvmx_get_msr(vcpu, (u32)regs[__VCPU_REGS_RCX], &data, false))
+		return mvmx_inject_gp(vcpu);
 	regs[__VCPU_REGS_RAX] = (u32)data;
 	regs[__VCPU_REGS_RDX] = data >> 32;
-	vmx_skip_instruction(vcpu);
+	mvmx_skip_instruction(vcpu);
 	return RESUME_GUEST;
 }
 
-int handle_wrmsr(struct minikvm_vcpu *vcpu)
+int mvmx_handle_wrmsr(struct minikvm_vcpu *vcpu)
 {
 	unsigned long *regs = to_vmx(vcpu)->regs;
 	u64 data = (u32)regs[__VCPU_REGS_RAX] | (u64)regs[__VCPU_REGS_RDX] << 32;
 
-	if (vmx_set_msr(vcpu, (u32)regs[__VCPU_REGS_RCX], data, false))
-		return vmx_inject_gp(vcpu);
-	vmx_skip_instruction(vcpu);
+	if (mvmx_set_msr(vcpu, (u32)regs[__VCPU_REGS_RCX], data, false))
+		return mvmx_inject_gp(vcpu);
+	mvmx_skip_instruction(vcpu);
 	return RESUME_GUEST;
 }

@@ -14,7 +14,7 @@
 
 static inline bool vmx_is_64bit_code(struct minikvm_vcpu *vcpu)
 {
-	return vmx_is_long_mode(vcpu) && (vmcs_read32(GUEST_CS_AR_BYTES) & VMX_AR_L_MASK);
+	return mvmx_is_long_mode(vcpu) && (vmcs_read32(GUEST_CS_AR_BYTES) & VMX_AR_L_MASK);
 }
 
 static inline unsigned long vmx_gpr_read(struct minikvm_vcpu *vcpu, unsigned int idx)

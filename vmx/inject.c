@@ -7,7 +7,7 @@
  * SDM Vol. 3C, "VM-Entry Controls for Event Injection" and "Information
  * for VM Exits During Event Delivery".
  *
- * Environment: vCPU loaded; vmx_inject_pending() with IRQs off just
+ * Environment: vCPU loaded; mvmx_inject_pending() with IRQs off just
  * before entry.
  */
 #include <linux/kernel.h>
@@ -21,19 +21,19 @@
 #include "vmx/vmx_ops.h"
 
 /* Guest RIP past the exiting instruction, as the CPU would have left it. */
-void vmx_skip_instruction(struct minikvm_vcpu *vcpu)
+void mvmx_skip_instruction(struct minikvm_vcpu *vcpu)
 {
-	vmx_advance_rip(vcpu, to_vmx(vcpu)->exit.instr_len);
+	mvmx_advance_rip(vcpu, to_vmx(vcpu)->exit.instr_len);
 }
 
 /* Guest RIP past an instruction of @len bytes that minikvm completed. */
-void vmx_advance_rip(struct minikvm_vcpu *vcpu, unsigned int len)
+void mvmx_advance_rip(struct minikvm_vcpu *vcpu, unsigned int len)
 {
 	unsigned long rip = vmcs_readl(GUEST_RIP) + len;
 	u32 intr = vmcs_read32(GUEST_INTERRUPTIBILITY_INFO);
 
 	/* Outside 64-bit code RIP wraps at 32 bits. */
-	if (!(vmcs_read32(GUEST_CS_AR_BYTES) & VMX_AR_L_MASK) || !vmx_is_long_mode(vcpu))
+	if (!(vmcs_read32(GUEST_CS_AR_BYTES) & VMX_AR_L_MASK) || !mvmx_is_long_mode(vcpu))
 		rip = (u32)rip;
 	vmcs_writel(GUEST_RIP, rip);
 	/* An instruction completed: STI and MOV SS blocking end with it. */
@@ -42,7 +42,7 @@ void vmx_advance_rip(struct minikvm_vcpu *vcpu, unsigned int len)
 			     intr & ~(GUEST_INTR_STATE_STI | GUEST_INTR_STATE_MOV_SS));
 }
 
-void vmx_queue_exception(struct minikvm_vcpu *vcpu, u8 vector, bool has_error, u32 error)
+void mvmx_queue_exception(struct minikvm_vcpu *vcpu, u8 vector, bool has_error, u32 error)
 {
 	vcpu->exception_pending = true;
 	vcpu->exception_vector = vector;
@@ -51,9 +51,9 @@ void vmx_queue_exception(struct minikvm_vcpu *vcpu, u8 vector, bool has_error, u
 }
 
 /* #GP(0) for the instruction that exited; the guest resumes to take it. */
-int vmx_inject_gp(struct minikvm_vcpu *vcpu)
+int mvmx_inject_gp(struct minikvm_vcpu *vcpu)
 {
-	vmx_queue_exception(vcpu, GP_VECTOR, true, 0);
+	mvmx_queue_exception(vcpu, GP_VECTOR, true, 0);
 	return RESUME_GUEST;
 }
 
@@ -63,7 +63,7 @@ static bool vmx_exception_is_soft(u8 vector)
 }
 
 /**
- * vmx_inject_pending() - program the next entry's event, if any
+ * mvmx_inject_pending() - program the next entry's event, if any
  * @vcpu: loaded vCPU, IRQs off
  *
  * An event already in VM_ENTRY_INTR_INFO_FIELD (re-injection after an exit
@@ -71,7 +71,7 @@ static bool vmx_exception_is_soft(u8 vector)
  * entry. Error codes are not delivered in real mode (SDM: "deliver error
  * code" must be 0 when CR0.PE = 0 with unrestricted guest).
  */
-void vmx_inject_pending(struct minikvm_vcpu *vcpu)
+void mvmx_inject_pending(struct minikvm_vcpu *vcpu)
 {
 	u32 info;
 
@@ -93,7 +93,7 @@ void vmx_inject_pending(struct minikvm_vcpu *vcpu)
 		unsigned long dr7 = vmcs_readl(GUEST_DR7);
 
 		if (dr7 & DR7_GD)
-			vmx_set_guest_dr7(vcpu, dr7 & ~DR7_GD);
+			mvmx_set_guest_dr7(vcpu, dr7 & ~DR7_GD);
 	}
 	if (vcpu->exception_has_error && (to_vmx(vcpu)->cr0 & X86_CR0_PE)) {
 		info |= INTR_INFO_DELIVER_CODE_MASK;
@@ -105,14 +105,14 @@ void vmx_inject_pending(struct minikvm_vcpu *vcpu)
 }
 
 /**
- * vmx_reinject_vectoring() - redeliver an event a VM exit interrupted
+ * mvmx_reinject_vectoring() - redeliver an event a VM exit interrupted
  * @vcpu: loaded vCPU, right after the exit
  *
  * SDM Vol. 3C, "Information for VM Exits During Event Delivery": an exit
  * such as an EPT violation on the guest's IDT or stack while delivering
  * an event leaves the event undelivered; the VMM must inject it again.
  */
-void vmx_reinject_vectoring(struct minikvm_vcpu *vcpu)
+void mvmx_reinject_vectoring(struct minikvm_vcpu *vcpu)
 {
 	u32 idt = vmcs_read32(IDT_VECTORING_INFO_FIELD);
 	u32 type = idt & INTR_INFO_INTR_TYPE_MASK;

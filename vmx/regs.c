@@ -55,12 +55,12 @@ void minikvm_set_rflags(struct minikvm_vcpu *vcpu, unsigned long rflags)
 
 void minikvm_skip_emulated_instruction(struct minikvm_vcpu *vcpu)
 {
-	vmx_skip_instruction(vcpu);
+	mvmx_skip_instruction(vcpu);
 }
 
 void minikvm_advance_rip(struct minikvm_vcpu *vcpu, unsigned int len)
 {
-	vmx_advance_rip(vcpu, len);
+	mvmx_advance_rip(vcpu, len);
 }
 
 /* CS.L in IA-32e mode is 64-bit code; otherwise CS.D/B picks 32 or 16. */
@@ -114,7 +114,7 @@ unsigned long minikvm_read_cr4(struct minikvm_vcpu *vcpu)
 	return to_vmx(vcpu)->cr4;
 }
 
-/* The PDPTEs VM entry loaded for PAE paging (vmx_load_pdptrs()). */
+/* The PDPTEs VM entry loaded for PAE paging (mvmx_load_pdptrs()). */
 u64 minikvm_pdptr_read(struct minikvm_vcpu *vcpu, unsigned int index)
 {
 	static const u32 fields[] = { GUEST_PDPTR0, GUEST_PDPTR1, GUEST_PDPTR2, GUEST_PDPTR3 };
@@ -126,7 +126,7 @@ u64 minikvm_pdptr_read(struct minikvm_vcpu *vcpu, unsigned int index)
 
 bool minikvm_is_long_mode(struct minikvm_vcpu *vcpu)
 {
-	return vmx_is_long_mode(vcpu);
+	return mvmx_is_long_mode(vcpu);
 }
 
 /* KVM's layout for VT-x: qualification, then IDT-vectoring information. */
@@ -144,13 +144,13 @@ void minikvm_get_exit_info(struct minikvm_vcpu *vcpu, u64 *reason, u64 *info1, u
 
 int minikvm_internal_error(struct minikvm_vcpu *vcpu, u32 suberror)
 {
-	return vmx_internal_error(vcpu, suberror);
+	return mvmx_internal_error(vcpu, suberror);
 }
 
 /* SDM Vol. 3C, "INVEPT": one context when the CPU can, else all of them. */
 void minikvm_flush_guest_tlb(u64 root)
 {
-	if (vmx_info.ept_vpid_cap & VMX_EPT_EXTENT_CONTEXT_BIT)
+	if (mvmx_info.ept_vpid_cap & VMX_EPT_EXTENT_CONTEXT_BIT)
 		vmx_invept(VMX_EPT_EXTENT_CONTEXT, root);
 	else
 		vmx_invept(VMX_EPT_EXTENT_GLOBAL, 0);

@@ -3,18 +3,18 @@
  * The vCPU run loop behind KVM_RUN: check for work the host needs done,
  * inject events, enter the guest, take the exit, dispatch it.
  *
- *   vmx_vcpu_run()                 (after core/ ran complete_userspace_io)
+ *   mvmx_vcpu_run()                 (after core/ ran complete_userspace_io)
  *     loop:
  *       signal pending?            -> -EINTR, KVM_EXIT_INTR
  *       need_resched?              -> cond_resched() (preempt notifiers move the VMCS)
- *       IRQs off; vmx_inject_pending(); host CR3/CR4/FS base up to date;
+ *       IRQs off; mvmx_inject_pending(); host CR3/CR4/FS base up to date;
  *         guest DR0-3 if its DR7 arms them
- *       vmx_vcpu_enter()           vmenter.S
+ *       mvmx_vcpu_enter()           vmenter.S
  *       GDT limit, TR limit, LDT   vmx_restore_host_descriptors()
- *       NMI exit?                  -> vmx_do_nmi_irqoff()
+ *       NMI exit?                  -> mvmx_do_nmi_irqoff()
  *       machine-check exit?        -> vmx_machine_check()
  *       IRQs on                    the host takes a pending external interrupt here
- *       vmx_handle_exit()          exit.c: table of handlers
+ *       mvmx_handle_exit()          exit.c: table of handlers
  *
  * Environment: process context of the vCPU thread, vcpu->mutex held, the
  * vCPU loaded with its preempt notifier registered (core/vcpu.c).
@@ -52,7 +52,7 @@ static const char * const vmx_insn_names[] = {
  * the test VM's kernel-log check fails, and print every failure,
  * rate-limited.
  */
-void vmx_insn_failed(enum vmx_insn insn, u64 operand, u64 value)
+void mvmx_insn_failed(enum vmx_insn insn, u64 operand, u64 value)
 {
 	unsigned long err = 0;
 
@@ -72,9 +72,9 @@ void vmx_insn_failed(enum vmx_insn insn, u64 operand, u64 value)
  * reboot notifier (vmxon.c) has turned it off under running vCPUs; a bug
  * otherwise. Either way the caller carries on as after a failure.
  */
-void vmx_insn_fault(enum vmx_insn insn, u64 operand)
+void mvmx_insn_fault(enum vmx_insn insn, u64 operand)
 {
-	if (vmx_is_rebooting())
+	if (mvmx_is_rebooting())
 		return;
 	WARN_ONCE(1, "minikvm: %s %#llx faulted with VMX off\n", vmx_insn_names[insn], operand);
 }
@@ -172,7 +172,7 @@ static noinstr int vmx_enter_exit(struct minikvm_vcpu *vcpu)
 		native_write_cr2(vmx->cr2);
 	guest_state_enter_irqoff();
 	vmx_flush_l1d();
-	fail = vmx_vcpu_enter(vmx->regs, vmx->launched);
+	fail = mvmx_vcpu_enter(vmx->regs, vmx->launched);
 	guest_state_exit_irqoff();
 	vmx->cr2 = native_read_cr2();
 	return fail;
@@ -233,7 +233,7 @@ static void vmx_load_guest_debugregs(struct minikvm_vcpu *vcpu)
 /*
  * XCR0 is not switched by VMX either; only differ when the guest set it.
  * The guest has CR4.OSXSAVE only when the host has XSAVE on (cr.c,
- * vmx_guest_has_xsave()): XSETBV is never executed on a host without it.
+ * mvmx_guest_has_xsave()): XSETBV is never executed on a host without it.
  */
 static void vmx_load_guest_xcr0(struct minikvm_vcpu *vcpu, u64 host_xcr0)
 {
@@ -248,13 +248,13 @@ static void vmx_load_host_xcr0(struct minikvm_vcpu *vcpu, u64 host_xcr0)
 }
 
 /**
- * vmx_vcpu_run() - run the guest until an exit needs userspace
+ * mvmx_vcpu_run() - run the guest until an exit needs userspace
  * @vcpu: the vCPU, loaded
  *
  * Return: 0 with run->exit_reason set, -EINTR when a signal is pending
  * (exit_reason KVM_EXIT_INTR), or another -errno.
  */
-int vmx_vcpu_run(struct minikvm_vcpu *vcpu)
+int mvmx_vcpu_run(struct minikvm_vcpu *vcpu)
 {
 	struct vmx_vcpu *vmx = to_vmx(vcpu);
 	u64 host_xcr0 = boot_cpu_has(X86_FEATURE_XSAVE) ? xgetbv(XCR_XFEATURE_ENABLED_MASK) : 0;
@@ -274,7 +274,7 @@ int vmx_vcpu_run(struct minikvm_vcpu *vcpu)
 		cond_resched();
 
 		preempt_disable();
-		vmx_load_guest_msrs(vcpu);
+		mvmx_load_guest_msrs(vcpu);
 		local_irq_disable();
 		/* Checked again with IRQs off, so no wakeup slips in between. */
 		if (need_resched() || signal_pending(current)) {
@@ -284,7 +284,7 @@ int vmx_vcpu_run(struct minikvm_vcpu *vcpu)
 		}
 		if (test_thread_flag(TIF_NEED_FPU_LOAD))
 			switch_fpu_return();
-		vmx_inject_pending(vcpu);
+		mvmx_inject_pending(vcpu);
 		vmx_update_host_state(vmx);
 		vmx_load_guest_debugregs(vcpu);
 		vmx_load_guest_xcr0(vcpu, host_xcr0);
@@ -307,7 +307,7 @@ int vmx_vcpu_run(struct minikvm_vcpu *vcpu)
 				vmx->launched = true;
 			event = vmx_exit_event(vmx->exit.reason);
 			if (vmx_event_is_nmi(event))
-				vmx_do_nmi_irqoff();
+				mvmx_do_nmi_irqoff();
 			else if (vmx_exit_is_mc(vmx->exit.reason, event))
 				vmx_machine_check();
 		}
@@ -325,7 +325,7 @@ int vmx_vcpu_run(struct minikvm_vcpu *vcpu)
 		}
 		vmx->exit.qualification = vmcs_readl(EXIT_QUALIFICATION);
 		vmx->exit.instr_len = vmcs_read32(VM_EXIT_INSTRUCTION_LEN);
-		ret = vmx_handle_exit(vcpu);
+		ret = mvmx_handle_exit(vcpu);
 		if (ret != RESUME_GUEST)
 			return ret;
 	}

@@ -22,9 +22,9 @@
 
 #include "vmx/speculation.h"
 
-DEFINE_STATIC_KEY_FALSE(vmx_l1d_flush_on_entry);
+DEFINE_STATIC_KEY_FALSE(mvmx_l1d_flush_on_entry);
 
-void vmx_setup_speculation(void)
+void mvmx_setup_speculation(void)
 {
 	if (!boot_cpu_has_bug(X86_BUG_L1TF) || l1tf_mitigation == L1TF_MITIGATION_OFF)
 		return;
@@ -33,5 +33,5 @@ void vmx_setup_speculation(void)
 		pr_info("L1TF: this CPU has no L1D flush command; guests are not isolated from L1D\n");
 		return;
 	}
-	static_branch_enable(&vmx_l1d_flush_on_entry);
+	static_branch_enable(&mvmx_l1d_flush_on_entry);
 }

@@ -14,9 +14,9 @@
 #include <asm/msr.h>
 #include <asm/msr-index.h>
 
-DECLARE_STATIC_KEY_FALSE(vmx_l1d_flush_on_entry);
+DECLARE_STATIC_KEY_FALSE(mvmx_l1d_flush_on_entry);
 
-void vmx_setup_speculation(void);
+void mvmx_setup_speculation(void);
 
 /*
  * L1TF: a guest can read host data that is in L1D through a not-present
@@ -27,7 +27,7 @@ void vmx_setup_speculation(void);
  */
 static __always_inline void vmx_flush_l1d(void)
 {
-	if (static_branch_unlikely(&vmx_l1d_flush_on_entry))
+	if (static_branch_unlikely(&mvmx_l1d_flush_on_entry))
 		native_wrmsrl(MSR_IA32_FLUSH_CMD, L1D_FLUSH);
 }
 

@@ -5,8 +5,8 @@
  * A VMCS is "active" on one CPU at a time, and may be cached there (SDM
  * Vol. 3C, "VMCS Life Cycle" / "Software Use of the VMCS"): before a
  * vCPU thread runs it on another CPU, the old CPU must VMCLEAR it. The
- * preempt notifier (core/vcpu.c) calls vmx_vcpu_load() when the thread is
- * scheduled in and vmx_vcpu_put() when it is scheduled out.
+ * preempt notifier (core/vcpu.c) calls mvmx_vcpu_load() when the thread is
+ * scheduled in and mvmx_vcpu_put() when it is scheduled out.
  *
  * Environment: preemption disabled in every function here; the per-CPU
  * lists of loaded VMCSs are touched only by their own CPU with IRQs off.
@@ -57,7 +57,7 @@ static void __vmx_vcpu_clear(void *arg)
 }
 
 /* VMCLEAR the vCPU's VMCS on whatever CPU holds it. */
-void vmx_vcpu_clear(struct minikvm_vcpu *vcpu)
+void mvmx_vcpu_clear(struct minikvm_vcpu *vcpu)
 {
 	int cpu = READ_ONCE(to_vmx(vcpu)->cpu);
 
@@ -66,34 +66,34 @@ void vmx_vcpu_clear(struct minikvm_vcpu *vcpu)
 }
 
 /* VMXOFF or CPU offline: VMCLEAR every VMCS this CPU holds. IRQs off. */
-void vmx_clear_loaded_vmcss(int cpu)
+void mvmx_clear_loaded_vmcss(int cpu)
 {
 	struct vmx_vcpu *vmx, *tmp;
 
-	list_for_each_entry_safe(vmx, tmp, vmx_loaded_vmcss(cpu), loaded_link)
+	list_for_each_entry_safe(vmx, tmp, mvmx_loaded_vmcss(cpu), loaded_link)
 		__vmx_vcpu_clear(vmx);
 }
 
 /**
- * vmx_vcpu_load() - make the vCPU's VMCS current on this CPU
+ * mvmx_vcpu_load() - make the vCPU's VMCS current on this CPU
  * @vcpu: the vCPU; preemption disabled
  *
  * On a change of CPU the per-CPU host state in the VMCS is rewritten: the
  * TSS, GDT and SYSENTER stack are per CPU in Linux (cpu_entry_area), and
  * so is the kernel GS base.
  */
-void vmx_vcpu_load(struct minikvm_vcpu *vcpu)
+void mvmx_vcpu_load(struct minikvm_vcpu *vcpu)
 {
 	struct vmx_vcpu *vmx = to_vmx(vcpu);
 	int cpu = smp_processor_id();
 	unsigned long flags;
 
 	if (vmx->cpu != cpu) {
-		vmx_vcpu_clear(vcpu);
+		mvmx_vcpu_clear(vcpu);
 		/* Pairs with the smp_wmb() before vmx->cpu = -1: see the list removal. */
 		smp_rmb();
 		local_irq_save(flags);
-		list_add(&vmx->loaded_link, vmx_loaded_vmcss(cpu));
+		list_add(&vmx->loaded_link, mvmx_loaded_vmcss(cpu));
 		local_irq_restore(flags);
 		vmx->cpu = cpu;
 		vmx_make_current(vmx);
@@ -110,9 +110,9 @@ void vmx_vcpu_load(struct minikvm_vcpu *vcpu)
 	}
 }
 
-void vmx_vcpu_put(struct minikvm_vcpu *vcpu)
+void mvmx_vcpu_put(struct minikvm_vcpu *vcpu)
 {
-	vmx_put_guest_msrs(vcpu);
+	mvmx_put_guest_msrs(vcpu);
 }
 
 /*
@@ -120,13 +120,13 @@ void vmx_vcpu_put(struct minikvm_vcpu *vcpu)
  * and Linux needs its own values only when it next runs user code or
  * another task. So they are swapped lazily: guest values go in before the
  * first entry, host values come back when this thread returns to user
- * mode (user-return notifier) or is scheduled out (vmx_vcpu_put()).
+ * mode (user-return notifier) or is scheduled out (mvmx_vcpu_put()).
  */
 static void vmx_on_user_return(struct user_return_notifier *urn)
 {
 	struct vmx_vcpu *vmx = container_of(urn, struct vmx_vcpu, urn);
 
-	vmx_put_guest_msrs(&vmx->vcpu);
+	mvmx_put_guest_msrs(&vmx->vcpu);
 }
 
 /* The MSRs swapped lazily, and where each vCPU keeps the guest's value. */
@@ -146,7 +146,7 @@ static u64 *vmx_guest_msr(struct minikvm_vcpu *vcpu, int i)
 	return (void *)vcpu + vmx_swapped_msrs[i].guest;
 }
 
-void vmx_load_guest_msrs(struct minikvm_vcpu *vcpu)
+void mvmx_load_guest_msrs(struct minikvm_vcpu *vcpu)
 {
 	struct vmx_vcpu *vmx = to_vmx(vcpu);
 	int i;
@@ -162,7 +162,7 @@ void vmx_load_guest_msrs(struct minikvm_vcpu *vcpu)
 	vmx->guest_msrs_loaded = true;
 }
 
-void vmx_put_guest_msrs(struct minikvm_vcpu *vcpu)
+void mvmx_put_guest_msrs(struct minikvm_vcpu *vcpu)
 {
 	struct vmx_vcpu *vmx = to_vmx(vcpu);
 	int i;

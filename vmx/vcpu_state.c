@@ -82,7 +82,7 @@ static void vcpu_set_segment(unsigned int i, const struct kvm_segment *s)
 	__vmcs_write(vcpu_segs[i].ar, ar);
 }
 
-void vmx_get_sregs(struct minikvm_vcpu *vcpu, struct kvm_sregs *sregs)
+void mvmx_get_sregs(struct minikvm_vcpu *vcpu, struct kvm_sregs *sregs)
 {
 	struct vmx_vcpu *vmx = to_vmx(vcpu);
 	u32 info = vmcs_read32(VM_ENTRY_INTR_INFO_FIELD);
@@ -108,21 +108,21 @@ void vmx_get_sregs(struct minikvm_vcpu *vcpu, struct kvm_sregs *sregs)
 }
 
 /* Return: 0, or -EINVAL for control registers the CPU cannot run with. */
-int vmx_set_sregs(struct minikvm_vcpu *vcpu, const struct kvm_sregs *s)
+int mvmx_set_sregs(struct minikvm_vcpu *vcpu, const struct kvm_sregs *s)
 {
 	unsigned int i;
 	int vector;
 
 	/* EFER first (with its LMA), so CR0/CR4 see the final mode. */
-	vmx_set_efer(vcpu, s->efer);
+	mvmx_set_efer(vcpu, s->efer);
 	vmcs_writel(GUEST_CR3, s->cr3);
 	to_vmx(vcpu)->cr2 = s->cr2;
 	vcpu->cr8 = s->cr8;
 	vcpu->msr_apic_base = s->apic_base;
-	/* vmx_set_cr4() refuses clearing PAE in long mode only for the guest. */
-	if (vmx_set_cr4(vcpu, s->cr4) || vmx_set_cr0(vcpu, s->cr0))
+	/* mvmx_set_cr4() refuses clearing PAE in long mode only for the guest. */
+	if (mvmx_set_cr4(vcpu, s->cr4) || mvmx_set_cr0(vcpu, s->cr0))
 		return -EINVAL;
-	vmx_set_efer(vcpu, s->efer);
+	mvmx_set_efer(vcpu, s->efer);
 	for (i = 0; i < ARRAY_SIZE(vcpu_segs); i++)
 		vcpu_set_segment(i, (const void *)s + vcpu_segs[i].off);
 	vmcs_writel(GUEST_GDTR_BASE, s->gdt.base);
@@ -130,7 +130,7 @@ int vmx_set_sregs(struct minikvm_vcpu *vcpu, const struct kvm_sregs *s)
 	vmcs_writel(GUEST_IDTR_BASE, s->idt.base);
 	vmcs_write32(GUEST_IDTR_LIMIT, s->idt.limit);
 	if ((s->cr0 & X86_CR0_PG) && (s->cr4 & X86_CR4_PAE) && !(s->efer & EFER_LMA) &&
-	    vmx_load_pdptrs(vcpu))
+	    mvmx_load_pdptrs(vcpu))
 		return -EINVAL;
 
 	vector = find_first_bit((const unsigned long *)s->interrupt_bitmap, KVM_NR_INTERRUPTS);
@@ -140,7 +140,7 @@ int vmx_set_sregs(struct minikvm_vcpu *vcpu, const struct kvm_sregs *s)
 	return 0;
 }
 
-void vmx_get_vcpu_events(struct minikvm_vcpu *vcpu, struct kvm_vcpu_events *ev)
+void mvmx_get_vcpu_events(struct minikvm_vcpu *vcpu, struct kvm_vcpu_events *ev)
 {
 	u32 info = vmcs_read32(VM_ENTRY_INTR_INFO_FIELD);
 	u32 intr = vmcs_read32(GUEST_INTERRUPTIBILITY_INFO);
@@ -174,7 +174,7 @@ void vmx_get_vcpu_events(struct minikvm_vcpu *vcpu, struct kvm_vcpu_events *ev)
 }
 
 /* The exception, NMI or interrupt in @ev, and the interrupt shadow. */
-void vmx_set_vcpu_events(struct minikvm_vcpu *vcpu, const struct kvm_vcpu_events *ev)
+void mvmx_set_vcpu_events(struct minikvm_vcpu *vcpu, const struct kvm_vcpu_events *ev)
 {
 	u32 intr, info = 0;
 
@@ -188,7 +188,7 @@ void vmx_set_vcpu_events(struct minikvm_vcpu *vcpu, const struct kvm_vcpu_events
 			vmcs_write32(VM_ENTRY_EXCEPTION_ERROR_CODE, ev->exception.error_code);
 		}
 	} else if (ev->exception.pending) {
-		vmx_queue_exception(vcpu, ev->exception.nr, ev->exception.has_error_code,
+		mvmx_queue_exception(vcpu, ev->exception.nr, ev->exception.has_error_code,
 				    ev->exception.error_code);
 	} else if (ev->nmi.injected) {
 		info = NMI_VECTOR | INTR_TYPE_NMI_INTR | INTR_INFO_VALID_MASK;

@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Creating a vCPU's VMCS and filling it: controls (from vmx_config), the
+ * Creating a vCPU's VMCS and filling it: controls (from mvmx_config), the
  * host-state area that does not change between CPUs, and the guest's reset
  * state (what KVM gives a new vCPU: the x86 power-on state).
  *
  * Environment: process context; the functions that write fields run with
- * the vCPU loaded (vmx_vcpu_load()) and preemption disabled.
+ * the vCPU loaded (mvmx_vcpu_load()) and preemption disabled.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -30,12 +30,12 @@ static DEFINE_IDA(vmx_vpid_ida);
 
 /* core/ allocates this much per vCPU and frees it with kfree() (core/vendor.h). */
 static_assert(offsetof(struct vmx_vcpu, vcpu) == 0);
-const size_t vmx_vcpu_size = sizeof(struct vmx_vcpu);
+const size_t mvmx_vcpu_size = sizeof(struct vmx_vcpu);
 
 /*
  * MSRs the guest may read and write without an exit: their guest values
  * live in VMCS guest-state fields (FS/GS base, SYSENTER) or are swapped
- * by vmx_load_guest_msrs() (KERNEL_GS_BASE).
+ * by mvmx_load_guest_msrs() (KERNEL_GS_BASE).
  */
 static const u32 vmx_passthrough_msrs[] = {
 	MSR_FS_BASE, MSR_GS_BASE, MSR_KERNEL_GS_BASE,
@@ -77,7 +77,7 @@ static void vmx_set_constant_host_state(void)
 	vmcs_write16(HOST_TR_SELECTOR, GDT_ENTRY_TSS * 8);
 	store_idt(&idt);
 	vmcs_writel(HOST_IDTR_BASE, idt.address);
-	vmcs_writel(HOST_RIP, (unsigned long)vmx_vmexit);
+	vmcs_writel(HOST_RIP, (unsigned long)mvmx_vmexit);
 	rdmsrl(MSR_IA32_SYSENTER_CS, v);
 	vmcs_write32(HOST_IA32_SYSENTER_CS, v);
 	rdmsrl(MSR_IA32_SYSENTER_EIP, v);
@@ -92,7 +92,7 @@ static void vmx_set_controls(struct minikvm_vcpu *vcpu)
 {
 	struct vmx_vcpu *vmx = to_vmx(vcpu);
 
-	vmx->ctls = vmx_config.ctls;
+	vmx->ctls = mvmx_config.ctls;
 	if (!vmx->vpid)
 		vmx->ctls.proc2 &= ~SECONDARY_EXEC_ENABLE_VPID;
 	vmcs_write32(PIN_BASED_VM_EXEC_CONTROL, vmx->ctls.pin);
@@ -131,13 +131,13 @@ static void vmx_set_segment_reset(u32 sel_f, u32 base_f, u32 limit_f, u32 ar_f,
 			      GUEST_##seg##_LIMIT, GUEST_##seg##_AR_BYTES, sel, base, ar)
 
 /**
- * vmx_vcpu_reset() - the x86 power-on state, as KVM sets it for a new vCPU
+ * mvmx_vcpu_reset() - the x86 power-on state, as KVM sets it for a new vCPU
  * @vcpu: loaded vCPU
  *
  * SDM Vol. 3A, "Processor State After Reset": CS = f000h with base
  * ffff0000h and RIP = fff0h, so the first fetch is at ffff_fff0h.
  */
-void vmx_vcpu_reset(struct minikvm_vcpu *vcpu)
+void mvmx_vcpu_reset(struct minikvm_vcpu *vcpu)
 {
 	struct vmx_vcpu *vmx = to_vmx(vcpu);
 
@@ -158,7 +158,7 @@ void vmx_vcpu_reset(struct minikvm_vcpu *vcpu)
 	vmcs_writel(GUEST_RIP, 0xfff0);
 	vmcs_writel(GUEST_RSP, 0);
 	vmcs_writel(GUEST_RFLAGS, X86_EFLAGS_FIXED);
-	vmx_set_guest_dr7(vcpu, DR7_FIXED_1);
+	mvmx_set_guest_dr7(vcpu, DR7_FIXED_1);
 	vmcs_write64(GUEST_IA32_DEBUGCTL, 0);
 	/* SDM Vol. 3A, "IA32_PAT MSR": the power-up value. */
 	vmcs_write64(GUEST_IA32_PAT, 0x0007040600070406ull);
@@ -170,9 +170,9 @@ void vmx_vcpu_reset(struct minikvm_vcpu *vcpu)
 	vmcs_writel(GUEST_PENDING_DBG_EXCEPTIONS, 0);
 	vmx->cr2 = 0;
 	vmcs_writel(GUEST_CR3, 0);
-	vmx_set_efer(vcpu, 0);
-	vmx_set_cr4(vcpu, 0);
-	vmx_set_cr0(vcpu, X86_CR0_ET | X86_CR0_CD | X86_CR0_NW);
+	mvmx_set_efer(vcpu, 0);
+	mvmx_set_cr4(vcpu, 0);
+	mvmx_set_cr0(vcpu, X86_CR0_ET | X86_CR0_CD | X86_CR0_NW);
 	vcpu->msr_apic_base = APIC_DEFAULT_PHYS_BASE | MSR_IA32_APICBASE_ENABLE |
 			      (vcpu->id == 0 ? MSR_IA32_APICBASE_BSP : 0);
 	vcpu->msr_mtrr_def_type = 0;
@@ -181,7 +181,7 @@ void vmx_vcpu_reset(struct minikvm_vcpu *vcpu)
 }
 
 /**
- * vmx_vcpu_create() - allocate and initialize the VMCS of a new vCPU
+ * mvmx_vcpu_create() - allocate and initialize the VMCS of a new vCPU
  * @vcpu: the vCPU, vm and id set, not yet visible to userspace
  *
  * When VPIDs run out the vCPU runs without one: with VPIDs disabled, VM
@@ -190,7 +190,7 @@ void vmx_vcpu_reset(struct minikvm_vcpu *vcpu)
  *
  * Return: 0 or -ENOMEM.
  */
-int vmx_vcpu_create(struct minikvm_vcpu *vcpu)
+int mvmx_vcpu_create(struct minikvm_vcpu *vcpu)
 {
 	struct vmx_vcpu *vmx = to_vmx(vcpu);
 	int i, vpid;
@@ -202,7 +202,7 @@ int vmx_vcpu_create(struct minikvm_vcpu *vcpu)
 	if (!vmx->vmcs || !vmx->msr_bitmap)
 		goto err;
 	/* SDM Vol. 3C, "Format of the VMCS Region": revision id first. */
-	*(u32 *)vmx->vmcs = vmx_info.revision_id;
+	*(u32 *)vmx->vmcs = mvmx_info.revision_id;
 	vmx->vmcs_pa = __pa(vmx->vmcs);
 	memset(vmx->msr_bitmap, 0xff, PAGE_SIZE);
 	for (i = 0; i < ARRAY_SIZE(vmx_passthrough_msrs); i++)
@@ -214,11 +214,11 @@ int vmx_vcpu_create(struct minikvm_vcpu *vcpu)
 	}
 
 	preempt_disable();
-	vmx_vcpu_load(vcpu);
+	mvmx_vcpu_load(vcpu);
 	vmx_set_controls(vcpu);
 	vmx_set_constant_host_state();
-	vmx_vcpu_reset(vcpu);
-	vmx_vcpu_put(vcpu);
+	mvmx_vcpu_reset(vcpu);
+	mvmx_vcpu_put(vcpu);
 	preempt_enable();
 	return 0;
 err:
@@ -228,11 +228,11 @@ err:
 }
 
 /* The VMCS must not be active on any CPU when its page is freed. */
-void vmx_vcpu_free(struct minikvm_vcpu *vcpu)
+void mvmx_vcpu_free(struct minikvm_vcpu *vcpu)
 {
 	struct vmx_vcpu *vmx = to_vmx(vcpu);
 
-	vmx_vcpu_clear(vcpu);
+	mvmx_vcpu_clear(vcpu);
 	if (vmx->vpid)
 		ida_free(&vmx_vpid_ida, vmx->vpid);
 	free_page((unsigned long)vmx->vmcs);

@@ -20,13 +20,13 @@
 #include "vmx/speculation.h"
 #include "vmx/vmx.h"
 
-struct vmx_config vmx_config;
+struct mvmx_config mvmx_config;
 
 /*
  * External interrupts and NMIs always exit: they belong to the host.
  * Interrupts are not acknowledged on exit (no VM_EXIT_ACK_INTR_ON_EXIT),
  * so they stay pending in the local APIC and the host takes them through
- * its own IDT as soon as vmx_vcpu_run() enables interrupts again.
+ * its own IDT as soon as mvmx_vcpu_run() enables interrupts again.
  */
 #define PIN_REQUIRED	(PIN_BASED_EXT_INTR_MASK | PIN_BASED_NMI_EXITING)
 #define PIN_OPTIONAL	(PIN_BASED_VIRTUAL_NMIS)
@@ -71,22 +71,22 @@ static int vmx_adjust_one(const char *name, u32 required, u32 optional, u64 cap,
 }
 
 /**
- * vmx_setup_config() - compute every VMCS control word once
+ * mvmx_setup_config() - compute every VMCS control word once
  *
  * Return: 0, or -EOPNOTSUPP naming the missing control bits.
  */
-int vmx_setup_config(void)
+int mvmx_setup_config(void)
 {
-	struct vmx_controls *c = &vmx_config.ctls;
+	struct vmx_controls *c = &mvmx_config.ctls;
 	int ret;
 
-	ret = vmx_adjust_one("pin-based", PIN_REQUIRED, PIN_OPTIONAL, vmx_info.pinbased, &c->pin) ?:
+	ret = vmx_adjust_one("pin-based", PIN_REQUIRED, PIN_OPTIONAL, mvmx_info.pinbased, &c->pin) ?:
 	      vmx_adjust_one("primary processor-based", PROC_REQUIRED, PROC_OPTIONAL,
-			     vmx_info.procbased, &c->proc) ?:
+			     mvmx_info.procbased, &c->proc) ?:
 	      vmx_adjust_one("secondary processor-based", PROC2_REQUIRED, PROC2_OPTIONAL,
-			     vmx_info.procbased2, &c->proc2) ?:
-	      vmx_adjust_one("VM-exit", EXIT_REQUIRED, EXIT_OPTIONAL, vmx_info.exit, &c->exit) ?:
-	      vmx_adjust_one("VM-entry", ENTRY_REQUIRED, ENTRY_OPTIONAL, vmx_info.entry, &c->entry);
+			     mvmx_info.procbased2, &c->proc2) ?:
+	      vmx_adjust_one("VM-exit", EXIT_REQUIRED, EXIT_OPTIONAL, mvmx_info.exit, &c->exit) ?:
+	      vmx_adjust_one("VM-entry", ENTRY_REQUIRED, ENTRY_OPTIONAL, mvmx_info.entry, &c->entry);
 	if (ret)
 		return ret;
 
@@ -100,10 +100,10 @@ int vmx_setup_config(void)
 	 */
 	c->exception_bitmap = BIT(DB_VECTOR) | BIT(AC_VECTOR) | BIT(MC_VECTOR);
 
-	rdmsrl(MSR_IA32_VMX_CR0_FIXED0, vmx_config.cr0_fixed0);
-	rdmsrl(MSR_IA32_VMX_CR0_FIXED1, vmx_config.cr0_fixed1);
-	rdmsrl(MSR_IA32_VMX_CR4_FIXED0, vmx_config.cr4_fixed0);
-	rdmsrl(MSR_IA32_VMX_CR4_FIXED1, vmx_config.cr4_fixed1);
-	vmx_setup_speculation();
+	rdmsrl(MSR_IA32_VMX_CR0_FIXED0, mvmx_config.cr0_fixed0);
+	rdmsrl(MSR_IA32_VMX_CR0_FIXED1, mvmx_config.cr0_fixed1);
+	rdmsrl(MSR_IA32_VMX_CR4_FIXED0, mvmx_config.cr4_fixed0);
+	rdmsrl(MSR_IA32_VMX_CR4_FIXED1, mvmx_config.cr4_fixed1);
+	mvmx_setup_speculation();
 	return 0;
 }

@@ -31,13 +31,13 @@
 .section .noinstr.text, "ax"
 
 /**
- * vmx_vcpu_enter - run the guest until the next VM exit
+ * mvmx_vcpu_enter - run the guest until the next VM exit
  * @regs:	%rdi, the guest GPRs (16 longs, __VCPU_REGS_* order; the RSP
  *		slot is unused, guest RSP lives in the VMCS)
  * @launched:	%esi, 0 to VMLAUNCH (first entry after VMCLEAR), else VMRESUME
  *
  * Requires: IRQs off; the vCPU's VMCS current on this CPU; its HOST_RIP
- * is vmx_vmexit and all other host state is valid for this CPU.
+ * is mvmx_vmexit and all other host state is valid for this CPU.
  * Saves: RBX, RBP, R12-R15 (callee-saved, on the stack); HOST_RSP is
  * written here, so the VMCS always returns to this very stack frame.
  * Clobbers: RAX, RCX, RDX, RSI, RDI, R8-R11 and the flags.
@@ -58,7 +58,7 @@
  * VMfailValid/VMfailInvalid or a fault on the VMX instructions (VMX
  * turned off under us by a reboot); the caller reads VM_INSTRUCTION_ERROR.
  */
-SYM_FUNC_START(vmx_vcpu_enter)
+SYM_FUNC_START(mvmx_vcpu_enter)
 	push	%rbp
 	mov	%rsp, %rbp
 	push	%r15
@@ -66,7 +66,7 @@ SYM_FUNC_START(vmx_vcpu_enter)
 	push	%r13
 	push	%r12
 	push	%rbx
-	/* The regs pointer, found again at vmx_vmexit as the top of stack. */
+	/* The regs pointer, found again at mvmx_vmexit as the top of stack. */
 	push	%rdi
 
 	mov	$VMENTER_HOST_RSP_FIELD, %eax
@@ -98,7 +98,7 @@ SYM_FUNC_START(vmx_vcpu_enter)
 	/* Clobbers ZF only. */
 	CLEAR_CPU_BUFFERS
 
-	/* The unwinder's view of this frame, restored at vmx_vmexit. */
+	/* The unwinder's view of this frame, restored at mvmx_vmexit. */
 	UNWIND_HINT_SAVE
 	jc	.Lvmresume
 2:	vmlaunch
@@ -116,7 +116,7 @@ SYM_FUNC_START(vmx_vcpu_enter)
  * every GPR but RSP still holding guest values (SDM Vol. 3C, "Loading
  * Host State": GPRs other than RSP are not loaded on VM exit).
  */
-SYM_INNER_LABEL(vmx_vmexit, SYM_L_GLOBAL)
+SYM_INNER_LABEL(mvmx_vmexit, SYM_L_GLOBAL)
 	UNWIND_HINT_RESTORE
 	ENDBR
 	push	%rax
@@ -179,12 +179,12 @@ SYM_INNER_LABEL(vmx_vmexit, SYM_L_GLOBAL)
 	/* Guest values may be in any GPR: .Lout zeroes them. */
 	mov	$1, %eax
 	jmp	.Lout
-SYM_FUNC_END(vmx_vcpu_enter)
+SYM_FUNC_END(mvmx_vcpu_enter)
 
 .section .text, "ax"
 
 /**
- * vmx_do_nmi_irqoff - hand an NMI that caused a VM exit to the host
+ * mvmx_do_nmi_irqoff - hand an NMI that caused a VM exit to the host
  *
  * An NMI that arrives while the guest runs causes a VM exit instead of
  * being delivered, and NMIs stay blocked until the next IRET (SDM Vol. 3C,
@@ -195,7 +195,7 @@ SYM_FUNC_END(vmx_vcpu_enter)
  * Requires: IRQs off. Saves: everything the C ABI asks (the NMI entry
  * saves all GPRs). Clobbers: flags. Returns: nothing.
  */
-SYM_FUNC_START(vmx_do_nmi_irqoff)
+SYM_FUNC_START(mvmx_do_nmi_irqoff)
 	push	%rbp
 	mov	%rsp, %rbp
 	and	$-16, %rsp		/* the CPU aligns RSP for interrupt frames */
@@ -206,4 +206,4 @@ SYM_FUNC_START(vmx_do_nmi_irqoff)
 	call	asm_exc_nmi_noist
 	leave
 	RET
-SYM_FUNC_END(vmx_do_nmi_irqoff)
+SYM_FUNC_END(mvmx_do_nmi_irqoff)

@@ -13,13 +13,13 @@
 #include <linux/linkage.h>
 
 /* Returns 0 after a VM exit, 1 after VMfail (see vmenter.S). */
-int vmx_vcpu_enter(unsigned long *regs, unsigned int launched);
+int mvmx_vcpu_enter(unsigned long *regs, unsigned int launched);
 
 /* Calls the host NMI handler as if an NMI had arrived (see vmenter.S). */
-void vmx_do_nmi_irqoff(void);
+void mvmx_do_nmi_irqoff(void);
 
 /* The HOST_RIP of every VMCS. */
-extern const char vmx_vmexit[];
+extern const char mvmx_vmexit[];
 #endif
 
 #endif /* MINIKVM_VMENTER_H */

@@ -13,7 +13,7 @@
 #include "core/minikvm.h"
 #include "core/vendor.h"
 
-/* KERNEL_GS_BASE and the four SYSCALL MSRs: see vmx_load_guest_msrs(). */
+/* KERNEL_GS_BASE and the four SYSCALL MSRs: see mvmx_load_guest_msrs(). */
 #define VMX_NR_SWAPPED_MSRS	5
 
 /* Read once per exit, before dispatch, so handlers need no VMREAD for them. */
@@ -30,11 +30,11 @@ struct vmx_controls {
 };
 
 /* Control and capability values computed once at load (vmx/vmcs_config.c). */
-struct vmx_config {
+struct mvmx_config {
 	struct vmx_controls ctls;
 	u64 cr0_fixed0, cr0_fixed1, cr4_fixed0, cr4_fixed1;
 };
-extern struct vmx_config vmx_config;
+extern struct mvmx_config mvmx_config;
 
 /* A vCPU as vmx/ sees it: the vendor-neutral part first (to_vmx()). */
 struct vmx_vcpu {
@@ -42,7 +42,7 @@ struct vmx_vcpu {
 	void *vmcs;			/* VMCS region, one page */
 	u64 vmcs_pa;
 	int cpu;			/* CPU the VMCS is active on, -1 if clear */
-	struct list_head loaded_link;	/* on that CPU's vmx_loaded_vmcss */
+	struct list_head loaded_link;	/* on that CPU's mvmx_loaded_vmcss */
 	bool launched;			/* VMLAUNCH done since the last VMCLEAR */
 	u16 vpid;
 	unsigned long regs[16];		/* guest GPRs, __VCPU_REGS_* order; RSP unused */
@@ -74,34 +74,34 @@ static inline struct vmx_vcpu *to_vmx(struct minikvm_vcpu *vcpu)
 }
 
 /* vmx/vmxon.c: VMX operation follows the lifetime of VMs. */
-struct list_head *vmx_loaded_vmcss(int cpu);
-bool vmx_is_rebooting(void);
+struct list_head *mvmx_loaded_vmcss(int cpu);
+bool mvmx_is_rebooting(void);
 
 /* vmx/vmcs.c */
-void vmx_vcpu_reset(struct minikvm_vcpu *vcpu);
+void mvmx_vcpu_reset(struct minikvm_vcpu *vcpu);
 
 /* vmx/vcpu_load.c */
-void vmx_vcpu_clear(struct minikvm_vcpu *vcpu);
-void vmx_clear_loaded_vmcss(int cpu);
-void vmx_load_guest_msrs(struct minikvm_vcpu *vcpu);
-void vmx_put_guest_msrs(struct minikvm_vcpu *vcpu);
+void mvmx_vcpu_clear(struct minikvm_vcpu *vcpu);
+void mvmx_clear_loaded_vmcss(int cpu);
+void mvmx_load_guest_msrs(struct minikvm_vcpu *vcpu);
+void mvmx_put_guest_msrs(struct minikvm_vcpu *vcpu);
 
 /* vmx/cr.c: control register model shared by the exit handler and SET_SREGS */
-int vmx_set_cr0(struct minikvm_vcpu *vcpu, unsigned long cr0);
-int vmx_set_cr4(struct minikvm_vcpu *vcpu, unsigned long cr4);
-int vmx_set_efer(struct minikvm_vcpu *vcpu, u64 efer);
-int vmx_load_pdptrs(struct minikvm_vcpu *vcpu);
-bool vmx_is_long_mode(struct minikvm_vcpu *vcpu);
-bool vmx_guest_has_xsave(struct minikvm_vcpu *vcpu);
+int mvmx_set_cr0(struct minikvm_vcpu *vcpu, unsigned long cr0);
+int mvmx_set_cr4(struct minikvm_vcpu *vcpu, unsigned long cr4);
+int mvmx_set_efer(struct minikvm_vcpu *vcpu, u64 efer);
+int mvmx_load_pdptrs(struct minikvm_vcpu *vcpu);
+bool mvmx_is_long_mode(struct minikvm_vcpu *vcpu);
+bool mvmx_guest_has_xsave(struct minikvm_vcpu *vcpu);
 
 /* vmx/exit_cr.c */
-void vmx_set_guest_dr7(struct minikvm_vcpu *vcpu, unsigned long dr7);
+void mvmx_set_guest_dr7(struct minikvm_vcpu *vcpu, unsigned long dr7);
 
 /* vmx/inject.c */
-void vmx_queue_exception(struct minikvm_vcpu *vcpu, u8 vector, bool has_error, u32 error);
-int vmx_inject_gp(struct minikvm_vcpu *vcpu);
-void vmx_inject_pending(struct minikvm_vcpu *vcpu);
-void vmx_skip_instruction(struct minikvm_vcpu *vcpu);
-void vmx_advance_rip(struct minikvm_vcpu *vcpu, unsigned int len);
+void mvmx_queue_exception(struct minikvm_vcpu *vcpu, u8 vector, bool has_error, u32 error);
+int mvmx_inject_gp(struct minikvm_vcpu *vcpu);
+void mvmx_inject_pending(struct minikvm_vcpu *vcpu);
+void mvmx_skip_instruction(struct minikvm_vcpu *vcpu);
+void mvmx_advance_rip(struct minikvm_vcpu *vcpu, unsigned int len);
 
 #endif /* MINIKVM_VMX_H */

@@ -13,14 +13,14 @@
  *
  * Failure handling is central: a failing instruction (VMfailValid or
  * VMfailInvalid: CF or ZF set, "jna") calls one out-of-line
- * vmx_insn_failed(), which WARNs once (so the test VM's kernel-log check
+ * mvmx_insn_failed(), which WARNs once (so the test VM's kernel-log check
  * fails) and prints the instruction, operand and VM-instruction error,
  * rate-limited. A failed VMREAD returns 0. Call sites stay clean.
  *
  * Faults: every instruction here has an exception-table entry. With VMX
  * off they raise #UD; the reboot notifier (vmxon.c) turns VMX off on
  * every CPU while vCPU threads may still be between two of these, so the
- * fixup goes to vmx_insn_fault(), which is silent once that notifier has
+ * fixup goes to mvmx_insn_fault(), which is silent once that notifier has
  * run and WARNs otherwise; the instruction then acts as failed (a VMREAD
  * returns 0) and the vCPU's next entry fails (vmenter.S has its own
  * entries), so KVM_RUN returns KVM_EXIT_FAIL_ENTRY, as KVM does then.
@@ -39,8 +39,8 @@
 enum vmx_insn { VMX_INSN_VMREAD, VMX_INSN_VMWRITE, VMX_INSN_VMCLEAR,
 		VMX_INSN_VMPTRLD, VMX_INSN_INVEPT };
 
-void vmx_insn_failed(enum vmx_insn insn, u64 operand, u64 value);
-void vmx_insn_fault(enum vmx_insn insn, u64 operand);
+void mvmx_insn_failed(enum vmx_insn insn, u64 operand, u64 value);
+void mvmx_insn_fault(enum vmx_insn insn, u64 operand);
 
 #define VMCS_FIELD_WIDTH(f)	(((f) >> 13) & 3)
 #define VMCS_WIDTH_16		0
@@ -69,10 +69,10 @@ static __always_inline unsigned long __vmcs_read(unsigned long field)
 		 : [value] "=rm" (value) : [field] "r" (field) : "cc" : fail, fault);
 	return value;
 fail:
-	vmx_insn_failed(VMX_INSN_VMREAD, field, 0);
+	mvmx_insn_failed(VMX_INSN_VMREAD, field, 0);
 	return 0;
 fault:
-	vmx_insn_fault(VMX_INSN_VMREAD, field);
+	mvmx_insn_fault(VMX_INSN_VMREAD, field);
 	return 0;
 }
 
@@ -84,10 +84,10 @@ static __always_inline void __vmcs_write(unsigned long field, unsigned long valu
 		 : : [field] "r" (field), [value] "rm" (value) : "cc" : fail, fault);
 	return;
 fail:
-	vmx_insn_failed(VMX_INSN_VMWRITE, field, value);
+	mvmx_insn_failed(VMX_INSN_VMWRITE, field, value);
 	return;
 fault:
-	vmx_insn_fault(VMX_INSN_VMWRITE, field);
+	mvmx_insn_fault(VMX_INSN_VMWRITE, field);
 }
 
 #define vmcs_read16(f)	({ vmcs_check(f, VMCS_WIDTH_16); (u16)__vmcs_read(f); })
@@ -113,10 +113,10 @@ static inline void vmx_vmclear(u64 vmcs_pa)
 		 : : [pa] "m" (vmcs_pa) : "cc", "memory" : fail, fault);
 	return;
 fail:
-	vmx_insn_failed(VMX_INSN_VMCLEAR, vmcs_pa, 0);
+	mvmx_insn_failed(VMX_INSN_VMCLEAR, vmcs_pa, 0);
 	return;
 fault:
-	vmx_insn_fault(VMX_INSN_VMCLEAR, vmcs_pa);
+	mvmx_insn_fault(VMX_INSN_VMCLEAR, vmcs_pa);
 }
 
 static inline void vmx_vmptrld(u64 vmcs_pa)
@@ -127,10 +127,10 @@ static inline void vmx_vmptrld(u64 vmcs_pa)
 		 : : [pa] "m" (vmcs_pa) : "cc", "memory" : fail, fault);
 	return;
 fail:
-	vmx_insn_failed(VMX_INSN_VMPTRLD, vmcs_pa, 0);
+	mvmx_insn_failed(VMX_INSN_VMPTRLD, vmcs_pa, 0);
 	return;
 fault:
-	vmx_insn_fault(VMX_INSN_VMPTRLD, vmcs_pa);
+	mvmx_insn_fault(VMX_INSN_VMPTRLD, vmcs_pa);
 }
 
 /* SDM Vol. 3C, "INVEPT": the 128-bit descriptor is {EPTP, reserved}. */
@@ -144,10 +144,10 @@ static inline void vmx_invept(unsigned long type, u64 eptp)
 		 : : [desc] "m" (desc), [type] "r" (type) : "cc", "memory" : fail, fault);
 	return;
 fail:
-	vmx_insn_failed(VMX_INSN_INVEPT, type, eptp);
+	mvmx_insn_failed(VMX_INSN_INVEPT, type, eptp);
 	return;
 fault:
-	vmx_insn_fault(VMX_INSN_INVEPT, type);
+	mvmx_insn_fault(VMX_INSN_INVEPT, type);
 }
 
 #endif /* MINIKVM_VMX_OPS_H */

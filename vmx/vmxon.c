@@ -6,7 +6,7 @@
  * exist are turned on by the hotplug callback; CPUs going offline first
  * VMCLEAR what they hold. A reboot turns VMX off everywhere.
  *
- * Environment: vmx_vm_get()/vmx_vm_put() in process context (VM create and
+ * Environment: mvmx_vm_get()/mvmx_vm_put() in process context (VM create and
  * free); the per-CPU work runs on each CPU with interrupts off.
  * SDM references: Vol. 3C, "Enabling and Entering VMX Operation",
  * "Restrictions on VMX Operation", "Leaving VMX Operation".
@@ -59,15 +59,15 @@ static int vmx_cpu_on(void)
 	 * CPU that wants more is refused rather than reconfigured under the
 	 * kernel's feet.
 	 */
-	if ((cr0 & vmx_config.cr0_fixed0) != vmx_config.cr0_fixed0 ||
-	    (cr0 & ~vmx_config.cr0_fixed1))
+	if ((cr0 & mvmx_config.cr0_fixed0) != mvmx_config.cr0_fixed0 ||
+	    (cr0 & ~mvmx_config.cr0_fixed1))
 		return -EOPNOTSUPP;
 	rdmsrl(MSR_IA32_FEAT_CTL, fc);
 	if (!(fc & FEAT_CTL_LOCKED) || !(fc & FEAT_CTL_VMX_ENABLED_OUTSIDE_SMX))
 		return -EOPNOTSUPP;
 
 	/* The VMXON region starts with the VMCS revision identifier. */
-	*(u32 *)c->vmxon_region = vmx_info.revision_id;
+	*(u32 *)c->vmxon_region = mvmx_info.revision_id;
 	cr4_set_bits(X86_CR4_VMXE);
 	/* (%l[fail]) in parentheses: checkpatch reads ", %l" as a modulo. */
 	asm goto("1: vmxon %[pa]\n\t"
@@ -87,7 +87,7 @@ static void vmx_cpu_off(void)
 
 	if (!c->on)
 		return;
-	vmx_clear_loaded_vmcss(smp_processor_id());
+	mvmx_clear_loaded_vmcss(smp_processor_id());
 	/* VMXOFF can fault only if VMX is already off (reboot path raced). */
 	asm goto("1: vmxoff\n\t"
 		 _ASM_EXTABLE(1b, (%l[fault]))
@@ -107,18 +107,18 @@ static void vmx_cpu_off_ipi(void *unused)
 	vmx_cpu_off();
 }
 
-struct list_head *vmx_loaded_vmcss(int cpu)
+struct list_head *mvmx_loaded_vmcss(int cpu)
 {
 	return &per_cpu(vmx_cpu, cpu).loaded_vmcss;
 }
 
 /**
- * vmx_vm_get() - a VM is being created: make sure VMX is on everywhere
+ * mvmx_vm_get() - a VM is being created: make sure VMX is on everywhere
  *
  * Return: 0, -EBUSY when another hypervisor holds VMX on some CPU, or
  * -EIO/-EOPNOTSUPP when VMXON fails; then every CPU is turned off again.
  */
-int vmx_vm_get(void)
+int mvmx_vm_get(void)
 {
 	int cpu, ret = 0;
 
@@ -148,7 +148,7 @@ out:
 }
 
 /* The last VM is gone: turn VMX off on every CPU. */
-void vmx_vm_put(void)
+void mvmx_vm_put(void)
 {
 	mutex_lock(&vmx_users_lock);
 	if (!WARN_ON_ONCE(!vmx_users) && !--vmx_users) {
@@ -186,9 +186,9 @@ static int vmx_cpu_offline(unsigned int cpu)
  * VMX blocks INIT, which a reboot uses to reset the other CPUs: turn it
  * off everywhere first, while vCPU threads may still be running. Their
  * later VMX instructions raise #UD and are caught by the exception-table
- * entries in vmx_ops.h (vmx_insn_fault(), silent once vmx_rebooting is
+ * entries in vmx_ops.h (mvmx_insn_fault(), silent once vmx_rebooting is
  * set) and vmenter.S (the entry fails: KVM_RUN returns
- * KVM_EXIT_FAIL_ENTRY), and vmx_vm_get() refuses new VMs.
+ * KVM_EXIT_FAIL_ENTRY), and mvmx_vm_get() refuses new VMs.
  */
 static int vmx_reboot(struct notifier_block *nb, unsigned long code, void *unused)
 {
@@ -198,7 +198,7 @@ static int vmx_reboot(struct notifier_block *nb, unsigned long code, void *unuse
 }
 
 /* True once the reboot notifier has started turning VMX off. */
-bool vmx_is_rebooting(void)
+bool mvmx_is_rebooting(void)
 {
 	return READ_ONCE(vmx_rebooting);
 }
@@ -208,12 +208,12 @@ static struct notifier_block vmx_reboot_nb = {
 };
 
 /**
- * vmx_hardware_setup() - allocate per-CPU VMXON regions, hook hotplug
- * and reboot. Called once at module load, after vmx_probe().
+ * mvmx_hardware_setup() - allocate per-CPU VMXON regions, hook hotplug
+ * and reboot. Called once at module load, after mvmx_probe().
  *
  * Return: 0 or -errno.
  */
-int vmx_hardware_setup(void)
+int mvmx_hardware_setup(void)
 {
 	int cpu, ret;
 
@@ -253,7 +253,7 @@ err:
 	return ret;
 }
 
-void vmx_hardware_unsetup(void)
+void mvmx_hardware_unsetup(void)
 {
 	int cpu;
 

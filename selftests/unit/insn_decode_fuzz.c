@@ -25,13 +25,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	/* An exact-size heap copy lets ASan catch any read past the end. */
 	copy = malloc(size ? size : 1);
 	memcpy(copy, data, size);
-	ret = insn_decode_mmio(copy, size, mode, &a);
+	ret = mmu_insn_decode_mmio(copy, size, mode, &a);
 	if (ret == INSN_OK) {
 		if (a.len == 0 || a.len > INSN_MAX_LEN || a.len > size)
 			abort();
 		if ((a.size != 1 && a.size != 2 && a.size != 4 && a.size != 8) || a.reg > 15)
 			abort();
-		if (insn_decode_mmio(copy, a.len, mode, &b) != INSN_OK || memcmp(&a, &b, sizeof(a)))
+		if (mmu_insn_decode_mmio(copy, a.len, mode, &b) != INSN_OK || memcmp(&a, &b, sizeof(a)))
 			abort();
 	} else if (ret != INSN_TRUNCATED && ret != INSN_UNSUPPORTED) {
 		abort();

@@ -93,7 +93,7 @@ int main(void)
 	for (i = 0; i < ARRAY_SIZE(cases); i++) {
 		const struct decode_case *t = &cases[i];
 		struct insn_mmio got;
-		int ret = insn_decode_mmio((const unsigned char *)t->bytes, t->n, t->mode, &got);
+		int ret = mmu_insn_decode_mmio((const unsigned char *)t->bytes, t->n, t->mode, &got);
 
 		UNIT_CHECK(t->name, ret == t->ret &&
 			   (ret != INSN_OK || !memcmp(&got, &t->want, sizeof(got))));
