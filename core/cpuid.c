@@ -271,3 +271,25 @@ const struct kvm_cpuid_entry2 *minikvm_find_cpuid(struct minikvm_vcpu *vcpu, u32
 		return NULL;
 	return cpuid_lookup(vcpu, basic->eax, idx);
 }
+
+/**
+ * minikvm_cpuid_has() - does the vCPU's CPUID (KVM_SET_CPUID2) offer a feature?
+ * @vcpu: the vCPU
+ * @fn: the leaf (subleaf 0)
+ * @reg: which register of it
+ * @feature: an X86_FEATURE_* number; its bit in that register
+ */
+bool minikvm_cpuid_has(struct minikvm_vcpu *vcpu, u32 fn, enum cpuid_regs_idx reg,
+		       unsigned int feature)
+{
+	const struct kvm_cpuid_entry2 *e = minikvm_find_cpuid(vcpu, fn, 0);
+	const u32 regs[] = {
+		[CPUID_EAX] = e ? e->eax : 0, [CPUID_EBX] = e ? e->ebx : 0,
+		[CPUID_ECX] = e ? e->ecx : 0, [CPUID_EDX] = e ? e->edx : 0,
+	};
+
+	/* Intel's out-of-range rule may answer another leaf: not this one. */
+	if (!e || e->function != fn)
+		return false;
+	return regs[reg] & BIT(feature & 31);
+}

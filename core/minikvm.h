@@ -119,6 +119,8 @@ long minikvm_get_supported_cpuid(struct kvm_cpuid2 __user *ucpuid);
 int minikvm_set_cpuid2(struct minikvm_vcpu *vcpu, struct kvm_cpuid2 __user *ucpuid);
 int minikvm_get_cpuid2(struct minikvm_vcpu *vcpu, struct kvm_cpuid2 __user *ucpuid);
 const struct kvm_cpuid_entry2 *minikvm_find_cpuid(struct minikvm_vcpu *vcpu, u32 fn, u32 idx);
+bool minikvm_cpuid_has(struct minikvm_vcpu *vcpu, u32 fn, enum cpuid_regs_idx reg,
+		       unsigned int feature);
 
 /* core/vcpu_state.c: the register ioctls */
 long minikvm_vcpu_state_ioctl(struct minikvm_vcpu *vcpu, unsigned int ioctl,

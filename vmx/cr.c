@@ -5,12 +5,20 @@
  *
  * SDM Vol. 3C, "Guest/Host Masks and Read Shadows for CR0 and CR4": for a
  * bit set in the guest/host mask, guest reads return the read shadow and
- * guest writes that would change it exit (mvmx_handle_cr_access()). Owned by
- * the host: bits VMX forces (IA32_VMX_CR{0,4}_FIXED*), CD/NW (the guest
- * keeps caching on; EPT memory types rule), PG (it switches IA-32e mode,
- * an entry control), PAE (PDPTEs must be loaded, see below) and OSXSAVE
- * (allowed only with XSAVE in the vCPU's CPUID and in the host kernel;
- * run.c switches XCR0 by it).
+ * guest writes that would change it exit (mvmx_handle_cr_access()).
+ *
+ * CR0: the host owns the bits VMX forces (IA32_VMX_CR0_FIXED*), CD/NW
+ * (the guest keeps caching on; EPT memory types rule), PG (it switches
+ * IA-32e mode, an entry control) and PE; the guest owns the rest (TS, MP,
+ * EM, AM, WP, ...) and changes them without an exit.
+ * CR4: the guest owns only the bits any guest may set and that need no
+ * host work (CR4_GUEST_OWNED); every other bit is the host's, so a guest
+ * can set it only through mvmx_set_cr4(), which refuses what the vCPU's
+ * CPUID does not offer (PCIDE without PCID, PKE without PKU, ...), as KVM.
+ *
+ * So the cached vmx->cr0/cr4 are exact only for the host's bits: the
+ * guest's current CR0 and CR4 are mvmx_read_cr0()/mvmx_read_cr4(), which
+ * take the guest-owned bits from the VMCS (KVM's kvm_read_cr0_bits()).
  *
  * Environment: vCPU loaded.
  */
@@ -23,7 +31,29 @@
 #include "vmx/vmx_ops.h"
 
 #define CR0_HOST_OWNED	(X86_CR0_PE | X86_CR0_PG | X86_CR0_CD | X86_CR0_NW | X86_CR0_NE)
-#define CR4_HOST_OWNED	(X86_CR4_VMXE | X86_CR4_SMXE | X86_CR4_PAE | X86_CR4_OSXSAVE)
+#define CR4_GUEST_OWNED	(X86_CR4_PVI | X86_CR4_DE | X86_CR4_TSD | X86_CR4_PCE | \
+			 X86_CR4_OSFXSR | X86_CR4_OSXMMEXCPT | X86_CR4_PGE)
+
+/* CR4 bits every vCPU may set (SDM Vol. 3A, "CR4"); the rest need CPUID. */
+#define CR4_ALWAYS_VALID (X86_CR4_VME | X86_CR4_PVI | X86_CR4_TSD | X86_CR4_DE | \
+			  X86_CR4_PSE | X86_CR4_PAE | X86_CR4_MCE | X86_CR4_PGE | \
+			  X86_CR4_PCE | X86_CR4_OSFXSR | X86_CR4_OSXMMEXCPT)
+
+/* CR4 bits valid only when the vCPU's CPUID has the feature. */
+static const struct {
+	unsigned long cr4;
+	u32 function;
+	enum cpuid_regs_idx reg;
+	unsigned int feature;
+} cr4_cpuid_bits[] = {
+	{ X86_CR4_PCIDE,	1, CPUID_ECX, X86_FEATURE_PCID },
+	{ X86_CR4_FSGSBASE,	7, CPUID_EBX, X86_FEATURE_FSGSBASE },
+	{ X86_CR4_SMEP,		7, CPUID_EBX, X86_FEATURE_SMEP },
+	{ X86_CR4_SMAP,		7, CPUID_EBX, X86_FEATURE_SMAP },
+	{ X86_CR4_UMIP,		7, CPUID_ECX, X86_FEATURE_UMIP },
+	{ X86_CR4_PKE,		7, CPUID_ECX, X86_FEATURE_PKU },
+	{ X86_CR4_LA57,		7, CPUID_ECX, X86_FEATURE_LA57 },
+};
 
 /* Unrestricted guest lifts the PE and PG requirement (SDM "VMX-Fixed Bits"). */
 static unsigned long vmx_cr0_fixed0(void)
@@ -75,19 +105,38 @@ int mvmx_set_efer(struct minikvm_vcpu *vcpu, u64 efer)
 int mvmx_load_pdptrs(struct minikvm_vcpu *vcpu)
 {
 	u64 pdpte[4];
-	int i;
 
-	if (mmu_read_guest(vcpu->vm, vmcs_readl(GUEST_CR3) & ~0x1ful, pdpte, sizeof(pdpte)))
+	if (mvmx_read_pdptes(vcpu, vmcs_readl(GUEST_CR3), pdpte))
 		return -EFAULT;
-	for (i = 0; i < 4; i++)
-		__vmcs_write(GUEST_PDPTR0 + 2 * i, pdpte[i]);
+	mvmx_write_pdptes(pdpte);
 	return 0;
+}
+
+void mvmx_write_pdptes(const u64 pdpte[4])
+{
+	vmcs_write64(GUEST_PDPTR0, pdpte[0]);
+	vmcs_write64(GUEST_PDPTR1, pdpte[1]);
+	vmcs_write64(GUEST_PDPTR2, pdpte[2]);
+	vmcs_write64(GUEST_PDPTR3, pdpte[3]);
+}
+
+/* The four PDPTEs a PAE CR3 points to; -EFAULT outside guest memory. */
+int mvmx_read_pdptes(struct minikvm_vcpu *vcpu, unsigned long cr3, u64 pdpte[4])
+{
+	return mmu_read_guest(vcpu->vm, cr3 & ~0x1ful, pdpte, 4 * sizeof(u64)) ? -EFAULT : 0;
 }
 
 static bool vmx_is_pae_paging(struct minikvm_vcpu *vcpu)
 {
 	return (to_vmx(vcpu)->cr0 & X86_CR0_PG) && (to_vmx(vcpu)->cr4 & X86_CR4_PAE) &&
 	       !mvmx_is_long_mode(vcpu);
+}
+
+/* CR0 values no CPU takes: reserved bits, PG without PE, NW without CD. */
+bool mvmx_cr0_invalid(unsigned long cr0)
+{
+	return cr0 >> 32 || ((cr0 & X86_CR0_PG) && !(cr0 & X86_CR0_PE)) ||
+	       ((cr0 & X86_CR0_NW) && !(cr0 & X86_CR0_CD));
 }
 
 /**
@@ -106,14 +155,13 @@ int mvmx_set_cr0(struct minikvm_vcpu *vcpu, unsigned long cr0)
 	u64 efer = vmcs_read64(GUEST_IA32_EFER);
 
 	cr0 |= X86_CR0_ET;
-	if (cr0 >> 32 || ((cr0 & X86_CR0_PG) && !(cr0 & X86_CR0_PE)) ||
-	    ((cr0 & X86_CR0_NW) && !(cr0 & X86_CR0_CD)))
+	if (mvmx_cr0_invalid(cr0))
 		return -EINVAL;
 	if ((cr0 & X86_CR0_PG) && !(old & X86_CR0_PG) && (efer & EFER_LME) &&
 	    !(vmx->cr4 & X86_CR4_PAE))
 		return -EINVAL;
 
-	vmx->cr0_host_mask = CR0_HOST_OWNED | vmx_cr0_fixed0() | (u32)~mvmx_config.cr0_fixed1;
+	vmx->cr0_host_mask = CR0_HOST_OWNED | vmx_cr0_fixed0() | ~mvmx_config.cr0_fixed1;
 	vmx->cr0 = cr0;
 	vmcs_writel(CR0_GUEST_HOST_MASK, vmx->cr0_host_mask);
 	vmcs_writel(CR0_READ_SHADOW, cr0);
@@ -141,10 +189,54 @@ int mvmx_set_cr0(struct minikvm_vcpu *vcpu, unsigned long cr0)
  */
 bool mvmx_guest_has_xsave(struct minikvm_vcpu *vcpu)
 {
-	const struct kvm_cpuid_entry2 *e = minikvm_find_cpuid(vcpu, 1, 0);
+	return boot_cpu_has(X86_FEATURE_XSAVE) &&
+	       minikvm_cpuid_has(vcpu, 1, CPUID_ECX, X86_FEATURE_XSAVE);
+}
 
-	return boot_cpu_has(X86_FEATURE_XSAVE) && e && e->function == 1 &&
-	       (e->ecx & BIT(X86_FEATURE_XSAVE & 31));
+/* The CR4 bits this vCPU may set: always valid, or offered by its CPUID. */
+static unsigned long mvmx_cr4_valid_bits(struct minikvm_vcpu *vcpu)
+{
+	unsigned long valid = CR4_ALWAYS_VALID;
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(cr4_cpuid_bits); i++)
+		if (minikvm_cpuid_has(vcpu, cr4_cpuid_bits[i].function,
+				      cr4_cpuid_bits[i].reg, cr4_cpuid_bits[i].feature))
+			valid |= cr4_cpuid_bits[i].cr4;
+	if (mvmx_guest_has_xsave(vcpu))
+		valid |= X86_CR4_OSXSAVE;
+	return valid;
+}
+
+/* The guest's CR0 now: the host's bits cached, the guest's from the VMCS. */
+unsigned long mvmx_read_cr0(struct minikvm_vcpu *vcpu)
+{
+	struct vmx_vcpu *vmx = to_vmx(vcpu);
+
+	return (vmx->cr0 & vmx->cr0_host_mask) |
+	       (vmcs_readl(GUEST_CR0) & ~vmx->cr0_host_mask);
+}
+
+unsigned long mvmx_read_cr4(struct minikvm_vcpu *vcpu)
+{
+	struct vmx_vcpu *vmx = to_vmx(vcpu);
+
+	return (vmx->cr4 & vmx->cr4_host_mask) |
+	       (vmcs_readl(GUEST_CR4) & ~vmx->cr4_host_mask);
+}
+
+/*
+ * CR4 values this vCPU may not have with this EFER: VMXE and SMXE (no
+ * nested VMX), bits its CPUID does not offer or the CPU cannot run with
+ * (IA32_VMX_CR4_FIXED1), and PAE clear in long mode.
+ */
+bool mvmx_cr4_invalid(struct minikvm_vcpu *vcpu, unsigned long cr4, u64 efer)
+{
+	if (cr4 & (X86_CR4_VMXE | X86_CR4_SMXE) || (cr4 & ~mvmx_config.cr4_fixed1))
+		return true;
+	if (cr4 & ~mvmx_cr4_valid_bits(vcpu))
+		return true;
+	return (efer & EFER_LMA) && !(cr4 & X86_CR4_PAE);
 }
 
 /**
@@ -153,22 +245,19 @@ bool mvmx_guest_has_xsave(struct minikvm_vcpu *vcpu)
  * @cr4: the value the guest sees
  *
  * Return: 0, or -EINVAL for bits the guest may not set (VMXE and SMXE:
- * no nested VMX; OSXSAVE without mvmx_guest_has_xsave(); anything the CPU
- * cannot run with) or clearing PAE in long mode.
+ * no nested VMX; a bit whose feature the vCPU's CPUID lacks, such as
+ * OSXSAVE without mvmx_guest_has_xsave(); anything the CPU cannot run
+ * with) or clearing PAE in long mode.
  */
 int mvmx_set_cr4(struct minikvm_vcpu *vcpu, unsigned long cr4)
 {
 	struct vmx_vcpu *vmx = to_vmx(vcpu);
 	unsigned long old = vmx->cr4;
 
-	if (cr4 & (X86_CR4_VMXE | X86_CR4_SMXE) || (cr4 & ~mvmx_config.cr4_fixed1))
-		return -EINVAL;
-	if ((cr4 & X86_CR4_OSXSAVE) && !mvmx_guest_has_xsave(vcpu))
-		return -EINVAL;
-	if (mvmx_is_long_mode(vcpu) && !(cr4 & X86_CR4_PAE))
+	if (mvmx_cr4_invalid(vcpu, cr4, vmcs_read64(GUEST_IA32_EFER)))
 		return -EINVAL;
 
-	vmx->cr4_host_mask = CR4_HOST_OWNED | mvmx_config.cr4_fixed0 | (u32)~mvmx_config.cr4_fixed1;
+	vmx->cr4_host_mask = ~(unsigned long)CR4_GUEST_OWNED;
 	vmx->cr4 = cr4;
 	vmcs_writel(CR4_GUEST_HOST_MASK, vmx->cr4_host_mask);
 	vmcs_writel(CR4_READ_SHADOW, cr4);

@@ -40,15 +40,39 @@ static int cr_done(struct minikvm_vcpu *vcpu)
 	return RESUME_GUEST;
 }
 
+/*
+ * What MOV to CR0/CR4 refuses beyond what KVM_SET_SREGS does (SDM Vol.
+ * 3A, "CR0", "CR4", and MOV's #GP list): clearing PG in 64-bit code or
+ * with CR4.PCIDE set, and setting PCIDE outside IA-32e mode or with
+ * CR3[11:0] not zero.
+ */
+static bool mov_cr0_refused(struct minikvm_vcpu *vcpu, unsigned long cr0)
+{
+	if ((cr0 & X86_CR0_PG) || !(mvmx_read_cr0(vcpu) & X86_CR0_PG))
+		return false;
+	return minikvm_code_mode(vcpu) == 64 || (mvmx_read_cr4(vcpu) & X86_CR4_PCIDE);
+}
+
+static bool mov_cr4_refused(struct minikvm_vcpu *vcpu, unsigned long cr4)
+{
+	if (!(cr4 & X86_CR4_PCIDE) || (mvmx_read_cr4(vcpu) & X86_CR4_PCIDE))
+		return false;
+	return !mvmx_is_long_mode(vcpu) || (vmcs_readl(GUEST_CR3) & 0xfff);
+}
+
 static int cr_write(struct minikvm_vcpu *vcpu, unsigned int cr, unsigned long val)
 {
 	unsigned long old_cr8 = vcpu->cr8;
 
 	switch (cr) {
 	case 0:
-		return mvmx_set_cr0(vcpu, val) ? mvmx_inject_gp(vcpu) : cr_done(vcpu);
+		if (mov_cr0_refused(vcpu, val) || mvmx_set_cr0(vcpu, val))
+			return mvmx_inject_gp(vcpu);
+		return cr_done(vcpu);
 	case 4:
-		return mvmx_set_cr4(vcpu, val) ? mvmx_inject_gp(vcpu) : cr_done(vcpu);
+		if (mov_cr4_refused(vcpu, val) || mvmx_set_cr4(vcpu, val))
+			return mvmx_inject_gp(vcpu);
+		return cr_done(vcpu);
 	case 8:
 		if (val & ~0xful)
 			return mvmx_inject_gp(vcpu);
@@ -66,7 +90,7 @@ int mvmx_handle_cr_access(struct minikvm_vcpu *vcpu)
 {
 	unsigned long q = to_vmx(vcpu)->exit.qualification;
 	unsigned int cr = CR_QUAL_NUM(q), gpr = CR_QUAL_GPR(q);
-	unsigned long cr0 = to_vmx(vcpu)->cr0;
+	unsigned long cr0 = mvmx_read_cr0(vcpu);
 
 	switch (CR_QUAL_TYPE(q)) {
 	case CR_TYPE_MOV_TO:

@@ -16,6 +16,7 @@
 #include <linux/kernel.h>
 #include <linux/uaccess.h>
 #include <asm/msr.h>
+#include <asm/apicdef.h>
 #include <asm/vmx.h>
 
 #include "core/minikvm.h"
@@ -52,19 +53,6 @@ static int vmx_mtrr_fixed_index(u32 msr)
 		return 3 + msr - MSR_MTRRfix4K_C0000;
 	}
 	return -1;
-}
-
-static bool vmx_cpuid_has(struct minikvm_vcpu *vcpu, u32 fn, int reg, u32 bit)
-{
-	const struct kvm_cpuid_entry2 *e = minikvm_find_cpuid(vcpu, fn, 0);
-
-	if (!e || e->function != fn)
-		return false;
-	switch (reg) {
-	case 2: return e->ecx & bit;
-	case 3: return e->edx & bit;
-	}
-	return e->ebx & bit;
 }
 
 /**
@@ -170,22 +158,46 @@ static bool vmx_pat_valid(u64 pat)
 	return true;
 }
 
+/**
+ * mvmx_apic_base_valid() - may IA32_APIC_BASE take @data?
+ * @vcpu: the vCPU
+ * @data: the new value, from WRMSR, KVM_SET_MSRS or KVM_SET_SREGS
+ *
+ * SDM Vol. 3A, "Local APIC Status and Location": bits 7:0, 9 and those
+ * beyond MAXPHYADDR are reserved, x2APIC mode (bit 10) exists only with
+ * CPUID.1:ECX.x2APIC, and x2APIC mode without the xAPIC enable (bit 11)
+ * is an invalid state. KVM refuses the same (kvm_set_apic_base()).
+ */
+bool mvmx_apic_base_valid(struct minikvm_vcpu *vcpu, u64 data)
+{
+	u64 reserved = 0x2ff | ~GENMASK_ULL(boot_cpu_data.x86_phys_bits - 1, 0);
+
+	if (!minikvm_cpuid_has(vcpu, 1, CPUID_ECX, X86_FEATURE_X2APIC))
+		reserved |= X2APIC_ENABLE;
+	if (data & reserved)
+		return false;
+	return !((data & X2APIC_ENABLE) && !(data & MSR_IA32_APICBASE_ENABLE));
+}
+
 /* SDM Vol. 3A, "IA32_EFER": SCE, LME, NXE writable; LMA follows CR0.PG. */
 static int vmx_write_efer(struct minikvm_vcpu *vcpu, u64 data, bool host)
 {
 	u64 old = vmcs_read64(GUEST_IA32_EFER);
 	u64 allowed = EFER_SCE | EFER_LME | EFER_LMA;
 
-	if (host || vmx_cpuid_has(vcpu, 0x80000001, 3, BIT(X86_FEATURE_NX & 31)))
+	if (host || minikvm_cpuid_has(vcpu, 0x80000001, CPUID_EDX, X86_FEATURE_NX))
 		allowed |= EFER_NX;
 	if (data & ~allowed)
 		return 1;
-	if (!host) {
-		data = (data & ~EFER_LMA) | (old & EFER_LMA);
-		/* LME cannot change while paging is on. */
-		if ((to_vmx(vcpu)->cr0 & X86_CR0_PG) && ((data ^ old) & EFER_LME))
-			return 1;
-	}
+	/* LME cannot change while the guest pages. */
+	if (!host && (to_vmx(vcpu)->cr0 & X86_CR0_PG) && ((data ^ old) & EFER_LME))
+		return 1;
+	/*
+	 * LMA is the CPU's to set, from LME and CR0.PG, for the guest and for
+	 * KVM_SET_MSRS alike (as KVM): an LMA that disagreed with CR0 would
+	 * make the next VM entry fail. KVM_SET_SREGS sets it as given.
+	 */
+	data = (data & ~EFER_LMA) | (old & EFER_LMA);
 	return mvmx_set_efer(vcpu, data);
 }
 
@@ -275,8 +287,8 @@ int mvmx_set_msr(struct minikvm_vcpu *vcpu, u32 index, u64 data, bool host)
 		vcpu->msr_misc_enable = data;
 		return 0;
 	case MSR_IA32_APICBASE:
-		/* Reserved: bits 7:0, 9 and 63:36. The guest cannot flip BSP. */
-		if (data & 0x2ff || (data >> 36))
+		/* The guest cannot flip BSP. */
+		if (!mvmx_apic_base_valid(vcpu, data))
 			return 1;
 		if (!host && (data & MSR_IA32_APICBASE_BSP) !=
 			     (vcpu->msr_apic_base & MSR_IA32_APICBASE_BSP))

@@ -101,7 +101,7 @@ bool minikvm_interrupt_allowed(struct minikvm_vcpu *vcpu)
 
 unsigned long minikvm_read_cr0(struct minikvm_vcpu *vcpu)
 {
-	return to_vmx(vcpu)->cr0;
+	return mvmx_read_cr0(vcpu);
 }
 
 unsigned long minikvm_read_cr3(struct minikvm_vcpu *vcpu)
@@ -111,7 +111,7 @@ unsigned long minikvm_read_cr3(struct minikvm_vcpu *vcpu)
 
 unsigned long minikvm_read_cr4(struct minikvm_vcpu *vcpu)
 {
-	return to_vmx(vcpu)->cr4;
+	return mvmx_read_cr4(vcpu);
 }
 
 /* The PDPTEs VM entry loaded for PAE paging (mvmx_load_pdptrs()). */

@@ -94,10 +94,10 @@ void mvmx_get_sregs(struct minikvm_vcpu *vcpu, struct kvm_sregs *sregs)
 	sregs->gdt.limit = vmcs_read32(GUEST_GDTR_LIMIT);
 	sregs->idt.base = vmcs_readl(GUEST_IDTR_BASE);
 	sregs->idt.limit = vmcs_read32(GUEST_IDTR_LIMIT);
-	sregs->cr0 = vmx->cr0;
+	sregs->cr0 = mvmx_read_cr0(vcpu);
 	sregs->cr2 = vmx->cr2;
 	sregs->cr3 = vmcs_readl(GUEST_CR3);
-	sregs->cr4 = vmx->cr4;
+	sregs->cr4 = mvmx_read_cr4(vcpu);
 	sregs->cr8 = vcpu->cr8;
 	sregs->efer = vmcs_read64(GUEST_IA32_EFER);
 	sregs->apic_base = vcpu->msr_apic_base;
@@ -107,11 +107,24 @@ void mvmx_get_sregs(struct minikvm_vcpu *vcpu, struct kvm_sregs *sregs)
 		__set_bit(info & INTR_INFO_VECTOR_MASK, (unsigned long *)sregs->interrupt_bitmap);
 }
 
-/* Return: 0, or -EINVAL for control registers the CPU cannot run with. */
+/*
+ * Return: 0, or -EINVAL for control registers the CPU cannot run with or
+ * PAE PDPTEs outside guest memory. Everything is checked before anything
+ * is written: a rejected call changes nothing.
+ */
 int mvmx_set_sregs(struct minikvm_vcpu *vcpu, const struct kvm_sregs *s)
 {
+	bool pae = (s->cr0 & X86_CR0_PG) && (s->cr4 & X86_CR4_PAE) && !(s->efer & EFER_LMA);
 	unsigned int i;
+	u64 pdpte[4];
 	int vector;
+
+	if (mvmx_cr0_invalid(s->cr0 | X86_CR0_ET) || mvmx_cr4_invalid(vcpu, s->cr4, s->efer))
+		return -EINVAL;
+	if (pae && mvmx_read_pdptes(vcpu, s->cr3, pdpte))
+		return -EINVAL;
+	if (!mvmx_apic_base_valid(vcpu, s->apic_base))
+		return -EINVAL;
 
 	/* EFER first (with its LMA), so CR0/CR4 see the final mode. */
 	mvmx_set_efer(vcpu, s->efer);
@@ -119,9 +132,13 @@ int mvmx_set_sregs(struct minikvm_vcpu *vcpu, const struct kvm_sregs *s)
 	to_vmx(vcpu)->cr2 = s->cr2;
 	vcpu->cr8 = s->cr8;
 	vcpu->msr_apic_base = s->apic_base;
-	/* mvmx_set_cr4() refuses clearing PAE in long mode only for the guest. */
-	if (mvmx_set_cr4(vcpu, s->cr4) || mvmx_set_cr0(vcpu, s->cr0))
-		return -EINVAL;
+	/*
+	 * Both values were checked above. A PDPTE load on the way (when the
+	 * old CR0 and the new CR4 look like PAE paging) may find nothing at
+	 * CR3; only the final state's load, below, counts.
+	 */
+	mvmx_set_cr4(vcpu, s->cr4);
+	mvmx_set_cr0(vcpu, s->cr0);
 	mvmx_set_efer(vcpu, s->efer);
 	for (i = 0; i < ARRAY_SIZE(vcpu_segs); i++)
 		vcpu_set_segment(i, (const void *)s + vcpu_segs[i].off);
@@ -129,9 +146,8 @@ int mvmx_set_sregs(struct minikvm_vcpu *vcpu, const struct kvm_sregs *s)
 	vmcs_write32(GUEST_GDTR_LIMIT, s->gdt.limit);
 	vmcs_writel(GUEST_IDTR_BASE, s->idt.base);
 	vmcs_write32(GUEST_IDTR_LIMIT, s->idt.limit);
-	if ((s->cr0 & X86_CR0_PG) && (s->cr4 & X86_CR4_PAE) && !(s->efer & EFER_LMA) &&
-	    mvmx_load_pdptrs(vcpu))
-		return -EINVAL;
+	if (pae)
+		mvmx_write_pdptes(pdpte);
 
 	vector = find_first_bit((const unsigned long *)s->interrupt_bitmap, KVM_NR_INTERRUPTS);
 	if (vector < KVM_NR_INTERRUPTS)

@@ -89,6 +89,13 @@ void mvmx_put_guest_msrs(struct minikvm_vcpu *vcpu);
 /* vmx/cr.c: control register model shared by the exit handler and SET_SREGS */
 int mvmx_set_cr0(struct minikvm_vcpu *vcpu, unsigned long cr0);
 int mvmx_set_cr4(struct minikvm_vcpu *vcpu, unsigned long cr4);
+bool mvmx_cr0_invalid(unsigned long cr0);
+bool mvmx_apic_base_valid(struct minikvm_vcpu *vcpu, u64 data);
+bool mvmx_cr4_invalid(struct minikvm_vcpu *vcpu, unsigned long cr4, u64 efer);
+int mvmx_read_pdptes(struct minikvm_vcpu *vcpu, unsigned long cr3, u64 pdpte[4]);
+void mvmx_write_pdptes(const u64 pdpte[4]);
+unsigned long mvmx_read_cr0(struct minikvm_vcpu *vcpu);
+unsigned long mvmx_read_cr4(struct minikvm_vcpu *vcpu);
 int mvmx_set_efer(struct minikvm_vcpu *vcpu, u64 efer);
 int mvmx_load_pdptrs(struct minikvm_vcpu *vcpu);
 bool mvmx_is_long_mode(struct minikvm_vcpu *vcpu);
