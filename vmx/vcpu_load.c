@@ -97,6 +97,16 @@ void mvmx_vcpu_load(struct minikvm_vcpu *vcpu)
 		local_irq_restore(flags);
 		vmx->cpu = cpu;
 		vmx_make_current(vmx);
+		/*
+		 * This CPU may still cache translations of this guest from an
+		 * earlier visit of the vCPU (an INVLPG the guest did on
+		 * another CPU since never reached them), or of an earlier
+		 * user of the EPT root page (a VM of ours or kvm_intel's that
+		 * is gone). INVEPT of the EPTP's context drops guest-physical
+		 * and combined mappings for every VPID (SDM Vol. 3C, "INVEPT"),
+		 * before the first entry here. As KVM on a vCPU migration.
+		 */
+		minikvm_flush_guest_tlb(vcpu->vm->mmu.eptp);
 
 		vmcs_writel(HOST_TR_BASE, (unsigned long)&get_cpu_entry_area(cpu)->tss.x86_tss);
 		vmcs_writel(HOST_GDTR_BASE, (unsigned long)get_current_gdt_ro());
