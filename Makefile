@@ -24,7 +24,7 @@
 #                     the module through DKMS, rebuilt on kernel updates
 
 BUILD := $(CURDIR)/build
-DEPS := $(CURDIR)/selftests/vm/deps.sh
+DEPS := $(CURDIR)/tools/testvm/deps.sh
 
 # Without KDIR we build against the Debian cloud kernel the test VM boots;
 # deps.sh installs it and records its version on first use.
@@ -32,7 +32,7 @@ ifeq ($(origin KDIR),undefined)
   ifneq ($(filter-out clean help checkpatch dkms-add dkms-install dkms-remove uninstall,$(or $(MAKECMDGOALS),all)),)
     KVER := $(shell $(DEPS) $(BUILD) >&2 && cat $(BUILD)/kver)
     ifeq ($(KVER),)
-      $(error selftests/vm/deps.sh failed: cannot install build dependencies)
+      $(error tools/testvm/deps.sh failed: cannot install build dependencies)
     endif
   endif
   KDIR := /usr/src/linux-headers-$(KVER)-cloud-amd64
@@ -104,18 +104,18 @@ selftests/unit/%_fuzz: selftests/unit/%_fuzz.c $(wildcard mmu/*.[ch] vmx/*.h)
 	clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -o $@ $<
 
 check-unit: $(UNIT_TESTS) $(FUZZERS)
-	@selftests/vm/run-unit.sh $(UNIT_TESTS) $(FUZZERS)
+	@tools/testvm/run-unit.sh $(UNIT_TESTS) $(FUZZERS)
 
 VM_ARGS ?=
-VM := selftests/vm/test-vm.sh --build $(BUILD) --kver $(KVER)
+VM := tools/testvm/test-vm.sh --build $(BUILD) --kver $(KVER)
 
 run: all
 	@$(VM) --mode info $(VM_ARGS)
 
 # Unit results and both VM runs feed one summary; the 1-CPU run carries the
-# whole suite, the 2-CPU run the tests marked smp in selftests/vm/tests.list.
+# whole suite, the 2-CPU run the tests marked smp in tools/testvm/tests.list.
 check: all $(UNIT_TESTS) $(FUZZERS)
-	@selftests/vm/check.sh --build $(BUILD) --kver $(KVER) --units "$(UNIT_TESTS) $(FUZZERS)" \
+	@tools/testvm/check.sh --build $(BUILD) --kver $(KVER) --units "$(UNIT_TESTS) $(FUZZERS)" \
 		--static "sparse checkpatch" --kdir $(KDIR) $(VM_ARGS)
 
 # -- static checks -------------------------------------------------------------
@@ -193,18 +193,18 @@ dkms-remove:
 # One boot: exit_bench and mmu_bench on /dev/minikvm, then on /dev/kvm; figures side by side.
 bench: all
 	@$(VM) --mode bench --name bench-1cpu $(VM_ARGS)
-	@selftests/vm/bench-summary.sh $(BUILD)/vm-bench-1cpu/console.log
+	@tools/testvm/bench-summary.sh $(BUILD)/vm-bench-1cpu/console.log
 
 # The debug kernel is built from linux-source-6.1 once and kept in
-# /var/cache/minikvm (selftests/vm/debug-kernel.sh); minikvm.ko for it is
+# /var/cache/minikvm (tools/testvm/debug-kernel.sh); minikvm.ko for it is
 # built from a copy of the sources in build/debug-module, so the cloud
 # kernel's minikvm.ko next to the sources stays as make check built it.
 check-debug: userspace selftests
-	@selftests/vm/check-debug.sh --build $(BUILD) $(VM_ARGS)
+	@tools/testvm/check-debug.sh --build $(BUILD) $(VM_ARGS)
 
 # What CI runs: both checks, then one "N passed, N failed" over the two.
 ci:
-	@selftests/vm/ci.sh $(MAKE)
+	@tools/testvm/ci.sh $(MAKE)
 
 clean:
 	-$(MAKE) -C $(or $(wildcard $(KDIR)),/lib/modules/$(shell uname -r)/build) M=$(CURDIR) clean 2>/dev/null

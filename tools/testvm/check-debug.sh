@@ -49,7 +49,7 @@ mod=$build/debug-module
 rm -rf "$mod"
 mkdir -p "$mod"
 tar -C "$top" -c --exclude=./build --exclude=./.git --exclude=./.ci \
-	--exclude=./selftests --exclude=./userspace --exclude=./Documentation \
+	--exclude=./selftests --exclude=./tools --exclude=./userspace --exclude=./Documentation \
 	--exclude='*.o' --exclude='*.ko' --exclude='*.mod' --exclude='*.mod.c' \
 	--exclude='.*.cmd' --exclude=modules.order --exclude=Module.symvers . |
 	tar -C "$mod" -x
