@@ -1,43 +1,49 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # minikvm top-level Makefile. The module itself is described in Kbuild;
-# this file drives kbuild, the userspace programs, the selftests and the
-# nested test VM.
+# this file drives kbuild, the userspace programs, the selftests
+# (selftests/Makefile) and the nested test VM (tools/testvm/).
 #
-#   make              module + userspace + selftests (installs deps first)
-#   make run          boot the test VM, load minikvm, show the VMX probe
-#   make check        unit tests, then every selftest on both devices in
-#                     the test VM, with 1 and 2 CPUs
+#   make deps         install the Debian packages the targets below need
+#                     (all, run, check, bench, check-debug and ci run it first)
+#   make              module + userspace + selftests
+#   make run          boot the test VM, load minikvm, print the VMX probe
+#                     and the GVA -> GPA -> HVA -> HPA chain of a live guest
+#   make check        unit tests, static checks, then every selftest on both
+#                     devices in three test VMs side by side: two with 1 CPU
+#                     sharing the 1cpu tests, one with 2 CPUs
 #   make bench        exit costs (CPUID, OUT to userspace, first touch of a
 #                     page, MMIO to userspace) on /dev/minikvm and /dev/kvm
 #                     in one test-VM boot
-#   make check-debug  the same selftests in the test VM booting a debug
-#                     kernel (KASAN, lockdep, kmemleak), built once and cached
-#   make ci           make check, then make check-debug; one summary
+#   make check-debug  the same selftests in two 1-CPU test VMs booting a
+#                     debug kernel (KASAN, lockdep, kmemleak), built once
+#   make ci           make check and make check-debug overlapped; one summary
+#   make fuzz         the ioctl fuzzer for 30 minutes per device in a 2-CPU
+#                     test VM (FUZZ_SECONDS=, FUZZ_SEED=)
 #   make KDIR=/lib/modules/$(uname -r)/build module
-#                     build the module for your own kernel
-#   make sparse checkpatch layering
+#                     build the module for your own kernel (no deps)
+#   make sparse checkpatch layering symbols testlist
 #                     static checks (also run by make check)
 #   sudo make KDIR=/lib/modules/$(uname -r)/build install [PREFIX=/usr/local DESTDIR=]
 #                     the module, the udev rule and the tools
 #   sudo make dkms-install | dkms-remove
 #                     the module through DKMS, rebuilt on kernel updates
+#
+# Nothing is installed while this file is read: make -n and make help
+# run no package manager. Packages come only from the deps target.
 
 BUILD := $(CURDIR)/build
-DEPS := $(CURDIR)/selftests/vm/deps.sh
+TESTVM := tools/testvm
 
-# Without KDIR we build against the Debian cloud kernel the test VM boots;
-# deps.sh installs it and records its version on first use.
+# Without KDIR we build against the Debian cloud kernel the test VM boots:
+# deps.sh installs its headers and records its version in build/kver, which
+# is read when a recipe runs (after deps), never while this file is parsed.
 ifeq ($(origin KDIR),undefined)
-  ifneq ($(filter-out clean help checkpatch layering dkms-add dkms-install dkms-remove uninstall,$(or $(MAKECMDGOALS),all)),)
-    KVER := $(shell $(DEPS) $(BUILD) >&2 && cat $(BUILD)/kver)
-    ifeq ($(KVER),)
-      $(error selftests/vm/deps.sh failed: cannot install build dependencies)
-    endif
-  endif
-  KDIR := /usr/src/linux-headers-$(KVER)-cloud-amd64
-  GUEST_KERNEL_ONLY :=
+  NEED_DEPS := deps
+  KVER = $(shell cat $(BUILD)/kver 2>/dev/null)
+  KDIR = /usr/src/linux-headers-$(KVER)-cloud-amd64
 else
+  NEED_DEPS :=
   KVER :=
 endif
 
@@ -46,82 +52,75 @@ USER_CFLAGS := -O2 -g -Wall -Wextra -Werror -std=gnu11 -I$(CURDIR)
 STATIC := -static
 
 KSFT_SRC := /usr/src/linux-source-6.1.tar.xz
-KSFT_DIR := $(BUILD)/kselftest
 
-SELFTESTS := $(patsubst %.c,%,$(wildcard selftests/*_test.c))
-SELFTEST_LIB := $(wildcard selftests/lib/*.c)
-SELFTEST_HDR := $(wildcard selftests/include/*.h) uapi/minikvm.h
-BENCHES := $(patsubst %.c,%,$(wildcard selftests/bench/*.c))
 USERSPACE := userspace/mkvm userspace/minikvm-stat
 UNIT_TESTS := $(patsubst %.c,%,$(wildcard selftests/unit/*_test.c))
 FUZZERS := $(patsubst %.c,%,$(wildcard selftests/unit/*_fuzz.c))
 
-.PHONY: all module userspace selftests run check check-unit check-vm check-debug ci bench clean \
-	help deps sparse checkpatch layering install uninstall dkms-add dkms-install dkms-remove
+.PHONY: all module userspace selftests run check check-unit check-debug ci bench clean \
+	help deps sparse checkpatch layering symbols testlist install uninstall dkms-add dkms-install \
+	dkms-remove fuzz
 
-all: module userspace selftests
+all: $(NEED_DEPS) module userspace selftests
 
 deps:
-	@$(DEPS) $(BUILD)
+	@$(TESTVM)/deps.sh $(BUILD)
 
-module:
+module: | $(NEED_DEPS)
 	$(MAKE) -C $(KDIR) M=$(CURDIR) W=1 modules
 
 userspace: $(USERSPACE)
 
-userspace/%: userspace/%.c uapi/minikvm.h
+userspace/%: userspace/%.c uapi/minikvm.h | $(NEED_DEPS)
 	$(CC) $(USER_CFLAGS) $(STATIC) -o $@ $<
 
 # mkvm is one file per command.
-userspace/mkvm: $(wildcard userspace/mkvm*.c) userspace/mkvm.h uapi/minikvm.h vmx/feature_names.h
+userspace/mkvm: $(wildcard userspace/mkvm*.c) userspace/mkvm.h uapi/minikvm.h vmx/feature_names.h | $(NEED_DEPS)
 	$(CC) $(USER_CFLAGS) $(STATIC) -o $@ $(filter %.c,$^)
 
-# The kselftest harness comes from Debian's linux-source-6.1, extracted at
-# build time (two headers, a few seconds) and never kept in the repository.
-$(KSFT_DIR)/kselftest_harness.h:
-	@mkdir -p $(KSFT_DIR)
-	tar -xJf $(KSFT_SRC) -C $(KSFT_DIR) --strip-components=4 \
-		linux-source-6.1/tools/testing/selftests/kselftest_harness.h \
-		linux-source-6.1/tools/testing/selftests/kselftest.h
+# The selftests and benchmarks: selftests/Makefile, kselftest-shaped.
+selftests: | $(NEED_DEPS)
+	$(MAKE) -C selftests BUILD=$(BUILD)
 
-selftests: $(SELFTESTS) $(BENCHES)
+# "make selftests/api_version_test" still builds one test.
+SELFTESTS := $(patsubst %.c,%,$(wildcard selftests/*_test.c))
+$(SELFTESTS): selftests/%: FORCE | $(NEED_DEPS)
+	$(MAKE) -C selftests BUILD=$(BUILD) $*
 
-selftests/%_test: selftests/%_test.c $(SELFTEST_LIB) $(SELFTEST_HDR) $(KSFT_DIR)/kselftest_harness.h
-	$(CC) $(USER_CFLAGS) -Wno-unused-parameter -Wno-sign-compare -I$(KSFT_DIR) -Iselftests/include $(STATIC) \
-		-o $@ $< $(SELFTEST_LIB)
-
-# Benchmarks link the same library but no harness: they print figures.
-selftests/bench/%: selftests/bench/%.c $(SELFTEST_LIB) $(SELFTEST_HDR)
-	$(CC) $(USER_CFLAGS) -Iselftests/include $(STATIC) -o $@ $< $(SELFTEST_LIB)
+FORCE:
 
 # Host-side unit tests of plain C logic: no VM, AddressSanitizer and UBSan.
-selftests/unit/%_test: selftests/unit/%_test.c $(wildcard selftests/unit/*.h) $(wildcard vmx/*.h mmu/*.h irq/*.h)
+selftests/unit/%_test: selftests/unit/%_test.c $(wildcard selftests/unit/*.h) $(wildcard vmx/*.h mmu/*.h irq/*.h) | $(NEED_DEPS)
 	$(CC) $(USER_CFLAGS) -fsanitize=address,undefined -fno-sanitize-recover=all \
 		-Iselftests/unit -o $@ $<
 
 # libFuzzer targets over the same plain C (bounded runs in make check).
-selftests/unit/%_fuzz: selftests/unit/%_fuzz.c $(wildcard mmu/*.[ch] vmx/*.h)
+selftests/unit/%_fuzz: selftests/unit/%_fuzz.c $(wildcard mmu/*.[ch] vmx/*.h) | $(NEED_DEPS)
 	clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -I$(CURDIR) -o $@ $<
 
 check-unit: $(UNIT_TESTS) $(FUZZERS)
-	@selftests/vm/run-unit.sh $(UNIT_TESTS) $(FUZZERS)
+	@$(TESTVM)/run-unit.sh $(UNIT_TESTS) $(FUZZERS)
 
 VM_ARGS ?=
-VM := selftests/vm/test-vm.sh --build $(BUILD) --kver $(KVER)
+VM = $(TESTVM)/test-vm.sh --build $(BUILD)
 
+# The VM's console stays in build/vm-run-1cpu/console.log; what it found
+# is printed from it when the VM ends.
 run: all
-	@$(VM) --mode info $(VM_ARGS)
+	@$(VM) --mode info --name run-1cpu $(VM_ARGS); rc=$$?; \
+	$(TESTVM)/show-run.sh $(BUILD)/vm-run-1cpu/console.log && exit $$rc
 
-# Unit results and both VM runs feed one summary; the 1-CPU run carries the
-# whole suite, the 2-CPU run the tests marked smp in selftests/vm/tests.list.
-check: all $(UNIT_TESTS) $(FUZZERS)
-	@selftests/vm/check.sh --build $(BUILD) --kver $(KVER) --units "$(UNIT_TESTS) $(FUZZERS)" \
-		--static "sparse checkpatch layering" --kdir $(KDIR) $(VM_ARGS)
+# Unit results, static checks and the VM runs feed one summary. The 1cpu
+# tests of tools/testvm/tests.list are split over two 1-CPU VMs (--split),
+# the 2cpu ones run in a 2-CPU VM; all three boot side by side.
+check: deps all $(UNIT_TESTS) $(FUZZERS)
+	@$(TESTVM)/check.sh --build $(BUILD) --units "$(UNIT_TESTS) $(FUZZERS)" \
+		--static "sparse checkpatch layering symbols testlist" --kdir $(KDIR) $(VM_ARGS)
 
 # -- static checks -------------------------------------------------------------
 # sparse over every object (C=2: even those already built); any line from
 # sparse fails the target: kernel headers give none for this module.
-sparse:
+sparse: | $(NEED_DEPS)
 	@mkdir -p $(BUILD)
 	$(MAKE) -C $(KDIR) M=$(CURDIR) W=1 C=2 modules > $(BUILD)/sparse.log 2>&1 || \
 		{ cat $(BUILD)/sparse.log; exit 1; }
@@ -149,6 +148,15 @@ checkpatch: $(CHECKPATCH_DIR)/checkpatch.pl
 # no vendor vCPU state, no vmx/ header (file:line of each offence).
 layering:
 	@tools/check-layering.sh $(CURDIR)
+
+# Every global symbol has its layer's prefix and no name of kvm.ko or
+# kvm-intel.ko (minikvm and kvm_intel may be loaded together).
+symbols: module
+	@tools/check-symbols.sh $(CURDIR)/minikvm.ko $(firstword $(wildcard $(BUILD)/guest-$(KVER)/lib/modules/*/kernel/arch/x86/kvm))
+
+# tests.list against the tree: every selftest listed, bounds, settings.
+testlist:
+	@$(TESTVM)/tests.sh check
 
 # -- installation ----------------------------------------------------------------
 PREFIX ?= /usr/local
@@ -195,26 +203,42 @@ dkms-remove:
 	-dkms remove -m minikvm -v $(DKMS_VERSION) --all
 	rm -rf $(DKMS_SRC)
 
+# The ioctl fuzzer (selftests/core_ioctl_fuzz_test.c), FUZZ_SECONDS on each
+# device in one 2-CPU VM, seeded by FUZZ_SEED; fails on a failed test or
+# on any kernel-log splat, taint or rmmod failure the VM reports.
+FUZZ_SECONDS ?= 1800
+FUZZ_SEED ?= 1
+fuzz: deps all
+	@$(VM) --mode check --cpus 2 --name fuzz \
+		--only "core_ioctl_fuzz_test $$(( $(FUZZ_SECONDS) + 600 ))" \
+		--env "MINIKVM_FUZZ_SECONDS=$(FUZZ_SECONDS) MINIKVM_FUZZ_CALLS=1000000000 MINIKVM_FUZZ_SEED=$(FUZZ_SEED)" \
+		--timeout $$(( 3 * $(FUZZ_SECONDS) + 1800 )) $(VM_ARGS)
+	@grep -a '^# [0-9]* calls\|^#   \|MINIKVM-END\|MINIKVM-CHECK' $(BUILD)/vm-fuzz/console.log
+	@awk '/^MINIKVM-END/ && $$4 != 0 { bad = 1 } /^MINIKVM-CHECK/ && $$3 != "ok" { bad = 1 } \
+	      /^MINIKVM-DONE/ { done = 1 } END { exit bad || !done }' $(BUILD)/vm-fuzz/console.log
+
 # One boot: exit_bench and mmu_bench on /dev/minikvm, then on /dev/kvm; figures side by side.
 bench: all
 	@$(VM) --mode bench --name bench-1cpu $(VM_ARGS)
-	@selftests/vm/bench-summary.sh $(BUILD)/vm-bench-1cpu/console.log
+	@$(TESTVM)/bench-summary.sh $(BUILD)/vm-bench-1cpu/console.log
 
 # The debug kernel is built from linux-source-6.1 once and kept in
-# /var/cache/minikvm (selftests/vm/debug-kernel.sh); minikvm.ko for it is
+# /var/cache/minikvm (tools/testvm/debug-kernel.sh); minikvm.ko for it is
 # built from a copy of the sources in build/debug-module, so the cloud
 # kernel's minikvm.ko next to the sources stays as make check built it.
-check-debug: userspace selftests
-	@selftests/vm/check-debug.sh --build $(BUILD) $(VM_ARGS)
+check-debug: deps userspace selftests
+	@$(TESTVM)/check-debug.sh --build $(BUILD) $(VM_ARGS)
 
-# What CI runs: both checks, then one "N passed, N failed" over the two.
-ci:
-	@selftests/vm/ci.sh $(MAKE)
+# What CI runs: make all once, then make check and make check-debug at the
+# same time, then one "N passed, N failed, N skipped" over the two.
+ci: deps
+	@$(TESTVM)/ci.sh
 
 clean:
 	-$(MAKE) -C $(or $(wildcard $(KDIR)),/lib/modules/$(shell uname -r)/build) M=$(CURDIR) clean 2>/dev/null
-	rm -f $(USERSPACE) $(SELFTESTS) $(BENCHES) $(UNIT_TESTS) $(FUZZERS)
+	$(MAKE) -C selftests clean
+	rm -f $(USERSPACE) $(UNIT_TESTS) $(FUZZERS)
 	rm -rf $(BUILD)/vm-* $(BUILD)/debug-module
 
 help:
-	@sed -n '3,23p' Makefile
+	@sed -n '3,30p' Makefile

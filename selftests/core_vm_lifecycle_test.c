@@ -15,7 +15,7 @@
  * its quarantine, up to 1/32 of memory, so there /proc/meminfo moves by
  * megabytes with nothing leaked (measured: MemAvailable -13.9 MiB, then
  * -3.5 MiB, over 1000 VMs). kmemleak judges leaks on that kernel
- * (selftests/vm/init.sh), and these tests only drive the create and
+ * (tools/testvm/init.sh), and these tests only drive the create and
  * destroy paths, 100 times, under KASAN and lockdep.
  */
 #include <fcntl.h>

@@ -12,7 +12,7 @@
  *
  *   BENCH <dev> iterations=N cpuid=<ticks/exit> out=<ticks/exit> loop=<ticks/iter>
  *
- * selftests/vm/bench-summary.sh puts the lines of both devices side by
+ * tools/testvm/bench-summary.sh puts the lines of both devices side by
  * side. Not a pass/fail test: the figures only compare within one boot.
  */
 #include <stdlib.h>

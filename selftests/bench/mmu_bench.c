@@ -16,7 +16,7 @@
  *
  * The slot memory is 4 KiB host pages (MADV_NOHUGEPAGE): with THP, KVM
  * would map 2 MiB at a time and the two devices would not do the same
- * work. selftests/vm/bench-summary.sh puts both devices side by side.
+ * work. tools/testvm/bench-summary.sh puts both devices side by side.
  */
 #include <stdlib.h>
 

@@ -63,4 +63,8 @@ if [ ! -f "$guest/.unpacked" ]; then
 	touch "$guest/.unpacked"
 fi
 
-echo "$kver" > "$build/kver"
+# Written whole or not at all: make ci runs two makes that read it.
+if [ "$(cat "$build/kver" 2>/dev/null)" != "$kver" ]; then
+	echo "$kver" > "$build/kver.$$"
+	mv "$build/kver.$$" "$build/kver"
+fi

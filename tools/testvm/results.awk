@@ -5,11 +5,12 @@
 #   PASS|FAIL|SKIP  <device>  <vm>  <test>.<case>  [why]
 # and a last line "COUNT <pass> <fail> <skip>".
 #
-# Variables: vm (e.g. 1cpu), tests (the test names this VM must run),
-# devs (the devices each must run on), vmrc (test-vm.sh's exit status).
+# Variables: vm (the VM's label, e.g. 1cpu-2), tests (the test names this
+# VM must run), devs (the devices each must run on), vmrc (test-vm.sh's
+# exit status).
 function short(dev) { sub(/^\/dev\//, "", dev); return dev }
 function report(what, dev, name, why) {
-	printf "%-5s %-8s %-5s %s%s\n", what, dev, vm, name, why == "" ? "" : "  " why
+	printf "%-5s %-8s %-6s %s%s\n", what, dev, vm, name, why == "" ? "" : "  " why
 	count[what]++
 }
 BEGIN {

@@ -3,23 +3,32 @@
 #
 # Boot the nested test VM once and leave its serial console in a file.
 #
-#   test-vm.sh --build DIR --kver VER [--mode check|info|bench] [--cpus 1|2]
+#   test-vm.sh --build DIR [--kver VER] [--mode check|info|clock|bench]
+#              [--cpus 1|2] [--group 1cpu|2cpu] [--share PART/PARTS]
 #              [--backend auto|bochs|qemu] [--timeout SECONDS]
 #              [--model BOCHS_CPU_MODEL] [--name NAME]
 #              [--kernel BZIMAGE --modules DIR] [--module MINIKVM_KO]
 #              [--cmdline-extra "ARGS"] [--time-scale N] [--megs MIB]
+#              [--only "TEST BOUND"] [--env "VAR=VALUE ..."]
 #
-# By default the VM boots the Debian cloud kernel VER unpacked by deps.sh;
+# By default the VM boots the Debian cloud kernel VER (default: DIR/kver,
+# written by deps.sh) unpacked by deps.sh;
 # --kernel and --modules boot another one instead (the debug kernel of
 # debug-kernel.sh), with its own KVM modules (DIR is its
 # lib/modules/<release>/kernel) and a minikvm.ko built for it (--module).
+# In check mode the VM runs the tests of tests.list's GROUP (default: the
+# one named after the CPU count), or with --share PART/PARTS the share of
+# VM number PART when PARTS VMs split GROUP (tests.sh list picks them).
 # --time-scale multiplies each test's time bound from tests.list, for a
 # kernel that runs everything several times slower (KASAN, lockdep).
-# --megs sets the guest's memory (default 2048 MiB).
+# --megs sets the guest's memory (default 2048 MiB). --only runs that one
+# test with that bound instead of the list (make fuzz); --env exports the
+# given variables to the tests (/etc/minikvm/env, read by init.sh).
 #
 # The VM gets minikvm.ko, KVM's own modules from the same kernel package,
-# the selftests listed for this CPU count in tests.list, and mkvm; /init
-# (init.sh) runs them. Backend "auto" takes QEMU with KVM when this host
+# those selftests, and mkvm; /init (init.sh) runs them. Modes: check runs
+# the tests, info prints the VMX probe and a live translation chain (make
+# run), clock the guest's clock and timer state, bench the benchmarks. Backend "auto" takes QEMU with KVM when this host
 # has VT-x and a usable /dev/kvm, else Bochs with an emulated Intel CPU.
 #
 # Exit: 0 when the VM printed MINIKVM-DONE, 3 on timeout, 4 on a guest
@@ -31,6 +40,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
 build= kver= mode=check cpus=1 backend=auto timeout= model=corei7_skylake_x name=
 vmlinuz= kmods= minikvm_ko=$top/minikvm.ko cmdline_extra= time_scale=1 megs=2048
+group= share=1/1 only= test_env=
 
 while [ $# -gt 0 ]; do
 	case "$1" in
@@ -38,6 +48,8 @@ while [ $# -gt 0 ]; do
 	--kver) kver=$2; shift ;;
 	--mode) mode=$2; shift ;;
 	--cpus) cpus=$2; shift ;;
+	--group) group=$2; shift ;;
+	--share) share=$2; shift ;;
 	--backend) backend=$2; shift ;;
 	--timeout) timeout=$2; shift ;;
 	--model) model=$2; shift ;;
@@ -48,14 +60,19 @@ while [ $# -gt 0 ]; do
 	--cmdline-extra) cmdline_extra=$2; shift ;;
 	--time-scale) time_scale=$2; shift ;;
 	--megs) megs=$2; shift ;;
+	--only) only=$2; shift ;;
+	--env) test_env=$2; shift ;;
 	*) echo "test-vm: unknown argument $1" >&2; exit 1 ;;
 	esac
 	shift
 done
 [ -n "$build" ] || { echo "test-vm: --build is required" >&2; exit 1; }
+[ -n "$kver" ] || [ ! -s "$build/kver" ] || kver=$(cat "$build/kver")
 [ -n "$kver" ] || { [ -n "$vmlinuz" ] && [ -n "$kmods" ]; } ||
 	{ echo "test-vm: --kver is required unless --kernel and --modules are given" >&2; exit 1; }
 case "$cpus" in 1|2) ;; *) echo "test-vm: --cpus must be 1 or 2" >&2; exit 1 ;; esac
+case "$mode" in check|info|clock|bench) ;; *) echo "test-vm: no mode $mode" >&2; exit 1 ;; esac
+group=${group:-${cpus}cpu}
 name=${name:-$mode-${cpus}cpu}
 
 host_has_vtx() {
@@ -101,8 +118,16 @@ for b in "$top"/selftests/bench/*; do
 	[ -x "$b" ] && [ -f "$b" ] && cp "$b" "$root/bin/"
 done
 echo "$mode" > "$root/etc/minikvm/mode"
-grep -v '^#' "$here/tests.list" | awk -v vm="${cpus}cpu" -v scale="$time_scale" \
-	'{ for (i = 3; i <= NF; i++) if ($i == vm) print $1, $2 * scale }' > "$root/etc/minikvm/tests"
+: > "$root/etc/minikvm/tests"
+if [ "$mode" = check ] && [ -n "$only" ]; then
+	echo "$only" > "$root/etc/minikvm/tests"
+elif [ "$mode" = check ]; then
+	"$here/tests.sh" list "$group" "$share" "$time_scale" > "$root/etc/minikvm/tests"
+fi
+: > "$root/etc/minikvm/env"
+for v in $test_env; do
+	echo "export $v" >> "$root/etc/minikvm/env"
+done
 while read -r t _; do
 	cp "$top/selftests/$t" "$root/tests/"
 done < "$root/etc/minikvm/tests"

@@ -32,7 +32,7 @@ recipe=1
 
 log() { echo "debug-kernel: $*" >&2; }
 
-[ -f "$src_tar" ] || { log "$src_tar missing (selftests/vm/deps.sh installs linux-source-6.1)"; exit 1; }
+[ -f "$src_tar" ] || { log "$src_tar missing (tools/testvm/deps.sh installs linux-source-6.1)"; exit 1; }
 key=$( {
 	echo "recipe $recipe"
 	cat "$fragment"
