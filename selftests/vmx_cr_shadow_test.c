@@ -73,24 +73,25 @@ TEST(guest_owned_bits_reach_get_sregs)
 	vm_free(vm);
 }
 
-TEST(pcide_without_cpuid_pcid_is_gp)
+/* The guest between @start and @end must take #GP. */
+static void expect_gp(struct __test_metadata *_metadata, const char *start, const char *end)
 {
 	struct kvm_vm *vm = vm_create(GUEST_MEM_SIZE);
-	struct kvm_vcpu *vcpu = long_vcpu(vm, pcide_guest_start, pcide_guest_end);
+	struct kvm_vcpu *vcpu = long_vcpu(vm, start, end);
 
 	EXPECT_EQ(GP_VECTOR, vcpu_run_until_out(vcpu, PORT_EXC));
 	vcpu_free(vcpu);
 	vm_free(vm);
 }
 
+TEST(pcide_without_cpuid_pcid_is_gp)
+{
+	expect_gp(_metadata, pcide_guest_start, pcide_guest_end);
+}
+
 TEST(clearing_pg_in_64bit_code_is_gp)
 {
-	struct kvm_vm *vm = vm_create(GUEST_MEM_SIZE);
-	struct kvm_vcpu *vcpu = long_vcpu(vm, nopg_guest_start, nopg_guest_end);
-
-	EXPECT_EQ(GP_VECTOR, vcpu_run_until_out(vcpu, PORT_EXC));
-	vcpu_free(vcpu);
-	vm_free(vm);
+	expect_gp(_metadata, nopg_guest_start, nopg_guest_end);
 }
 
 MINIKVM_TEST_MAIN

@@ -65,62 +65,63 @@ static void read_entry_failure(char *buf, size_t size)
 	buf[n > 0 ? n : 0] = 0;
 }
 
-/* Run into a failed entry; on minikvm the file must name @check. */
+/*
+ * A 32-bit protected-mode vCPU whose state @brk breaks in a way only the
+ * CPU checks: KVM_RUN must fail the entry with 0x80000021, and on
+ * minikvm the entry_failure file must name @check. Then the same vCPU,
+ * given its good state back, runs.
+ */
 static void expect_entry_failure(struct __test_metadata *_metadata,
-				 struct kvm_vcpu *vcpu, const char *check)
+				 void (*brk)(struct kvm_sregs *), const char *check)
 {
+	struct kvm_vm *vm = vm_create(GUEST_MEM_SIZE);
+	struct kvm_vcpu *vcpu = vcpu_create(vm, 0);
+	struct kvm_sregs good, bad;
 	char why[2048];
+
+	vm_load_guest(vm, CODE_GPA, ef_guest);
+	vcpu_setup_prot32(vcpu, CODE_GPA, false);
+	vcpu_get_sregs(vcpu, &good);
+	bad = good;
+	brk(&bad);
+	vcpu_set_sregs(vcpu, &bad);
 
 	EXPECT_EQ(0, __vcpu_run(vcpu));
 	EXPECT_EQ(KVM_EXIT_FAIL_ENTRY, vcpu->run->exit_reason)
 		TH_LOG("exit %s", exit_reason_str(vcpu->run->exit_reason));
 	EXPECT_EQ(0x80000021ull, vcpu->run->fail_entry.hardware_entry_failure_reason);
+	EXPECT_LT(vcpu->run->fail_entry.cpu, (uint32_t)sysconf(_SC_NPROCESSORS_ONLN));
 	read_entry_failure(why, sizeof(why));
 	if (test_dev_is_minikvm())
 		EXPECT_NE(NULL, strstr(why, check))
 			TH_LOG("entry_failure says:\n%s", why);
+
+	vcpu_set_sregs(vcpu, &good);
+	vcpu_run_until_hlt(vcpu);
+	vcpu_free(vcpu);
+	vm_free(vm);
+}
+
+static void tr_available_tss(struct kvm_sregs *s)
+{
+	s->tr.type = 9;		/* an available, not busy, TSS */
+}
+
+static void cs_system_segment(struct kvm_sregs *s)
+{
+	s->cs.s = 0;
 }
 
 TEST(tr_not_busy_tss_named)
 {
-	struct kvm_vm *vm = vm_create(GUEST_MEM_SIZE);
-	struct kvm_vcpu *vcpu = vcpu_create(vm, 0);
-	struct kvm_sregs sregs;
-
-	vm_load_guest(vm, CODE_GPA, ef_guest);
-	vcpu_setup_prot32(vcpu, CODE_GPA, false);
-	vcpu_get_sregs(vcpu, &sregs);
-	sregs.tr.type = 9;		/* an available, not busy, TSS */
-	vcpu_set_sregs(vcpu, &sregs);
-	expect_entry_failure(_metadata, vcpu,
+	expect_entry_failure(_metadata, tr_available_tss,
 			     "first failing check: TR: not a busy TSS of the right kind, S set, P clear or unusable, segment TR");
-	sregs.tr.type = 11;
-	vcpu_set_sregs(vcpu, &sregs);
-	vcpu_run_until_hlt(vcpu);
-	vcpu_free(vcpu);
-	vm_free(vm);
 }
 
 TEST(system_segment_in_cs_fails_entry)
 {
-	struct kvm_vm *vm = vm_create(GUEST_MEM_SIZE);
-	struct kvm_vcpu *vcpu = vcpu_create(vm, 0);
-	struct kvm_sregs sregs;
-
-	vm_load_guest(vm, CODE_GPA, ef_guest);
-	vcpu_setup_prot32(vcpu, CODE_GPA, false);
-	vcpu_get_sregs(vcpu, &sregs);
-	sregs.cs.s = 0;
-	vcpu_set_sregs(vcpu, &sregs);
-	expect_entry_failure(_metadata, vcpu,
+	expect_entry_failure(_metadata, cs_system_segment,
 			     "first failing check: access rights: S or P clear in CS or a usable data segment, segment CS");
-	EXPECT_LT(vcpu->run->fail_entry.cpu, (uint32_t)sysconf(_SC_NPROCESSORS_ONLN));
-	/* Fixing the state lets the same vCPU run. */
-	sregs.cs.s = 1;
-	vcpu_set_sregs(vcpu, &sregs);
-	vcpu_run_until_hlt(vcpu);
-	vcpu_free(vcpu);
-	vm_free(vm);
 }
 
 MINIKVM_TEST_MAIN
