@@ -104,6 +104,8 @@ static int minikvm_complete_userspace_io(struct minikvm_vcpu *vcpu)
 static int minikvm_vcpu_run(struct minikvm_vcpu *vcpu)
 {
 	struct kvm_run *run = vcpu->run;
+	/* Read once: the run page is shared with userspace, which may race. */
+	u64 cr8 = READ_ONCE(run->cr8);
 	int ret;
 
 	run->flags = 0;
@@ -111,9 +113,9 @@ static int minikvm_vcpu_run(struct minikvm_vcpu *vcpu)
 	if (run->kvm_valid_regs || run->kvm_dirty_regs)
 		return -EINVAL;
 	/* Without an in-kernel LAPIC the VMM owns the TPR, as in KVM. */
-	if (run->cr8 > 15)
+	if (cr8 > 15)
 		return -EINVAL;
-	vcpu->cr8 = run->cr8;
+	vcpu->cr8 = cr8;
 
 	fpu_swap_kvm_fpstate(&vcpu->guest_fpu, true);
 	ret = minikvm_complete_userspace_io(vcpu);

@@ -86,6 +86,12 @@ bool minikvm_is_long_mode(struct minikvm_vcpu *vcpu);
  */
 void minikvm_get_exit_info(struct minikvm_vcpu *vcpu, u64 *reason, u64 *info1, u64 *info2,
 			   u32 *intr_info, u32 *error_code);
+/*
+ * The exit happened while the CPU delivered an event (an exception or
+ * interrupt whose IDT entry, GDT entry or stack frame the guest put where
+ * the exit came from), not while the instruction at RIP ran.
+ */
+bool minikvm_exit_during_event_delivery(struct minikvm_vcpu *vcpu);
 /* End KVM_RUN with KVM_EXIT_INTERNAL_ERROR; returns EXIT_TO_USER. */
 int minikvm_internal_error(struct minikvm_vcpu *vcpu, u32 suberror);
 

@@ -66,7 +66,13 @@ static int mmio_emulation_failure(struct minikvm_vcpu *vcpu, const u8 *bytes, un
  * @vcpu: the vCPU
  * @gpa: the guest-physical address the CPU reported
  *
- * Return: EXIT_TO_USER with KVM_EXIT_MMIO or an emulation failure.
+ * An access made while the CPU delivered an event (the guest put its
+ * IDT, GDT or stack in MMIO) is not the instruction at RIP's doing, and
+ * there is nothing to decode: KVM_RUN ends with KVM_INTERNAL_ERROR_DELIVERY_EV,
+ * as KVM does for such exits, instead of completing that instruction.
+ *
+ * Return: EXIT_TO_USER with KVM_EXIT_MMIO, an emulation failure or the
+ * event-delivery internal error.
  */
 int mmu_mmio_emulate(struct minikvm_vcpu *vcpu, u64 gpa)
 {
@@ -77,6 +83,8 @@ int mmu_mmio_emulate(struct minikvm_vcpu *vcpu, u64 gpa)
 	unsigned int n = mmio_fetch(vcpu, mode, bytes);
 	unsigned long val;
 
+	if (minikvm_exit_during_event_delivery(vcpu))
+		return minikvm_internal_error(vcpu, KVM_INTERNAL_ERROR_DELIVERY_EV);
 	if (mmu_insn_decode_mmio(bytes, n, mmio_insn_mode(mode), &insn) != INSN_OK)
 		return mmio_emulation_failure(vcpu, bytes, n);
 

@@ -14,7 +14,7 @@
  * CR4: the guest owns only the bits any guest may set and that need no
  * host work (CR4_GUEST_OWNED); every other bit is the host's, so a guest
  * can set it only through mvmx_set_cr4(), which refuses what the vCPU's
- * CPUID does not offer (PCIDE without PCID, PKE without PKU, ...), as KVM.
+ * CPUID does not offer (PCIDE without PCID, ...), as KVM, and PKE always.
  *
  * So the cached vmx->cr0/cr4 are exact only for the host's bits: the
  * guest's current CR0 and CR4 are mvmx_read_cr0()/mvmx_read_cr4(), which
@@ -39,7 +39,13 @@
 			  X86_CR4_PSE | X86_CR4_PAE | X86_CR4_MCE | X86_CR4_PGE | \
 			  X86_CR4_PCE | X86_CR4_OSFXSR | X86_CR4_OSXMMEXCPT)
 
-/* CR4 bits valid only when the vCPU's CPUID has the feature. */
+/*
+ * CR4 bits valid only when the vCPU's CPUID has the feature. PKE is not
+ * among them: minikvm does not switch PKRU around entries, so CR4.PKE is
+ * refused even where a VMM's CPUID offers PKU. The guest can then never
+ * execute WRPKRU (#UD without CR4.PKE), and the VMM thread's PKRU, which
+ * stays in the CPU while the guest runs, cannot be read or changed by it.
+ */
 static const struct {
 	unsigned long cr4;
 	u32 function;
@@ -51,7 +57,6 @@ static const struct {
 	{ X86_CR4_SMEP,		7, CPUID_EBX, X86_FEATURE_SMEP },
 	{ X86_CR4_SMAP,		7, CPUID_EBX, X86_FEATURE_SMAP },
 	{ X86_CR4_UMIP,		7, CPUID_ECX, X86_FEATURE_UMIP },
-	{ X86_CR4_PKE,		7, CPUID_ECX, X86_FEATURE_PKU },
 	{ X86_CR4_LA57,		7, CPUID_ECX, X86_FEATURE_LA57 },
 };
 

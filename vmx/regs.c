@@ -129,6 +129,12 @@ bool minikvm_is_long_mode(struct minikvm_vcpu *vcpu)
 	return mvmx_is_long_mode(vcpu);
 }
 
+/* The exit interrupted the delivery of an event (IDT-vectoring info valid). */
+bool minikvm_exit_during_event_delivery(struct minikvm_vcpu *vcpu)
+{
+	return vmcs_read32(IDT_VECTORING_INFO_FIELD) & VECTORING_INFO_VALID_MASK;
+}
+
 /* KVM's layout for VT-x: qualification, then IDT-vectoring information. */
 void minikvm_get_exit_info(struct minikvm_vcpu *vcpu, u64 *reason, u64 *info1, u64 *info2,
 			   u32 *intr_info, u32 *error_code)
