@@ -14,6 +14,7 @@
  *
  * Environment: process context of the VM's creator.
  */
+#include <linux/nospec.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 
@@ -38,7 +39,7 @@ int mmu_get_dirty_log(struct minikvm_vm *vm, struct kvm_dirty_log *log)
 	if (log->slot >= MINIKVM_USER_MEM_SLOTS)
 		return -EINVAL;
 	mutex_lock(&mmu->lock);
-	s = &mmu->slots[log->slot];
+	s = &mmu->slots[array_index_nospec(log->slot, MINIKVM_USER_MEM_SLOTS)];
 	if (!s->used || !s->dirty_bitmap) {
 		mutex_unlock(&mmu->lock);
 		return -ENOENT;

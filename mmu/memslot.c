@@ -13,6 +13,7 @@
  * Environment: process context of the VM's creator; mmu->lock held
  * across every change and every fault-in.
  */
+#include <linux/nospec.h>
 #include <linux/mm.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
@@ -121,7 +122,7 @@ int mmu_set_user_memory_region(struct minikvm_vm *vm, const struct kvm_userspace
 		return -EINVAL;
 
 	mutex_lock(&mmu->lock);
-	s = &mmu->slots[mem->slot];
+	s = &mmu->slots[array_index_nospec(mem->slot, MINIKVM_USER_MEM_SLOTS)];
 	if (!mem->memory_size) {
 		if (!s->used) {
 			ret = -EINVAL;

@@ -227,6 +227,39 @@ TEST_F(msr, unknown_msr_write_is_gp)
 	EXPECT_EQ(13, guest_wrmsr(self->vcpu, MSR_UNKNOWN, 1));
 }
 
+/*
+ * Reserved bits give the guest #GP (one case per test: the guest's #GP
+ * stub halts for good): a memory type 2 and bit 8 in an MTRR base, bit 0
+ * of an MTRR mask, bit 32 of the 32-bit SYSCALL flag mask. Valid values
+ * of the same MSRs are taken.
+ */
+TEST_F(msr, mtrr_base_type_2_is_gp)
+{
+	EXPECT_EQ(13, guest_wrmsr(self->vcpu, 0x200, 0x80002));
+}
+
+TEST_F(msr, mtrr_base_bit_8_is_gp)
+{
+	EXPECT_EQ(13, guest_wrmsr(self->vcpu, 0x200, 0x80106));
+}
+
+TEST_F(msr, mtrr_mask_bit_0_is_gp)
+{
+	EXPECT_EQ(13, guest_wrmsr(self->vcpu, 0x201, 0x80000801));
+}
+
+TEST_F(msr, sfmask_bit_32_is_gp)
+{
+	EXPECT_EQ(13, guest_wrmsr(self->vcpu, 0xc0000084, 1ull << 32));
+}
+
+TEST_F(msr, mtrr_and_sfmask_valid_values)
+{
+	EXPECT_EQ(0, guest_wrmsr(self->vcpu, 0x200, 0x80006));	/* WB at 512 KiB */
+	EXPECT_EQ(0, guest_wrmsr(self->vcpu, 0x201, 0x80000800));	/* valid, 2 GiB mask */
+	EXPECT_EQ(0, guest_wrmsr(self->vcpu, 0xc0000084, 0x47700));
+}
+
 TEST_F(msr, tsc_aux)
 {
 	struct kvm_cpuid_entry2 *e = cpuid_find(self->cpuid, 0x80000001, 0);

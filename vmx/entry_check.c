@@ -184,18 +184,7 @@ static bool bad_sysenter(struct guest_state *g)
 
 static bool bad_pat(struct guest_state *g)
 {
-	int i;
-
-	if (!(g->entry_ctls & VM_ENTRY_LOAD_IA32_PAT))
-		return false;
-	for (i = 0; i < 8; i++) {
-		u8 type = g->pat >> (8 * i);
-
-		/* Valid memory types: 0 (UC), 1 (WC), 4 (WT), 5 (WP), 6 (WB), 7 (UC-). */
-		if (type > 7 || type == 2 || type == 3)
-			return true;
-	}
-	return false;
+	return (g->entry_ctls & VM_ENTRY_LOAD_IA32_PAT) && !mvmx_pat_valid(g->pat);
 }
 
 static bool bad_efer(struct guest_state *g)

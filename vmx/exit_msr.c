@@ -14,6 +14,7 @@
  * stop at it, as KVM does with ignore_msrs=0.
  */
 #include <linux/kernel.h>
+#include <linux/nospec.h>
 #include <linux/uaccess.h>
 #include <asm/msr.h>
 #include <asm/apicdef.h>
@@ -133,7 +134,8 @@ int mvmx_get_msr(struct minikvm_vcpu *vcpu, u32 index, u64 *data, bool host)
 		*data = vcpu->msr_mtrr_def_type;
 		return 0;
 	case VMX_MTRR_VAR_FIRST ... VMX_MTRR_VAR_LAST:
-		*data = vcpu->msr_mtrr_var[index - VMX_MTRR_VAR_FIRST];
+		index = array_index_nospec(index - VMX_MTRR_VAR_FIRST, 2 * VMX_NR_VAR_MTRR);
+		*data = vcpu->msr_mtrr_var[index];
 		return 0;
 	}
 	fixed = vmx_mtrr_fixed_index(index);
@@ -144,8 +146,26 @@ int mvmx_get_msr(struct minikvm_vcpu *vcpu, u32 index, u64 *data, bool host)
 	return 1;
 }
 
+/*
+ * SDM Vol. 3A, "Variable Range MTRRs": PHYSBASEn holds a memory type
+ * (0, 1, 4, 5 or 6) in bits 7:0 and the base from bit 12; PHYSMASKn the
+ * valid bit 11 and the mask from bit 12. Bits 11:8 of the base, 10:0 of
+ * the mask and everything beyond MAXPHYADDR are reserved.
+ */
+static bool vmx_mtrr_var_valid(u32 index, u64 data)
+{
+	u64 reserved = ~GENMASK_ULL(boot_cpu_data.x86_phys_bits - 1, 0);
+	u8 type = data;
+
+	if ((index - VMX_MTRR_VAR_FIRST) & 1)		/* PHYSMASKn */
+		return !(data & (reserved | GENMASK_ULL(10, 0)));
+	if (type > 6 || type == 2 || type == 3)
+		return false;
+	return !(data & (reserved | GENMASK_ULL(11, 8)));
+}
+
 /* SDM Vol. 3A, "IA32_PAT MSR": each byte a memory type 0, 1, 4, 5, 6 or 7. */
-static bool vmx_pat_valid(u64 pat)
+bool mvmx_pat_valid(u64 pat)
 {
 	int i;
 
@@ -218,7 +238,7 @@ int mvmx_set_msr(struct minikvm_vcpu *vcpu, u32 index, u64 data, bool host)
 	case MSR_EFER:
 		return vmx_write_efer(vcpu, data, host);
 	case MSR_IA32_CR_PAT:
-		if (!vmx_pat_valid(data))
+		if (!mvmx_pat_valid(data))
 			return 1;
 		vmcs_write64(GUEST_IA32_PAT, data);
 		return 0;
@@ -266,7 +286,10 @@ int mvmx_set_msr(struct minikvm_vcpu *vcpu, u32 index, u64 data, bool host)
 		vcpu->msr_cstar = data;
 		break;
 	case MSR_SYSCALL_MASK:
-		vcpu->msr_sfmask = (u32)data;
+		/* A 32-bit mask: bits 63:32 are reserved (#GP on hardware). */
+		if (data >> 32)
+			return 1;
+		vcpu->msr_sfmask = data;
 		break;
 	case MSR_IA32_TSC:
 		vcpu->tsc_offset = data - rdtsc();
@@ -303,7 +326,10 @@ int mvmx_set_msr(struct minikvm_vcpu *vcpu, u32 index, u64 data, bool host)
 		vcpu->msr_mtrr_def_type = data;
 		return 0;
 	case VMX_MTRR_VAR_FIRST ... VMX_MTRR_VAR_LAST:
-		vcpu->msr_mtrr_var[index - VMX_MTRR_VAR_FIRST] = data;
+		if (!vmx_mtrr_var_valid(index, data))
+			return 1;
+		index = array_index_nospec(index - VMX_MTRR_VAR_FIRST, 2 * VMX_NR_VAR_MTRR);
+		vcpu->msr_mtrr_var[index] = data;
 		return 0;
 	default:
 		fixed = vmx_mtrr_fixed_index(index);

@@ -91,6 +91,7 @@ int mvmx_set_cr0(struct minikvm_vcpu *vcpu, unsigned long cr0);
 int mvmx_set_cr4(struct minikvm_vcpu *vcpu, unsigned long cr4);
 bool mvmx_cr0_invalid(unsigned long cr0);
 bool mvmx_apic_base_valid(struct minikvm_vcpu *vcpu, u64 data);
+bool mvmx_pat_valid(u64 pat);
 bool mvmx_cr4_invalid(struct minikvm_vcpu *vcpu, unsigned long cr4, u64 efer);
 int mvmx_read_pdptes(struct minikvm_vcpu *vcpu, unsigned long cr3, u64 pdpte[4]);
 void mvmx_write_pdptes(const u64 pdpte[4]);
