@@ -3,11 +3,12 @@
  * An MMIO access the CPU makes while it delivers an event is not the
  * instruction at RIP's access (mmu/mmio.c). Here the guest's IDT lies in
  * MMIO (GPA 3 MiB, inside the identity map, outside the 2 MiB slot) and
- * the guest executes UD2: delivering the #UD reads the IDT entry there.
- * KVM_RUN must end with KVM_EXIT_INTERNAL_ERROR and
- * KVM_INTERNAL_ERROR_DELIVERY_EV, not with an MMIO exit that completes
- * some access of the UD2 (before: an 8-byte MMIO read, decoded from
- * whatever instruction sat at RIP).
+ * the guest loads from 1 GiB, which its page tables do not map: the #PF
+ * delivery reads the IDT entry there. KVM_RUN must end with
+ * KVM_EXIT_INTERNAL_ERROR and KVM_INTERNAL_ERROR_DELIVERY_EV, as on KVM,
+ * not with an MMIO exit that completes the MOV at RIP with the IDT's
+ * bytes (before: a 4-byte MMIO read at the IDT entry's address, and RIP
+ * past the MOV once userspace answered).
  */
 #include <sys/ioctl.h>
 
@@ -16,11 +17,12 @@
 
 #define IDT_IN_MMIO	0x300000ul
 
-asm(GUEST_ASM_BEGIN(ud_guest, ".code64")
-	"ud2\n"
+asm(GUEST_ASM_BEGIN(pf_guest, ".code64")
+	"mov $0x40000000, %rax\n"
+	"mov (%rax), %eax\n"
 	"hlt\n"
-	GUEST_ASM_END(ud_guest));
-GUEST_CODE(ud_guest);
+	GUEST_ASM_END(pf_guest));
+GUEST_CODE(pf_guest);
 
 TEST(idt_in_mmio_is_delivery_error)
 {
@@ -28,7 +30,7 @@ TEST(idt_in_mmio_is_delivery_error)
 	struct kvm_vcpu *vcpu = vcpu_create(vm, 0);
 	struct kvm_sregs sregs;
 
-	vm_load_guest(vm, CODE_GPA, ud_guest);
+	vm_load_guest(vm, CODE_GPA, pf_guest);
 	vcpu_setup_long(vcpu, CODE_GPA);
 	vcpu_get_sregs(vcpu, &sregs);
 	sregs.idt.base = IDT_IN_MMIO;
