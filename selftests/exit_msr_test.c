@@ -248,8 +248,15 @@ TEST_F(msr, mtrr_mask_bit_0_is_gp)
 	EXPECT_EQ(13, guest_wrmsr(self->vcpu, 0x201, 0x80000801));
 }
 
+/*
+ * KVM hands IA32_FMASK writes to the CPU (wrmsr_safe): on hardware bits
+ * 63:32 give #GP, but Bochs's emulated MSR takes them, so KVM in the test
+ * VM does too. minikvm checks the bits itself.
+ */
 TEST_F(msr, sfmask_bit_32_is_gp)
 {
+	if (!test_dev_is_minikvm())
+		SKIP(return, "KVM passes IA32_FMASK to the CPU; Bochs's takes bits 63:32");
 	EXPECT_EQ(13, guest_wrmsr(self->vcpu, 0xc0000084, 1ull << 32));
 }
 
