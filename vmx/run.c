@@ -10,7 +10,6 @@
  *       IRQs off; mvmx_inject_pending(); host CR3/CR4/FS base up to date;
  *         guest DR0-3 if its DR7 arms them
  *       mvmx_vcpu_enter()           vmenter.S
- *       GDT limit, TR limit, LDT   vmx_restore_host_descriptors()
  *       NMI exit?                  -> mvmx_do_nmi_irqoff()
  *       machine-check exit?        -> vmx_machine_check()
  *       IRQs on                    the host takes a pending external interrupt here
@@ -135,30 +134,6 @@ static void vmx_restore_host_segments(struct vmx_vcpu *vmx)
 		update_debugctlmsr(vmx->host_debugctl);
 	if (hw_breakpoint_active())
 		hw_breakpoint_restore();
-}
-
-/*
- * Descriptor-table state a VM exit leaves wrong (SDM Vol. 3C, "Loading
- * Host Segment and Descriptor-Table Registers"): the GDTR and IDTR limits
- * become FFFFh, TR keeps the base from the VMCS but gets limit 67h, and
- * LDTR is made unusable. Linux relies on all three before this CPU runs
- * user code again: the GDT limit bounds what LSL, LAR and segment loads
- * from user mode may read (past the GDT page lies unmapped cpu_entry_area
- * space, a kernel page fault), the TSS limit covers the I/O bitmap of a
- * task that used ioperm(), and a task with an LDT (modify_ldt()) expects
- * LDTR to hold it. The IDT limit is harmless: vectors stop at 255.
- *
- * @ldt_sel is the LDTR selector sampled before the entry, with IRQs off,
- * so an LDT installed by another thread (an IPI) is not lost. Called with
- * IRQs off after every exit, before anything else can run on this CPU.
- */
-static void vmx_restore_host_descriptors(u16 ldt_sel)
-{
-	load_fixmap_gdt(raw_smp_processor_id());
-	if (unlikely(ldt_sel))
-		kvm_load_ldt(ldt_sel);
-	/* Reloads TR now if this task has an I/O bitmap, else at its next use. */
-	invalidate_tss_limit();
 }
 
 /* One entry and exit. IRQs off on entry and return. */
@@ -289,12 +264,21 @@ int mvmx_vcpu_run(struct minikvm_vcpu *vcpu)
 		vmx_load_guest_debugregs(vcpu);
 		vmx_load_guest_xcr0(vcpu, host_xcr0);
 		minikvm_note_entry(vcpu);
+		/*
+		 * The exit nulls LDTR: a task with an LDT (modify_ldt()) gets
+		 * it back at once, the selector sampled with IRQs off so that
+		 * one another thread installed meanwhile (an IPI loads it) is
+		 * the one reloaded. GDT and TSS limits wait for the put
+		 * (vcpu_load.c, mvmx_vcpu_put()).
+		 */
 		ldt_sel = kvm_read_ldt();
+		vmx->host_descriptors_dirty = true;
 		guest_timing_enter_irqoff();
 
 		fail = vmx_enter_exit(vcpu);
 
-		vmx_restore_host_descriptors(ldt_sel);
+		if (unlikely(ldt_sel))
+			kvm_load_ldt(ldt_sel);
 		vmx_load_host_xcr0(vcpu, host_xcr0);
 		if (!fail) {
 			vmx->exit.reason = vmcs_read32(VM_EXIT_REASON);

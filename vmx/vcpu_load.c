@@ -120,8 +120,38 @@ void mvmx_vcpu_load(struct minikvm_vcpu *vcpu)
 	}
 }
 
+/*
+ * Descriptor-table state a VM exit leaves wrong (SDM Vol. 3C, "Loading
+ * Host Segment and Descriptor-Table Registers"): the GDTR and IDTR limits
+ * become FFFFh, TR keeps the base from the VMCS but gets limit 67h, and
+ * LDTR is made unusable. Linux relies on all three before this CPU runs
+ * user code again: the GDT limit bounds what LSL, LAR and segment loads
+ * from user mode may read (past the GDT page lies unmapped cpu_entry_area
+ * space, a kernel page fault), the TSS limit covers the I/O bitmap of a
+ * task that used ioperm(), and a task with an LDT (modify_ldt()) expects
+ * LDTR to hold it. The IDT limit is harmless: vectors stop at 255.
+ *
+ * LDTR is reloaded right after each exit by vmx/run.c (for a task that
+ * has an LDT, which may change under it through an IPI). The GDT and TSS
+ * limits do not matter to the kernel itself, so they are restored when
+ * the vCPU is put: on the way back to user mode (KVM_RUN returns) and
+ * when the thread is scheduled out, before any other task's user code can
+ * run on this CPU, as KVM does (vmx_prepare_switch_to_host()); an exit
+ * handled in the kernel pays nothing for them.
+ */
+static void vmx_restore_host_descriptors(struct vmx_vcpu *vmx)
+{
+	if (!vmx->host_descriptors_dirty)
+		return;
+	vmx->host_descriptors_dirty = false;
+	load_fixmap_gdt(raw_smp_processor_id());
+	/* Reloads TR now if this task has an I/O bitmap, else at its next use. */
+	invalidate_tss_limit();
+}
+
 void mvmx_vcpu_put(struct minikvm_vcpu *vcpu)
 {
+	vmx_restore_host_descriptors(to_vmx(vcpu));
 	mvmx_put_guest_msrs(vcpu);
 }
 

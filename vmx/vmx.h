@@ -66,6 +66,8 @@ struct vmx_vcpu {
 	unsigned long host_fs_base;
 	u64 host_debugctl;
 	unsigned long host_cr3, host_cr4;
+	/* GDT and TR limits to restore at put (vcpu_load.c). */
+	bool host_descriptors_dirty;
 };
 
 static inline struct vmx_vcpu *to_vmx(struct minikvm_vcpu *vcpu)
