@@ -113,10 +113,13 @@ for v in "${vms[@]}"; do
 	fi
 done
 
-# Per-VM wall times, for balancing the split (tests.list's bounds).
+# Per-VM wall times and where they went (test-vm.sh's timeline): boot to
+# /init, the selftests (the three costliest named, both devices summed),
+# and what follows them (rmmod, kmemleak scans, the kernel-log checks).
 for v in "${vms[@]}"; do
 	read -r label _ <<< "$v"
-	echo "   VM $name-$label: $(cat "$build/vm-$name-$label/elapsed" 2>/dev/null || echo '?')s wall"
+	echo "   VM $name-$label: $(cat "$build/vm-$name-$label/elapsed" 2>/dev/null || echo '?')s wall$(
+		awk -f "$here/timeline.awk" "$build/vm-$name-$label/timeline" 2>/dev/null)"
 done
 echo "$pass passed, $fail failed, $skip skipped"
 [ "$fail" -eq 0 ]

@@ -209,9 +209,26 @@ drain_screen() {
 }
 trap stop_vm EXIT INT TERM
 
+# The timeline: each milestone line of the console (a test's begin and
+# end, a check, a kmemleak scan) with the host's wall-clock second it was
+# first seen at, so that where a VM spends its time can be read after the
+# run (check.sh sums it up; tests.list's costs come from it).
+timeline=$dir/timeline seen=0
+: > "$timeline"
+stamp_timeline() {
+	local total
+	total=$(wc -l < "$console")
+	[ "$total" -gt "$seen" ] || return 0
+	sed -n "$((seen + 1)),${total}p" "$console" |
+		grep -a -E '^MINIKVM-(BEGIN|END|CHECK|DONE)|^MINIKVM-VM: (up|kmemleak scan)' |
+		sed "s/^/$((SECONDS - start)) /" >> "$timeline" || true
+	seen=$total
+}
+
 start=$SECONDS rc=3
 while [ $((SECONDS - start)) -lt "$timeout" ]; do
 	drain_screen
+	stamp_timeline
 	if grep -q '^MINIKVM-DONE' "$console"; then rc=0; break; fi
 	if grep -q 'Kernel panic - not syncing' "$console"; then rc=4; sleep 2; break; fi
 	# The guest resets itself only after MINIKVM-DONE: a restart without
@@ -225,6 +242,7 @@ while [ $((SECONDS - start)) -lt "$timeout" ]; do
 done
 stop_vm
 trap - EXIT INT TERM
+stamp_timeline
 elapsed=$((SECONDS - start))
 echo "$elapsed" > "$dir/elapsed"
 echo "$backend" > "$dir/backend"
