@@ -6,12 +6,13 @@
  * then the guest sees each pattern the VMM wrote. A page mapped at the
  * wrong host page, or shared by two GPAs, breaks one of the two checks.
  *
- * Size: 1 GiB, or half of MemAvailable where that is less (the debug
- * test VM has 1 GiB in all, and the OOM killer took the test there);
- * MMU_TOUCH_MB overrides. In the 2 GiB test VM the 262144 faults of 1 GiB
- * took well under a minute of Bochs wall time per device.
- * The slot starts at 1 GiB: the EPT needs a second 1 GiB entry, and
- * the guest the second page directory of mmu_guest.c.
+ * Size: 256 MiB, or half of MemAvailable where that is less (the OOM
+ * killer took the test in a small test VM); MMU_TOUCH_MB overrides. Its
+ * 65536 faults fill up to 128 EPT page tables; 1 GiB (262144 faults)
+ * took minutes of make check's wall time per device under Bochs. The
+ * slot starts at 1 GiB: the EPT needs a
+ * second 1 GiB entry, and the guest the second page directory of
+ * mmu_guest.c.
  */
 #include <stdlib.h>
 #include <time.h>
@@ -26,7 +27,7 @@ static uint64_t default_size_mb(void)
 {
 	long kb = test_meminfo_kb("MemAvailable");
 
-	return kb >= 0 && kb / 2048 < 1024 ? kb / 2048 : 1024;
+	return kb >= 0 && kb / 2048 < 256 ? kb / 2048 : 256;
 }
 
 static double now(void)
