@@ -174,12 +174,14 @@ esac
 # since the scan before: every object is new to its first scan (its
 # checksum then changes from nothing to something), so a leak made during
 # the tests is reported by the second scan after them, not the first.
-# Two scans while minikvm is loaded, so its frames in the allocation
-# backtraces print as symbols ("[minikvm]"); one more after rmmod for what
-# unloading left behind, where its frames print as bare addresses and one
-# inside the range minikvm occupied counts as its own. A scan reads all
-# tracked memory, KASAN's shadow included: about 30 s of guest time for
-# 1 GiB under Bochs.
+# One scan while minikvm is loaded and one after rmmod: the second reports
+# what the tests leaked and what unloading left behind. minikvm's frames
+# in those backtraces print as bare addresses (the module is gone), and
+# one inside the range minikvm occupied counts as its own; its base is
+# printed with a leak, so an address minus the base finds the function in
+# minikvm.ko. A scan reads all tracked memory, KASAN's shadow included:
+# about 30 s of guest time for 1 GiB under Bochs, the longest step of a
+# debug VM after the boot, which is why there are two and not three.
 kmemleak=/sys/kernel/debug/kmemleak
 kmemleak_scan() {
 	clock_state
@@ -197,8 +199,9 @@ if [ -e $kmemleak ]; then
 	# "minikvm 16384 0 - Live 0xffffffffc0200000 (OE)": base and size.
 	mod_base=$(awk '$1 == "minikvm" { print $6 }' /proc/modules)
 	mod_size=$(awk '$1 == "minikvm" { print $2 }' /proc/modules)
-	{ kmemleak_scan "1 (minikvm loaded)" && kmemleak_scan "2 (minikvm loaded)"; } ||
-		kmemleak_dead=1
+	# Its symbols, to name its frames in a report made after rmmod.
+	grep '\[minikvm\]$' /proc/kallsyms > /tmp/minikvm.syms 2>/dev/null
+	kmemleak_scan "1 (minikvm loaded)" || kmemleak_dead=1
 fi
 
 if rmmod minikvm; then
@@ -211,7 +214,7 @@ if [ -n "$kmemleak_dead" ]; then
 	check kmemleak fail "kmemleak cannot scan (it turned itself off):"
 	dmesg | grep kmemleak | sed 's/^/MINIKVM-LOG: /'
 elif [ -e $kmemleak ]; then
-	kmemleak_scan "3 (minikvm unloaded)"
+	kmemleak_scan "2 (minikvm unloaded)"
 	# A backtrace line is "[<%pK>] %pS": the first address is hashed
 	# (kptr_restrict), the second is a symbol or, once minikvm is gone, the
 	# raw address, which is what is compared. Module space lies in
@@ -222,7 +225,24 @@ elif [ -e $kmemleak ]; then
 	base=${base#0x}
 	top32=${base%????????} lo=${base#"${base%????????}"}
 	hi=$(printf '%08x' $((0x$lo + ${mod_size:-0})))
-	awk -v top32="$top32" -v lo="$lo" -v hi="$hi" '
+	# A bare address of minikvm's range also gets the name of the symbol
+	# it falls in, from the kallsyms lines saved before rmmod ("ADDR t
+	# NAME [minikvm]"); the low 32 bits fit an awk number exactly.
+	awk -v top32="$top32" -v lo="$lo" -v hi="$hi" -v syms=/tmp/minikvm.syms '
+	function lo32(addr) { return ("0x" substr(addr, 9)) + 0 }
+	FILENAME == syms {
+		if (substr($1, 1, 8) == top32 && $1 != "0000000000000000") {
+			nsym++; sym_at[nsym] = lo32($1); sym_name[nsym] = $3
+		}
+		next
+	}
+	function name_of(addr,	v, i, best) {
+		v = lo32(addr); best = 0
+		for (i = 1; i <= nsym; i++)
+			if (sym_at[i] <= v && (!best || sym_at[i] > sym_at[best]))
+				best = i
+		return best ? sprintf(" (%s+0x%x)", sym_name[best], v - sym_at[best]) : ""
+	}
 	function flush() {
 		if (obj != "" && mine && !(obj in seen))
 			printf "%s", text
@@ -232,18 +252,21 @@ elif [ -e $kmemleak ]; then
 	}
 	/^unreferenced object/ { flush(); obj = $3 }
 	obj != "" {
-		text = text $0 "\n"
+		line = $0
 		if (/\[minikvm\]/)
 			mine = 1
 		if (match($0, /\] 0x[0-9a-f]+$/)) {
 			a = substr($0, RSTART + 4)
-			if (substr(a, 1, 8) == top32 && substr(a, 9) >= lo && substr(a, 9) < hi)
+			if (substr(a, 1, 8) == top32 && substr(a, 9) >= lo && substr(a, 9) < hi) {
 				mine = 1
+				line = line name_of(a)
+			}
 		}
+		text = text line "\n"
 	}
-	END { flush() }' /tmp/leaks > /tmp/leaks.mine
+	END { flush() }' /tmp/minikvm.syms /tmp/leaks > /tmp/leaks.mine
 	if [ -s /tmp/leaks.mine ]; then
-		check kmemleak fail "$(grep -c '^unreferenced object' /tmp/leaks.mine) leaks allocated by minikvm:"
+		check kmemleak fail "$(grep -c '^unreferenced object' /tmp/leaks.mine) leaks allocated by minikvm (loaded at ${mod_base:-?}):"
 		sed 's/^/MINIKVM-LOG: /' /tmp/leaks.mine | head -n 100
 	else
 		check kmemleak ok "($(grep -c '^unreferenced object' /tmp/leaks) unreferenced objects, none from minikvm)"
