@@ -23,6 +23,7 @@ command line, a log line or a runtime path, and is not checked):
                          "<...>" are wildcards; a bare file name must be
                          some file's name; build/ is made, not checked
   minikvm:event          a minikvm tracepoint: TRACE_EVENT(event in core/
+Links (`title <page.rst>`_) and figures must point at an existing file.
 Usage: check-docs.py TOP [KVM_H]
 """
 import glob
@@ -36,7 +37,7 @@ ALLOWED = {
     "Documentation/virt/kvm/api.rst",   # the kernel tree's KVM API page
     "kvm_is_valid_sregs",               # KVM's function, quoted as the model
     "readl", "writel",                  # what a guest driver calls for MMIO
-    "interrupts.rst",                   # being written on another branch
+    "interrupts.rst",                   # written on the interrupts branch
 }
 
 EXTS = (".c", ".h", ".S", ".rst", ".sh", ".py", ".dot", ".svg", ".list",
@@ -185,6 +186,13 @@ def main():
             why = check_name(tok, ctx)
             if why:
                 err(f"{f}: ``{tok}``: {why}")
+
+    # Links to other pages (`title <page.rst>`_) and figures.
+    for f, rst in alltext.items():
+        for target in re.findall(r"<([\w.-]+\.(?:rst|svg))>`_|figure::\s*(\S+)", rst):
+            t = target[0] or target[1]
+            if t not in ALLOWED and "Documentation/" + t not in ctx[1]:
+                err(f"{f}: link to missing {t}")
 
     # 2. ioctls and capabilities
     uapi = read(kvm_h) + read(os.path.join(top, "uapi/minikvm.h"))
