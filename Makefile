@@ -22,8 +22,10 @@
 #                     test VM (FUZZ_SECONDS=, FUZZ_SEED=)
 #   make KDIR=/lib/modules/$(uname -r)/build module
 #                     build the module for your own kernel (no deps)
-#   make sparse checkpatch layering symbols testlist
+#   make sparse checkpatch layering symbols testlist docs-check
 #                     static checks (also run by make check)
+#   make docs         render Documentation/architecture.dot to its .svg
+#                     and the pages to HTML in build/docs
 #   sudo make KDIR=/lib/modules/$(uname -r)/build install [PREFIX=/usr/local DESTDIR=]
 #                     the module, the udev rule and the tools
 #   sudo make dkms-install | dkms-remove
@@ -58,7 +60,7 @@ UNIT_TESTS := $(patsubst %.c,%,$(wildcard selftests/unit/*_test.c))
 FUZZERS := $(patsubst %.c,%,$(wildcard selftests/unit/*_fuzz.c))
 
 .PHONY: all module userspace selftests run check check-unit check-debug ci bench clean \
-	help deps sparse checkpatch layering symbols testlist install uninstall dkms-add dkms-install \
+	help deps sparse checkpatch layering symbols testlist docs docs-check install uninstall dkms-add dkms-install \
 	dkms-remove fuzz
 
 all: $(NEED_DEPS) module userspace selftests
@@ -115,7 +117,7 @@ run: all
 # the 2cpu ones run in a 2-CPU VM; all three boot side by side.
 check: deps all $(UNIT_TESTS) $(FUZZERS)
 	@$(TESTVM)/check.sh --build $(BUILD) --units "$(UNIT_TESTS) $(FUZZERS)" \
-		--static "sparse checkpatch layering symbols testlist" --kdir $(KDIR) $(VM_ARGS)
+		--static "sparse checkpatch layering symbols testlist docs-check" --kdir $(KDIR) $(VM_ARGS)
 
 # -- static checks -------------------------------------------------------------
 # sparse over every object (C=2: even those already built); any line from
@@ -157,6 +159,30 @@ symbols: module
 # tests.list against the tree: every selftest listed, bounds, settings.
 testlist:
 	@$(TESTVM)/tests.sh check
+
+# -- documentation -------------------------------------------------------------
+# The pages are plain docutils reStructuredText. The one picture is drawn
+# from Graphviz source; its SVG is committed so the pages read without
+# make docs. Debian's python3 carries python3-docutils (make deps).
+DOCS_PY := $(firstword $(wildcard /usr/bin/python3) python3)
+KVM_H = $(firstword $(wildcard /usr/src/linux-headers-$(KVER)-common/include/uapi/linux/kvm.h) \
+	/usr/include/linux/kvm.h)
+DOCS_RST := $(wildcard Documentation/*.rst)
+
+Documentation/%.svg: Documentation/%.dot
+	dot -Tsvg -o $@ $<
+
+docs: Documentation/architecture.svg
+	@mkdir -p $(BUILD)/docs
+	@for f in $(DOCS_RST); do \
+		$(DOCS_PY) -m docutils --halt=warning $$f $(BUILD)/docs/$$(basename $$f .rst).html || exit 1; \
+	done
+	@echo "docs: $(BUILD)/docs/index.html"
+
+# Names in the pages exist, every ioctl and reported capability is in
+# ioctl.rst, every exit reason is named, the pages build without warning.
+docs-check:
+	@$(DOCS_PY) tools/check-docs.py $(CURDIR) $(KVM_H)
 
 # -- installation ----------------------------------------------------------------
 PREFIX ?= /usr/local
@@ -241,4 +267,4 @@ clean:
 	rm -rf $(BUILD)/vm-* $(BUILD)/debug-module
 
 help:
-	@sed -n '3,30p' Makefile
+	@sed -n '3,32p' Makefile

@@ -19,7 +19,7 @@ mkdir -p "$build"
 base_pkgs="make gcc libc6-dev bochs bochsbios vgabios bochs-term busybox-static \
 cpio isolinux syslinux-common genisoimage xorriso linux-source-6.1 \
 qemu-system-x86 kmod xz-utils util-linux sparse clang libclang-rt-14-dev \
-flex bison bc libelf-dev libssl-dev dwarves"
+flex bison bc libelf-dev libssl-dev dwarves python3-docutils graphviz"
 
 missing() {
 	for p in "$@"; do
