@@ -8,8 +8,9 @@
  * the guest lowers it, KVM_RUN returns KVM_EXIT_SET_TPR as KVM does
  * without an in-kernel LAPIC, so userspace can deliver a now-unmasked
  * interrupt. DR0-7: every MOV exits (CPU_BASED_MOV_DR_EXITING) and is
- * emulated on saved values, so the guest never touches the host's debug
- * registers; guest hardware breakpoints are therefore not armed.
+ * emulated on saved values, so the guest never reads or writes the host's
+ * debug registers; while the guest's DR7 arms a breakpoint, run.c loads
+ * its DR0-3 before entry (mvmx_set_guest_dr7() below).
  *
  * SDM Vol. 3C, "Exit Qualification for Control-Register Accesses" and
  * "... for MOV DR".
