@@ -38,4 +38,11 @@ int test_read_msr(unsigned int cpu, unsigned int msr, unsigned long long *val);
 /* A "Key: N kB" line of /proc/meminfo, in kB; -1 when it is not there. */
 long test_meminfo_kb(const char *key);
 
+/*
+ * True on make check-debug's kernel (it has kmemleak, the cloud kernel
+ * has not): KASAN and lockdep make everything several times dearer
+ * there, so a test may do less of what only costs time.
+ */
+bool test_debug_kernel(void);
+
 #endif /* MINIKVM_TEST_UTIL_H */

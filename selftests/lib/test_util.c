@@ -90,3 +90,8 @@ long test_meminfo_kb(const char *key)
 	fclose(f);
 	return val;
 }
+
+bool test_debug_kernel(void)
+{
+	return !access("/sys/kernel/debug/kmemleak", F_OK);
+}
