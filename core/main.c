@@ -48,6 +48,8 @@ long minikvm_check_extension(long cap)
 	case KVM_CAP_VCPU_EVENTS:
 	case KVM_CAP_INTERNAL_ERROR_DATA:
 	case KVM_CAP_READONLY_MEM:
+	case KVM_CAP_ENABLE_CAP_VM:
+	case KVM_CAP_SET_BOOT_CPU_ID:
 		return 1;
 	case KVM_CAP_NR_VCPUS:
 	case KVM_CAP_MAX_VCPUS:

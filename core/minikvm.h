@@ -37,6 +37,10 @@ struct minikvm_vm {
 	struct mmu_vm mmu;		/* slots and EPT, mmu/ */
 	struct minikvm_vcpu *vcpus[MINIKVM_MAX_VCPUS];
 	unsigned int nr_vcpus;
+	/* vCPUs being created or created, under lock (KVM's created_vcpus) */
+	unsigned int created_vcpus;
+	unsigned int max_vcpu_ids;	/* KVM_CAP_MAX_VCPU_ID; 0: the default */
+	unsigned int bsp_vcpu_id;	/* KVM_SET_BOOT_CPU_ID */
 	u64 tss_addr;
 	u64 identity_map_addr;
 	struct minikvm_vm_debugfs *debugfs;	/* core/stats.c */
@@ -109,6 +113,8 @@ enum minikvm_exit_action {
 };
 
 long minikvm_check_extension(long cap);
+int minikvm_vm_enable_cap(struct minikvm_vm *vm, struct kvm_enable_cap __user *ucap);
+int minikvm_set_boot_cpu_id(struct minikvm_vm *vm, unsigned long id);
 int minikvm_create_vm(unsigned long type);
 int minikvm_create_vcpu(struct minikvm_vm *vm, unsigned long id);
 void minikvm_vm_put(struct minikvm_vm *vm);

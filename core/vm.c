@@ -68,6 +68,10 @@ static long minikvm_vm_ioctl(struct file *filp, unsigned int ioctl, unsigned lon
 	}
 	case KVM_CHECK_EXTENSION:
 		return minikvm_check_extension((long)arg);
+	case KVM_ENABLE_CAP:
+		return minikvm_vm_enable_cap(vm, argp);
+	case KVM_SET_BOOT_CPU_ID:
+		return minikvm_set_boot_cpu_id(vm, arg);
 	case KVM_SET_TSS_ADDR:
 		/*
 		 * Only needed to emulate real mode without unrestricted guest,
