@@ -50,6 +50,7 @@ long minikvm_check_extension(long cap)
 	case KVM_CAP_READONLY_MEM:
 	case KVM_CAP_ENABLE_CAP_VM:
 	case KVM_CAP_SET_BOOT_CPU_ID:
+	case KVM_CAP_BINARY_STATS_FD:
 		return 1;
 	case KVM_CAP_NR_VCPUS:
 	case KVM_CAP_MAX_VCPUS:

@@ -115,6 +115,7 @@ enum minikvm_exit_action {
 long minikvm_check_extension(long cap);
 int minikvm_vm_enable_cap(struct minikvm_vm *vm, struct kvm_enable_cap __user *ucap);
 int minikvm_set_boot_cpu_id(struct minikvm_vm *vm, unsigned long id);
+int minikvm_get_stats_fd(struct minikvm_vm *vm, struct minikvm_vcpu *vcpu);
 int minikvm_create_vm(unsigned long type);
 int minikvm_create_vcpu(struct minikvm_vm *vm, unsigned long id);
 void minikvm_vm_put(struct minikvm_vm *vm);

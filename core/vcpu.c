@@ -185,6 +185,9 @@ static long minikvm_vcpu_ioctl(struct file *filp, unsigned int ioctl, unsigned l
 	case KVM_SET_MSRS:
 		ret = minikvm_msr_io(vcpu, argp, true);
 		break;
+	case KVM_GET_STATS_FD:
+		ret = minikvm_get_stats_fd(vcpu->vm, vcpu);
+		break;
 	case KVM_TRANSLATE:
 	case MINIKVM_TRANSLATE_CHAIN:
 		ret = mmu_translate_ioctl(vcpu, ioctl, argp);

@@ -72,6 +72,8 @@ static long minikvm_vm_ioctl(struct file *filp, unsigned int ioctl, unsigned lon
 		return minikvm_vm_enable_cap(vm, argp);
 	case KVM_SET_BOOT_CPU_ID:
 		return minikvm_set_boot_cpu_id(vm, arg);
+	case KVM_GET_STATS_FD:
+		return minikvm_get_stats_fd(vm, NULL);
 	case KVM_SET_TSS_ADDR:
 		/*
 		 * Only needed to emulate real mode without unrestricted guest,
