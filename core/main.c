@@ -51,6 +51,7 @@ long minikvm_check_extension(long cap)
 	case KVM_CAP_ENABLE_CAP_VM:
 	case KVM_CAP_SET_BOOT_CPU_ID:
 	case KVM_CAP_BINARY_STATS_FD:
+	case KVM_CAP_MSR_PLATFORM_INFO:
 		return 1;
 	case KVM_CAP_NR_VCPUS:
 	case KVM_CAP_MAX_VCPUS:

@@ -41,6 +41,7 @@ struct minikvm_vm {
 	unsigned int created_vcpus;
 	unsigned int max_vcpu_ids;	/* KVM_CAP_MAX_VCPU_ID; 0: the default */
 	unsigned int bsp_vcpu_id;	/* KVM_SET_BOOT_CPU_ID */
+	bool guest_reads_platform_info;	/* KVM_CAP_MSR_PLATFORM_INFO */
 	u64 tss_addr;
 	u64 identity_map_addr;
 	struct minikvm_vm_debugfs *debugfs;	/* core/stats.c */
@@ -91,6 +92,7 @@ struct minikvm_vcpu {
 	/* MSRs the guest owns and the VMCS does not hold. */
 	u64 msr_star, msr_lstar, msr_cstar, msr_sfmask, msr_kernel_gs_base;
 	u64 msr_tsc_aux, msr_misc_enable, msr_apic_base;
+	u64 msr_platform_info;		/* set by userspace only, 0 at reset */
 	u64 msr_mtrr_def_type, msr_mtrr_var[16], msr_mtrr_fixed[11];
 	u64 tsc_offset;
 	u64 xcr0;			/* guest XCR0, loaded around entry */

@@ -133,6 +133,8 @@ int minikvm_create_vm(unsigned long type)
 	mutex_init(&vm->lock);
 	vm->mm = current->mm;
 	mmgrab(vm->mm);
+	/* KVM's default; KVM_CAP_MSR_PLATFORM_INFO with 0 takes it away. */
+	vm->guest_reads_platform_info = true;
 
 	ret = mvmx_vm_get();
 	if (ret)

@@ -38,6 +38,17 @@ static int vm_cap_max_vcpu_id(struct minikvm_vm *vm, const struct kvm_enable_cap
 	return ret;
 }
 
+/*
+ * KVM_CAP_MSR_PLATFORM_INFO: args[0] zero makes the guest's RDMSR of
+ * MSR_PLATFORM_INFO #GP, non-zero allows it again (the default); at any
+ * time, as KVM.
+ */
+static int vm_cap_msr_platform_info(struct minikvm_vm *vm, const struct kvm_enable_cap *cap)
+{
+	WRITE_ONCE(vm->guest_reads_platform_info, !!cap->args[0]);
+	return 0;
+}
+
 struct vm_cap {
 	u32 cap;
 	int (*enable)(struct minikvm_vm *vm, const struct kvm_enable_cap *cap);
@@ -46,6 +57,7 @@ struct vm_cap {
 /* What KVM_ENABLE_CAP accepts on a VM fd (KVM_CAP_ENABLE_CAP_VM). */
 static const struct vm_cap vm_caps[] = {
 	{ KVM_CAP_MAX_VCPU_ID, vm_cap_max_vcpu_id },
+	{ KVM_CAP_MSR_PLATFORM_INFO, vm_cap_msr_platform_info },
 };
 
 /**

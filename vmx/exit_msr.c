@@ -32,6 +32,7 @@ static const u32 vmx_msrs_to_save[] = {
 	MSR_STAR, MSR_CSTAR, MSR_KERNEL_GS_BASE, MSR_SYSCALL_MASK, MSR_LSTAR,
 	MSR_IA32_TSC, MSR_IA32_CR_PAT, MSR_EFER, MSR_FS_BASE, MSR_GS_BASE,
 	MSR_IA32_MISC_ENABLE, MSR_IA32_APICBASE, MSR_MTRRdefType, MSR_TSC_AUX,
+	MSR_PLATFORM_INFO,
 };
 
 /* SDM Vol. 3A, "MTRR": 8 variable ranges, fixed ranges, WC supported. */
@@ -126,6 +127,12 @@ int mvmx_get_msr(struct minikvm_vcpu *vcpu, u32 index, u64 *data, bool host)
 		return 0;
 	case MSR_IA32_UCODE_REV:
 		*data = 0x100000000ull;	/* KVM's value */
+		return 0;
+	case MSR_PLATFORM_INFO:
+		/* Unless KVM_CAP_MSR_PLATFORM_INFO turned guest reads off. */
+		if (!host && !READ_ONCE(vcpu->vm->guest_reads_platform_info))
+			return 1;
+		*data = vcpu->msr_platform_info;
 		return 0;
 	case MSR_MTRRcap:
 		*data = VMX_MTRR_CAP;
@@ -319,6 +326,16 @@ int mvmx_set_msr(struct minikvm_vcpu *vcpu, u32 index, u64 data, bool host)
 		vcpu->msr_apic_base = data;
 		return 0;
 	case MSR_IA32_UCODE_REV:
+		return 0;
+	case MSR_PLATFORM_INFO:
+		/*
+		 * Userspace sets it, as KVM; the guest cannot. KVM also refuses
+		 * to clear CPUID_FAULT while CPUID faulting is on, which
+		 * minikvm does not offer.
+		 */
+		if (!host)
+			return 1;
+		vcpu->msr_platform_info = data;
 		return 0;
 	case MSR_MTRRdefType:
 		if (data & ~0xcffull)
