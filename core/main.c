@@ -48,6 +48,11 @@ long minikvm_check_extension(long cap)
 	case KVM_CAP_VCPU_EVENTS:
 	case KVM_CAP_INTERNAL_ERROR_DATA:
 	case KVM_CAP_READONLY_MEM:
+	case KVM_CAP_ENABLE_CAP_VM:
+	case KVM_CAP_SET_BOOT_CPU_ID:
+	case KVM_CAP_BINARY_STATS_FD:
+	case KVM_CAP_MSR_PLATFORM_INFO:
+	case KVM_CAP_GET_MSR_FEATURES:
 		return 1;
 	case KVM_CAP_NR_VCPUS:
 	case KVM_CAP_MAX_VCPUS:
@@ -81,6 +86,10 @@ static long minikvm_dev_ioctl(struct file *filp, unsigned int ioctl, unsigned lo
 		return minikvm_get_supported_cpuid((void __user *)arg);
 	case KVM_GET_MSR_INDEX_LIST:
 		return minikvm_get_msr_index_list((void __user *)arg);
+	case KVM_GET_MSR_FEATURE_INDEX_LIST:
+		return minikvm_get_msr_feature_index_list((void __user *)arg);
+	case KVM_GET_MSRS:
+		return minikvm_get_msr_features((void __user *)arg);
 	case MINIKVM_GET_VMX_INFO:
 		return mvmx_get_info((void __user *)arg);
 	default:

@@ -37,6 +37,11 @@ struct minikvm_vm {
 	struct mmu_vm mmu;		/* slots and EPT, mmu/ */
 	struct minikvm_vcpu *vcpus[MINIKVM_MAX_VCPUS];
 	unsigned int nr_vcpus;
+	/* vCPUs being created or created, under lock (KVM's created_vcpus) */
+	unsigned int created_vcpus;
+	unsigned int max_vcpu_ids;	/* KVM_CAP_MAX_VCPU_ID; 0: the default */
+	unsigned int bsp_vcpu_id;	/* KVM_SET_BOOT_CPU_ID */
+	bool guest_reads_platform_info;	/* KVM_CAP_MSR_PLATFORM_INFO */
 	u64 tss_addr;
 	u64 identity_map_addr;
 	struct minikvm_vm_debugfs *debugfs;	/* core/stats.c */
@@ -87,6 +92,7 @@ struct minikvm_vcpu {
 	/* MSRs the guest owns and the VMCS does not hold. */
 	u64 msr_star, msr_lstar, msr_cstar, msr_sfmask, msr_kernel_gs_base;
 	u64 msr_tsc_aux, msr_misc_enable, msr_apic_base;
+	u64 msr_platform_info;		/* set by userspace only, 0 at reset */
 	u64 msr_mtrr_def_type, msr_mtrr_var[16], msr_mtrr_fixed[11];
 	u64 tsc_offset;
 	u64 xcr0;			/* guest XCR0, loaded around entry */
@@ -109,6 +115,9 @@ enum minikvm_exit_action {
 };
 
 long minikvm_check_extension(long cap);
+int minikvm_vm_enable_cap(struct minikvm_vm *vm, struct kvm_enable_cap __user *ucap);
+int minikvm_set_boot_cpu_id(struct minikvm_vm *vm, unsigned long id);
+int minikvm_get_stats_fd(struct minikvm_vm *vm, struct minikvm_vcpu *vcpu);
 int minikvm_create_vm(unsigned long type);
 int minikvm_create_vcpu(struct minikvm_vm *vm, unsigned long id);
 void minikvm_vm_put(struct minikvm_vm *vm);

@@ -185,6 +185,9 @@ static long minikvm_vcpu_ioctl(struct file *filp, unsigned int ioctl, unsigned l
 	case KVM_SET_MSRS:
 		ret = minikvm_msr_io(vcpu, argp, true);
 		break;
+	case KVM_GET_STATS_FD:
+		ret = minikvm_get_stats_fd(vcpu->vm, vcpu);
+		break;
 	case KVM_TRANSLATE:
 	case MINIKVM_TRANSLATE_CHAIN:
 		ret = mmu_translate_ioctl(vcpu, ioctl, argp);
@@ -266,8 +269,13 @@ void minikvm_vcpu_destroy(struct minikvm_vcpu *vcpu)
  * @vm: the VM
  * @id: the vCPU id (its APIC id)
  *
- * Return: the vCPU fd; -EINVAL for an id >= MINIKVM_MAX_VCPUS or when the
- * VM is full, -EEXIST for an id in use (KVM's answers), -ENOMEM.
+ * As KVM, the vCPU counts as created (vm->created_vcpus) from the checks
+ * on, so that KVM_SET_BOOT_CPU_ID and KVM_CAP_MAX_VCPU_ID cannot change
+ * under a vCPU being built.
+ *
+ * Return: the vCPU fd; -EINVAL for an id >= MINIKVM_MAX_VCPUS or the
+ * KVM_CAP_MAX_VCPU_ID limit, or when the VM is full, -EEXIST for an id in
+ * use (KVM's answers), -ENOMEM.
  */
 int minikvm_create_vcpu(struct minikvm_vm *vm, unsigned long id)
 {
@@ -277,9 +285,19 @@ int minikvm_create_vcpu(struct minikvm_vm *vm, unsigned long id)
 
 	if (id >= MINIKVM_MAX_VCPUS)
 		return -EINVAL;
+	mutex_lock(&vm->lock);
+	if (vm->created_vcpus >= MINIKVM_MAX_VCPUS ||
+	    (vm->max_vcpu_ids && id >= vm->max_vcpu_ids)) {
+		mutex_unlock(&vm->lock);
+		return -EINVAL;
+	}
+	vm->created_vcpus++;
+	mutex_unlock(&vm->lock);
+
+	ret = -ENOMEM;
 	vcpu = kzalloc(mvmx_vcpu_size, GFP_KERNEL_ACCOUNT);
 	if (!vcpu)
-		return -ENOMEM;
+		goto err_created;
 	vcpu->vm = vm;
 	vcpu->id = id;
 	mutex_init(&vcpu->mutex);
@@ -300,9 +318,6 @@ int minikvm_create_vcpu(struct minikvm_vm *vm, unsigned long id)
 		goto err_fpu;
 
 	mutex_lock(&vm->lock);
-	ret = -EINVAL;
-	if (vm->nr_vcpus >= MINIKVM_MAX_VCPUS)
-		goto err_unlock;
 	ret = -EEXIST;
 	for (i = 0; i < vm->nr_vcpus; i++)
 		if (vm->vcpus[i]->id == id)
@@ -330,5 +345,9 @@ err_pages:
 	free_page((unsigned long)vcpu->pio_data);
 	free_page((unsigned long)vcpu->coalesced_ring);
 	kfree(vcpu);
+err_created:
+	mutex_lock(&vm->lock);
+	vm->created_vcpus--;
+	mutex_unlock(&vm->lock);
 	return ret;
 }

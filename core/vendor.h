@@ -45,6 +45,8 @@ int mvmx_vcpu_run(struct minikvm_vcpu *vcpu);
 int mvmx_get_msr(struct minikvm_vcpu *vcpu, u32 index, u64 *data, bool host);
 int mvmx_set_msr(struct minikvm_vcpu *vcpu, u32 index, u64 data, bool host);
 long minikvm_get_msr_index_list(struct kvm_msr_list __user *ulist);
+long minikvm_get_msr_feature_index_list(struct kvm_msr_list __user *ulist);
+long minikvm_get_msr_features(struct kvm_msrs __user *umsrs);
 
 /* The register state that only the vendor holds (vmx/vcpu_state.c). */
 void mvmx_get_sregs(struct minikvm_vcpu *vcpu, struct kvm_sregs *sregs);

@@ -68,6 +68,12 @@ static long minikvm_vm_ioctl(struct file *filp, unsigned int ioctl, unsigned lon
 	}
 	case KVM_CHECK_EXTENSION:
 		return minikvm_check_extension((long)arg);
+	case KVM_ENABLE_CAP:
+		return minikvm_vm_enable_cap(vm, argp);
+	case KVM_SET_BOOT_CPU_ID:
+		return minikvm_set_boot_cpu_id(vm, arg);
+	case KVM_GET_STATS_FD:
+		return minikvm_get_stats_fd(vm, NULL);
 	case KVM_SET_TSS_ADDR:
 		/*
 		 * Only needed to emulate real mode without unrestricted guest,
@@ -127,6 +133,8 @@ int minikvm_create_vm(unsigned long type)
 	mutex_init(&vm->lock);
 	vm->mm = current->mm;
 	mmgrab(vm->mm);
+	/* KVM's default; KVM_CAP_MSR_PLATFORM_INFO with 0 takes it away. */
+	vm->guest_reads_platform_info = true;
 
 	ret = mvmx_vm_get();
 	if (ret)

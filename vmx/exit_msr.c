@@ -32,6 +32,26 @@ static const u32 vmx_msrs_to_save[] = {
 	MSR_STAR, MSR_CSTAR, MSR_KERNEL_GS_BASE, MSR_SYSCALL_MASK, MSR_LSTAR,
 	MSR_IA32_TSC, MSR_IA32_CR_PAT, MSR_EFER, MSR_FS_BASE, MSR_GS_BASE,
 	MSR_IA32_MISC_ENABLE, MSR_IA32_APICBASE, MSR_MTRRdefType, MSR_TSC_AUX,
+	MSR_PLATFORM_INFO,
+};
+
+/*
+ * IA32_BIOS_SIGN_ID as a guest reads it: KVM's reset value. Writes are
+ * accepted and dropped, so it is also the only value minikvm can offer
+ * as a feature MSR.
+ */
+#define VMX_UCODE_REV	0x100000000ull
+
+#define VMX_MAX_IO_MSRS	256	/* KVM's MAX_IO_MSRS */
+
+/*
+ * What KVM_GET_MSR_FEATURE_INDEX_LIST reports: the feature MSRs of KVM's
+ * list whose value minikvm's guests really see. KVM's others
+ * (ARCH_CAPABILITIES, PERF_CAPABILITIES, the VMX capability MSRs for
+ * nesting) are not modelled.
+ */
+static const u32 vmx_msr_features[] = {
+	MSR_IA32_UCODE_REV,
 };
 
 /* SDM Vol. 3A, "MTRR": 8 variable ranges, fixed ranges, WC supported. */
@@ -125,7 +145,13 @@ int mvmx_get_msr(struct minikvm_vcpu *vcpu, u32 index, u64 *data, bool host)
 		*data = vcpu->msr_apic_base;
 		return 0;
 	case MSR_IA32_UCODE_REV:
-		*data = 0x100000000ull;	/* KVM's value */
+		*data = VMX_UCODE_REV;
+		return 0;
+	case MSR_PLATFORM_INFO:
+		/* Unless KVM_CAP_MSR_PLATFORM_INFO turned guest reads off. */
+		if (!host && !READ_ONCE(vcpu->vm->guest_reads_platform_info))
+			return 1;
+		*data = vcpu->msr_platform_info;
 		return 0;
 	case MSR_MTRRcap:
 		*data = VMX_MTRR_CAP;
@@ -320,6 +346,16 @@ int mvmx_set_msr(struct minikvm_vcpu *vcpu, u32 index, u64 data, bool host)
 		return 0;
 	case MSR_IA32_UCODE_REV:
 		return 0;
+	case MSR_PLATFORM_INFO:
+		/*
+		 * Userspace sets it, as KVM; the guest cannot. KVM also refuses
+		 * to clear CPUID_FAULT while CPUID faulting is on, which
+		 * minikvm does not offer.
+		 */
+		if (!host)
+			return 1;
+		vcpu->msr_platform_info = data;
+		return 0;
 	case MSR_MTRRdefType:
 		if (data & ~0xcffull)
 			return 1;
@@ -345,7 +381,7 @@ int mvmx_set_msr(struct minikvm_vcpu *vcpu, u32 index, u64 data, bool host)
 	return 0;
 }
 
-long minikvm_get_msr_index_list(struct kvm_msr_list __user *ulist)
+static long vmx_msr_list_copy(struct kvm_msr_list __user *ulist, const u32 *list, u32 n)
 {
 	struct kvm_msr_list hdr;
 	u32 room;
@@ -353,15 +389,71 @@ long minikvm_get_msr_index_list(struct kvm_msr_list __user *ulist)
 	if (copy_from_user(&hdr, ulist, sizeof(hdr)))
 		return -EFAULT;
 	room = hdr.nmsrs;
-	hdr.nmsrs = ARRAY_SIZE(vmx_msrs_to_save);
+	hdr.nmsrs = n;
 	/* KVM writes the count back before refusing a short buffer. */
 	if (copy_to_user(ulist, &hdr, sizeof(hdr)))
 		return -EFAULT;
 	if (room < hdr.nmsrs)
 		return -E2BIG;
-	if (copy_to_user(ulist->indices, vmx_msrs_to_save, sizeof(vmx_msrs_to_save)))
+	if (copy_to_user(ulist->indices, list, n * sizeof(*list)))
 		return -EFAULT;
 	return 0;
+}
+
+long minikvm_get_msr_index_list(struct kvm_msr_list __user *ulist)
+{
+	return vmx_msr_list_copy(ulist, vmx_msrs_to_save, ARRAY_SIZE(vmx_msrs_to_save));
+}
+
+/* KVM_GET_MSR_FEATURE_INDEX_LIST on /dev/minikvm. */
+long minikvm_get_msr_feature_index_list(struct kvm_msr_list __user *ulist)
+{
+	return vmx_msr_list_copy(ulist, vmx_msr_features, ARRAY_SIZE(vmx_msr_features));
+}
+
+/* The value of a feature MSR of vmx_msr_features[]; 1 for any other. */
+static int vmx_get_msr_feature(u32 index, u64 *data)
+{
+	switch (index) {
+	case MSR_IA32_UCODE_REV:
+		*data = VMX_UCODE_REV;
+		return 0;
+	}
+	return 1;
+}
+
+/**
+ * minikvm_get_msr_features() - KVM_GET_MSRS on /dev/minikvm
+ * @umsrs: the MSRs of vmx_msr_features[] to read
+ *
+ * Return: as KVM, the number of entries read, stopping at the first MSR
+ * that is not a feature MSR (its data set to 0); -E2BIG for 256 or more,
+ * -EFAULT.
+ */
+long minikvm_get_msr_features(struct kvm_msrs __user *umsrs)
+{
+	struct kvm_msrs hdr;
+	u32 i;
+
+	if (copy_from_user(&hdr, umsrs, sizeof(hdr)))
+		return -EFAULT;
+	if (hdr.nmsrs >= VMX_MAX_IO_MSRS)
+		return -E2BIG;
+	for (i = 0; i < hdr.nmsrs; i++) {
+		struct kvm_msr_entry e;
+		int absent;
+
+		if (copy_from_user(&e, &umsrs->entries[i], sizeof(e)))
+			return -EFAULT;
+		/* As KVM, the entry that stops the read comes back as 0. */
+		e.data = 0;
+		absent = vmx_get_msr_feature(e.index, &e.data);
+		if (copy_to_user(&umsrs->entries[i].data, &e.data, sizeof(e.data)))
+			return -EFAULT;
+		if (absent)
+			break;
+	}
+	return i;
 }
 
 /* SDM Vol. 2B, "RDMSR": ECX selects, EDX:EAX receives; #GP(0) if absent. */

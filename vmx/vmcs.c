@@ -173,8 +173,9 @@ void mvmx_vcpu_reset(struct minikvm_vcpu *vcpu)
 	mvmx_set_efer(vcpu, 0);
 	mvmx_set_cr4(vcpu, 0);
 	mvmx_set_cr0(vcpu, X86_CR0_ET | X86_CR0_CD | X86_CR0_NW);
+	/* The BSP is the vCPU KVM_SET_BOOT_CPU_ID named (0 by default). */
 	vcpu->msr_apic_base = APIC_DEFAULT_PHYS_BASE | MSR_IA32_APICBASE_ENABLE |
-			      (vcpu->id == 0 ? MSR_IA32_APICBASE_BSP : 0);
+			      (vcpu->id == vcpu->vm->bsp_vcpu_id ? MSR_IA32_APICBASE_BSP : 0);
 	vcpu->msr_mtrr_def_type = 0;
 	vcpu->xcr0 = XFEATURE_MASK_FP;
 	vcpu->dr6 = DR6_ACTIVE_LOW;
