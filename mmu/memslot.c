@@ -178,7 +178,28 @@ out:
 	return ret;
 }
 
-/* Guest memory through the slots, from the VM creator's own context. */
+/*
+ * A write minikvm made for the guest (not through the EPT) dirties its page
+ * as a guest store would: marked after the copy, as KVM's mark_page_dirty()
+ * is, so a log read between the two cannot lose it.
+ */
+static void mmu_mark_written(struct mmu_vm *mmu, u64 gfn, unsigned long hva)
+{
+	struct mmu_slot *s;
+
+	mutex_lock(&mmu->lock);
+	s = mmu_find_slot(mmu, gfn);
+	if (s && s->dirty_bitmap &&
+	    s->userspace_addr + (gfn - s->base_gfn) * PAGE_SIZE == (hva & PAGE_MASK))
+		__set_bit(gfn - s->base_gfn, s->dirty_bitmap);
+	mutex_unlock(&mmu->lock);
+}
+
+/*
+ * Guest memory through the slots, from the VM creator's own context. A
+ * write to a KVM_MEM_READONLY slot is refused (-EFAULT) like a write to
+ * no slot: the guest cannot store there either.
+ */
 static int mmu_copy_guest(struct minikvm_vm *vm, u64 gpa, void *data, unsigned long len, bool write)
 {
 	while (len) {
@@ -189,6 +210,8 @@ static int mmu_copy_guest(struct minikvm_vm *vm, u64 gpa, void *data, unsigned l
 
 		mutex_lock(&vm->mmu.lock);
 		s = mmu_find_slot(&vm->mmu, gpa >> PAGE_SHIFT);
+		if (s && write && (s->flags & KVM_MEM_READONLY))
+			s = NULL;
 		hva = s ? (void __user *)(s->userspace_addr +
 					  ((gpa >> PAGE_SHIFT) - s->base_gfn) * PAGE_SIZE +
 					  offset_in_page(gpa)) : NULL;
@@ -198,6 +221,8 @@ static int mmu_copy_guest(struct minikvm_vm *vm, u64 gpa, void *data, unsigned l
 		left = write ? copy_to_user(hva, data, chunk) : copy_from_user(data, hva, chunk);
 		if (left)
 			return -EFAULT;
+		if (write)
+			mmu_mark_written(&vm->mmu, gpa >> PAGE_SHIFT, (unsigned long)hva);
 		gpa += chunk;
 		data += chunk;
 		len -= chunk;

@@ -53,6 +53,14 @@ struct mmu_gva_walk {
 };
 int mmu_gva_walk(struct minikvm_vcpu *vcpu, unsigned long gva, struct mmu_gva_walk *w);
 int mmu_gva_to_gpa(struct minikvm_vcpu *vcpu, unsigned long gva, u64 *gpa);
+/* An exception an emulated access raises: #PF (with CR2) or #GP(0). */
+struct mmu_gva_fault {
+	u8 vector;
+	u32 error_code;		/* PFERR_* of <asm/kvm_host.h> for a #PF */
+	unsigned long address;	/* the guest-linear address, CR2 for a #PF */
+};
+int mmu_gva_access(struct minikvm_vcpu *vcpu, unsigned long gva, void *buf,
+		   unsigned int len, bool write, struct mmu_gva_fault *fault);
 unsigned int mmu_gva_copy(struct minikvm_vcpu *vcpu, unsigned long gva, void *buf,
 			  unsigned int len, bool to_guest);
 
