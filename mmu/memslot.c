@@ -94,7 +94,8 @@ static int mmu_slot_set_flags(struct mmu_vm *mmu, struct mmu_slot *s, u32 flags)
  *
  * Validation follows KVM's __kvm_set_memory_region(): page-aligned size,
  * GPA and HVA, no wrap-around, an HVA range userspace may access, no
- * overlap with another slot (-EEXIST); an existing slot may only be
+ * overlap with another slot (-EEXIST), nothing above mmu->max_gfn
+ * (kvm_arch_prepare_memory_region()); an existing slot may only be
  * deleted (size 0), moved (new GPA) or get new flags (not READONLY).
  * Differences from KVM (Documentation/ioctl.rst): 32 slots, in address
  * space 0 only.
@@ -119,6 +120,8 @@ int mmu_set_user_memory_region(struct minikvm_vm *vm, const struct kvm_userspace
 	if (mem->slot >= MINIKVM_USER_MEM_SLOTS)
 		return -EINVAL;
 	if (mem->guest_phys_addr + mem->memory_size < mem->guest_phys_addr || npages > MMU_MAX_SLOT_PAGES)
+		return -EINVAL;
+	if (npages && base_gfn + npages - 1 > mmu->max_gfn)
 		return -EINVAL;
 
 	mutex_lock(&mmu->lock);
@@ -240,11 +243,27 @@ int mmu_write_guest(struct minikvm_vm *vm, u64 gpa, const void *data, unsigned l
 	return mmu_copy_guest(vm, gpa, (void *)data, len, true);
 }
 
+/*
+ * The highest GFN a slot may hold. As KVM's kvm_mmu_max_gfn() with EPT:
+ * the host's MAXPHYADDR from CPUID (the CPU never hands a wider GPA to
+ * the EPT); and no more than the 48 bits a 4-level EPT indexes, where
+ * KVM would use 5 levels (Documentation/memory.rst).
+ */
+static u64 mmu_max_gfn(void)
+{
+	unsigned int bits = boot_cpu_data.x86_phys_bits;
+
+	if (boot_cpu_data.extended_cpuid_level >= 0x80000008)
+		bits = cpuid_eax(0x80000008) & 0xff;
+	return (1ull << (min(bits, 48u) - PAGE_SHIFT)) - 1;
+}
+
 int mmu_vm_init(struct minikvm_vm *vm)
 {
 	struct mmu_vm *mmu = &vm->mmu;
 
 	mutex_init(&mmu->lock);
+	mmu->max_gfn = mmu_max_gfn();
 	mmu->ept_root = (u64 *)get_zeroed_page(GFP_KERNEL_ACCOUNT);
 	if (!mmu->ept_root)
 		return -ENOMEM;

@@ -33,6 +33,7 @@ struct mmu_vm {
 	u64 *ept_root;			/* PML4 page, kernel virtual */
 	u64 eptp;
 	bool large_split;		/* a 2 MiB leaf was replaced: flush due */
+	u64 max_gfn;			/* the highest GFN a slot may hold */
 	unsigned long pages_pinned;
 };
 
