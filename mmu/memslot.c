@@ -11,7 +11,9 @@
  * return to the allocator when the slot does.
  *
  * Environment: process context of the VM's creator; mmu->lock held
- * across every change and every fault-in.
+ * across every change, and by a fault-in except while it pins the page
+ * (mmu/ept_violation.c, ept_pin_page(): mmu->generation says whether the
+ * slots changed meanwhile).
  */
 #include <linux/nospec.h>
 #include <linux/mm.h>
@@ -177,6 +179,8 @@ int mmu_set_user_memory_region(struct minikvm_vm *vm, const struct kvm_userspace
 	ept_flush_all_cpus(mmu);
 	s->used = true;
 out:
+	if (!ret)
+		mmu->generation++;
 	mutex_unlock(&mmu->lock);
 	return ret;
 }

@@ -34,6 +34,7 @@ struct mmu_vm {
 	u64 eptp;
 	bool large_split;		/* a 2 MiB leaf was replaced: flush due */
 	u64 max_gfn;			/* the highest GFN a slot may hold */
+	u64 generation;			/* counts slot changes: a pin made unlocked is checked */
 	unsigned long pages_pinned;
 };
 
