@@ -75,9 +75,10 @@ static int ept_pin_page(struct mmu_vm *mmu, struct mmu_slot *slot, u64 idx, stru
 	unsigned long hva = slot->userspace_addr + idx * PAGE_SIZE;
 	unsigned int flags = FOLL_LONGTERM;
 	u64 generation = mmu->generation;
+	struct page *existing;
 	int ret;
 
-	*page = slot->pages[idx];
+	*page = xa_load(&slot->pages, idx);
 	if (*page)
 		return 0;
 	/* A read-only slot may be backed by a read-only mapping. */
@@ -94,12 +95,17 @@ static int ept_pin_page(struct mmu_vm *mmu, struct mmu_slot *slot, u64 idx, stru
 		return -EAGAIN;
 	}
 	/* Another vCPU pinned it meanwhile: keep one pin per page. */
-	if (slot->pages[idx]) {
+	existing = xa_load(&slot->pages, idx);
+	if (existing) {
 		unpin_user_page(*page);
-		*page = slot->pages[idx];
+		*page = existing;
 		return 0;
 	}
-	slot->pages[idx] = *page;
+	ret = xa_err(xa_store(&slot->pages, idx, *page, GFP_KERNEL_ACCOUNT));
+	if (ret) {
+		unpin_user_page(*page);
+		return ret;
+	}
 	mmu->pages_pinned++;
 	return 0;
 }
@@ -118,6 +124,8 @@ static int ept_pin_page(struct mmu_vm *mmu, struct mmu_slot *slot, u64 idx, stru
  * partly elsewhere. The pin never faults anything in (GUP-fast only):
  * mmu->lock is held, and a range not all mapped is no 2 MiB page. On
  * success every page of the range is pinned and recorded in slot->pages.
+ * A page that cannot be recorded (no memory for the xarray) is unpinned
+ * and the range is mapped 4 KiB at a time.
  */
 static bool ept_pin_large(struct mmu_vm *mmu, struct mmu_slot *slot, u64 gfn, struct page *page)
 {
@@ -143,9 +151,12 @@ static bool ept_pin_large(struct mmu_vm *mmu, struct mmu_slot *slot, u64 gfn, st
 		ok = page_to_pfn(tmp[i]) == page_to_pfn(tmp[0]) + i;
 	for (i = 0; i < max(n, 0); i++) {
 		/* Keep one pin per recorded page: drop duplicates and failures. */
-		if (ok && !slot->pages[first + i]) {
-			slot->pages[first + i] = tmp[i];
-			mmu->pages_pinned++;
+		if (ok && !xa_load(&slot->pages, first + i)) {
+			ok = !xa_err(xa_store(&slot->pages, first + i, tmp[i], GFP_KERNEL_ACCOUNT));
+			if (!ok)
+				unpin_user_page(tmp[i]);
+			else
+				mmu->pages_pinned++;
 		} else {
 			unpin_user_page(tmp[i]);
 		}
@@ -200,9 +211,9 @@ int mmu_page_fault(struct minikvm_vcpu *vcpu, u64 gpa, u64 access)
 	level = PG_LEVEL_4K;
 	if (!slot->dirty_bitmap && ept_pin_large(mmu, slot, gfn, page)) {
 		u64 base = gfn & ~EPT_LARGE_PAGES_MASK;
+		struct page *head = xa_load(&slot->pages, base - slot->base_gfn);
 
-		ret = ept_map_large(mmu, base << PAGE_SHIFT,
-				    page_to_phys(slot->pages[base - slot->base_gfn]), writable);
+		ret = ept_map_large(mmu, base << PAGE_SHIFT, page_to_phys(head), writable);
 		if (!ret)
 			level = PG_LEVEL_2M;
 	}

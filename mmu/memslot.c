@@ -8,7 +8,10 @@
  * until their slot is deleted or moved or the VM goes. So a VMM that
  * munmap()s or madvise(DONTNEED)s slot memory while the guest runs cannot
  * make the guest reach freed memory: the guest keeps the old pages, which
- * return to the allocator when the slot does.
+ * return to the allocator when the slot does. A slot costs nothing per
+ * page until the guest touches it: the pinned pages are kept in an
+ * xarray, by index in the slot, so a huge sparse slot stays cheap (the
+ * dirty bitmap, one bit a page, exists only while the slot is logged).
  *
  * Environment: process context of the VM's creator; mmu->lock held
  * across every change, and by a fault-in except while it pins the page
@@ -42,17 +45,16 @@ struct mmu_slot *mmu_find_slot(struct mmu_vm *mmu, u64 gfn)
 
 static void mmu_slot_release(struct mmu_vm *mmu, struct mmu_slot *s)
 {
-	u64 i;
+	struct page *page;
+	unsigned long i;
 
-	for (i = 0; s->pages && i < s->npages; i++) {
-		if (!s->pages[i])
-			continue;
+	xa_for_each(&s->pages, i, page) {
 		/* Every pinned page was mapped writable: the guest may have written it. */
-		unpin_user_pages_dirty_lock(&s->pages[i], 1, true);
+		unpin_user_pages_dirty_lock(&page, 1, true);
 		mmu->pages_pinned--;
+		cond_resched();
 	}
-	kvfree(s->pages);
-	s->pages = NULL;
+	xa_destroy(&s->pages);
 	kvfree(s->dirty_bitmap);
 	s->dirty_bitmap = NULL;
 }
@@ -159,12 +161,6 @@ int mmu_set_user_memory_region(struct minikvm_vm *vm, const struct kvm_userspace
 	if (s->used)		/* a move: the old GPA range goes away first */
 		mmu_slot_unmap(mmu, s);
 	s->used = false;
-	/* The size is the VMM's to choose: too big is -ENOMEM, never a WARN. */
-	s->pages = kvcalloc(npages, sizeof(*s->pages), GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
-	if (!s->pages) {
-		ret = -ENOMEM;
-		goto out;
-	}
 	s->flags = 0;
 	s->base_gfn = base_gfn;
 	s->npages = npages;
@@ -265,9 +261,12 @@ static u64 mmu_max_gfn(void)
 int mmu_vm_init(struct minikvm_vm *vm)
 {
 	struct mmu_vm *mmu = &vm->mmu;
+	int i;
 
 	mutex_init(&mmu->lock);
 	mmu->max_gfn = mmu_max_gfn();
+	for (i = 0; i < MINIKVM_USER_MEM_SLOTS; i++)
+		xa_init(&mmu->slots[i].pages);
 	mmu->ept_root = (u64 *)get_zeroed_page(GFP_KERNEL_ACCOUNT);
 	if (!mmu->ept_root)
 		return -ENOMEM;

@@ -10,6 +10,7 @@
 #include <linux/kvm.h>
 #include <linux/mutex.h>
 #include <linux/types.h>
+#include <linux/xarray.h>
 
 #define MINIKVM_USER_MEM_SLOTS	32
 
@@ -23,7 +24,7 @@ struct mmu_slot {
 	u64 base_gfn;
 	u64 npages;
 	unsigned long userspace_addr;	/* HVA of base_gfn in the VM's mm */
-	struct page **pages;		/* pinned pages, NULL until first touch */
+	struct xarray pages;		/* pinned pages by index in the slot, from first touch */
 	unsigned long *dirty_bitmap;	/* KVM_MEM_LOG_DIRTY_PAGES: written since last read */
 };
 
