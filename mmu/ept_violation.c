@@ -68,14 +68,16 @@ static int ept_pin_hva(unsigned long hva, unsigned int flags, struct page **page
  * userfaultfd region waits for its handler), and other threads' slot
  * ioctls and other vCPUs' faults must not wait for that. Afterwards the
  * slots are checked again: if any changed meanwhile the pin is dropped
- * and -EAGAIN tells the caller to let the guest fault again.
+ * and -EAGAIN tells the caller to let the guest fault again. The page is
+ * charged to the VMM's RLIMIT_MEMLOCK before it is pinned, and the charge
+ * goes with the pin (-ENOMEM past the limit: KVM_RUN fails with it).
  */
 static int ept_pin_page(struct mmu_vm *mmu, struct mmu_slot *slot, u64 idx, struct page **page)
 {
 	unsigned long hva = slot->userspace_addr + idx * PAGE_SIZE;
 	unsigned int flags = FOLL_LONGTERM;
 	u64 generation = mmu->generation;
-	struct page *existing;
+	struct page *existing, *pinned;
 	int ret;
 
 	*page = xa_load(&slot->pages, idx);
@@ -84,30 +86,32 @@ static int ept_pin_page(struct mmu_vm *mmu, struct mmu_slot *slot, u64 idx, stru
 	/* A read-only slot may be backed by a read-only mapping. */
 	if (!(slot->flags & KVM_MEM_READONLY))
 		flags |= FOLL_WRITE;
-	mutex_unlock(&mmu->lock);
-	/* FOLL_LONGTERM: migrate out of CMA/movable zones first. */
-	ret = ept_pin_hva(hva, flags, page);
-	mutex_lock(&mmu->lock);
+	ret = mmu_charge_pinned(mmu, 1);
 	if (ret)
 		return ret;
-	if (mmu->generation != generation) {
-		unpin_user_page(*page);
-		return -EAGAIN;
-	}
-	/* Another vCPU pinned it meanwhile: keep one pin per page. */
+	mutex_unlock(&mmu->lock);
+	/* FOLL_LONGTERM: migrate out of CMA/movable zones first. */
+	ret = ept_pin_hva(hva, flags, &pinned);
+	mutex_lock(&mmu->lock);
+	if (ret)
+		goto uncharge;
 	existing = xa_load(&slot->pages, idx);
-	if (existing) {
-		unpin_user_page(*page);
-		*page = existing;
-		return 0;
+	if (mmu->generation != generation) {
+		ret = -EAGAIN;
+	} else if (!existing) {
+		ret = xa_err(xa_store(&slot->pages, idx, pinned, GFP_KERNEL_ACCOUNT));
+		if (!ret) {
+			mmu->pages_pinned++;
+			*page = pinned;
+			return 0;
+		}
 	}
-	ret = xa_err(xa_store(&slot->pages, idx, *page, GFP_KERNEL_ACCOUNT));
-	if (ret) {
-		unpin_user_page(*page);
-		return ret;
-	}
-	mmu->pages_pinned++;
-	return 0;
+	/* Slots changed, no memory, or another vCPU pinned it: one pin per page. */
+	unpin_user_page(pinned);
+	*page = existing;
+uncharge:
+	mmu_uncharge_pinned(mmu, 1);
+	return ret;
 }
 
 #define EPT_LARGE_ORDER		(PMD_SHIFT - PAGE_SHIFT)	/* 2 MiB in 4 KiB pages */
@@ -124,8 +128,8 @@ static int ept_pin_page(struct mmu_vm *mmu, struct mmu_slot *slot, u64 idx, stru
  * partly elsewhere. The pin never faults anything in (GUP-fast only):
  * mmu->lock is held, and a range not all mapped is no 2 MiB page. On
  * success every page of the range is pinned and recorded in slot->pages.
- * A page that cannot be recorded (no memory for the xarray) is unpinned
- * and the range is mapped 4 KiB at a time.
+ * A page that cannot be recorded (no memory for the xarray, or past
+ * RLIMIT_MEMLOCK) is unpinned and the range is mapped 4 KiB at a time.
  */
 static bool ept_pin_large(struct mmu_vm *mmu, struct mmu_slot *slot, u64 gfn, struct page *page)
 {
@@ -152,7 +156,11 @@ static bool ept_pin_large(struct mmu_vm *mmu, struct mmu_slot *slot, u64 gfn, st
 	for (i = 0; i < max(n, 0); i++) {
 		/* Keep one pin per recorded page: drop duplicates and failures. */
 		if (ok && !xa_load(&slot->pages, first + i)) {
-			ok = !xa_err(xa_store(&slot->pages, first + i, tmp[i], GFP_KERNEL_ACCOUNT));
+			ok = !mmu_charge_pinned(mmu, 1);
+			if (ok && xa_err(xa_store(&slot->pages, first + i, tmp[i], GFP_KERNEL_ACCOUNT))) {
+				mmu_uncharge_pinned(mmu, 1);
+				ok = false;
+			}
 			if (!ok)
 				unpin_user_page(tmp[i]);
 			else

@@ -5,7 +5,8 @@
  *
  * Host pages are pinned when the guest first touches them (EPT violation,
  * mmu/ept_violation.c) and stay pinned, counted in mmu->pages_pinned,
- * until their slot is deleted or moved or the VM goes. So a VMM that
+ * until their slot is deleted or moved or the VM goes, and charged to the
+ * VMM's RLIMIT_MEMLOCK meanwhile (mmu_charge_pinned()). So a VMM that
  * munmap()s or madvise(DONTNEED)s slot memory while the guest runs cannot
  * make the guest reach freed memory: the guest keeps the old pages, which
  * return to the allocator when the slot does. A slot costs nothing per
@@ -18,8 +19,10 @@
  * (mmu/ept_violation.c, ept_pin_page(): mmu->generation says whether the
  * slots changed meanwhile).
  */
+#include <linux/capability.h>
 #include <linux/nospec.h>
 #include <linux/mm.h>
+#include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 #include <linux/vmalloc.h>
@@ -43,18 +46,49 @@ struct mmu_slot *mmu_find_slot(struct mmu_vm *mmu, u64 gfn)
 	return NULL;
 }
 
+/**
+ * mmu_charge_pinned() - count pages about to be pinned against RLIMIT_MEMLOCK
+ * @mmu: the VM's MMU
+ * @npages: how many
+ *
+ * KVM does not pin guest memory; minikvm does, so it charges the VMM the
+ * way RDMA and io_uring charge their pins: mm->pinned_vm (VmPin in
+ * /proc/PID/status) against RLIMIT_MEMLOCK, unless CAP_IPC_LOCK. An
+ * atomic add, no mmap lock: the cost of a fault-in stays the same.
+ *
+ * Return: 0, or -ENOMEM (nothing charged) past the limit.
+ */
+int mmu_charge_pinned(struct mmu_vm *mmu, unsigned long npages)
+{
+	unsigned long limit = rlimit(RLIMIT_MEMLOCK) >> PAGE_SHIFT;
+
+	if (atomic64_add_return(npages, &mmu->mm->pinned_vm) > limit &&
+	    !capable(CAP_IPC_LOCK)) {
+		atomic64_sub(npages, &mmu->mm->pinned_vm);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+void mmu_uncharge_pinned(struct mmu_vm *mmu, unsigned long npages)
+{
+	atomic64_sub(npages, &mmu->mm->pinned_vm);
+}
+
 static void mmu_slot_release(struct mmu_vm *mmu, struct mmu_slot *s)
 {
+	unsigned long i, n = 0;
 	struct page *page;
-	unsigned long i;
 
 	xa_for_each(&s->pages, i, page) {
 		/* Every pinned page was mapped writable: the guest may have written it. */
 		unpin_user_pages_dirty_lock(&page, 1, true);
-		mmu->pages_pinned--;
+		n++;
 		cond_resched();
 	}
 	xa_destroy(&s->pages);
+	mmu->pages_pinned -= n;
+	mmu_uncharge_pinned(mmu, n);
 	kvfree(s->dirty_bitmap);
 	s->dirty_bitmap = NULL;
 }
@@ -264,6 +298,7 @@ int mmu_vm_init(struct minikvm_vm *vm)
 	int i;
 
 	mutex_init(&mmu->lock);
+	mmu->mm = vm->mm;
 	mmu->max_gfn = mmu_max_gfn();
 	for (i = 0; i < MINIKVM_USER_MEM_SLOTS; i++)
 		xa_init(&mmu->slots[i].pages);

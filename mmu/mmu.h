@@ -14,6 +14,7 @@
 
 #define MINIKVM_USER_MEM_SLOTS	32
 
+struct mm_struct;
 struct page;
 struct minikvm_vm;
 struct minikvm_vcpu;
@@ -37,6 +38,7 @@ struct mmu_vm {
 	u64 max_gfn;			/* the highest GFN a slot may hold */
 	u64 generation;			/* counts slot changes: a pin made unlocked is checked */
 	unsigned long pages_pinned;
+	struct mm_struct *mm;		/* the VMM's: its RLIMIT_MEMLOCK pays for the pins */
 };
 
 int mmu_vm_init(struct minikvm_vm *vm);
@@ -79,6 +81,9 @@ int mmu_mmio_fault(struct minikvm_vcpu *vcpu, u64 gpa);
 
 /* mmu/mmio.c: an access to a GPA no slot backs, or a write to a read-only slot */
 int mmu_mmio_emulate(struct minikvm_vcpu *vcpu, u64 gpa);
+
+int mmu_charge_pinned(struct mmu_vm *mmu, unsigned long npages);
+void mmu_uncharge_pinned(struct mmu_vm *mmu, unsigned long npages);
 
 /* mmu/dirty_log.c */
 int mmu_get_dirty_log(struct minikvm_vm *vm, struct kvm_dirty_log *log);

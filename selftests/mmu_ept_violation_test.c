@@ -13,14 +13,23 @@
  * (KVM_SET_USER_MEMORY_REGION) is checked on minikvm only: KVM publishes
  * slots under SRCU and waits for every reader, and the faulting vCPU is
  * one (Documentation/memory.rst); on /dev/kvm the test logs what it saw.
+ *
+ * The pages minikvm pins for a guest count against the VMM's
+ * RLIMIT_MEMLOCK (mm->pinned_vm, VmPin in /proc/PID/status), as RDMA and
+ * io_uring count theirs: without CAP_IPC_LOCK, a guest touch that would
+ * pin past the limit makes KVM_RUN fail with ENOMEM, and works again once
+ * the limit allows it; deleting the slot gives the charge back. KVM does
+ * not pin guest memory, so this case skips on /dev/kvm.
  */
 #include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
 #include <time.h>
 #include <unistd.h>
+#include <linux/capability.h>
 #include <linux/userfaultfd.h>
 #include <sys/ioctl.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 
 #include "minikvm_test.h"
@@ -150,6 +159,86 @@ TEST(vm_ioctls_complete_while_a_vcpu_waits_on_userfaultfd)
 	EXPECT_EQ(KVM_EXIT_IO, f.exit);
 	EXPECT_EQ(PATTERN, f.val);
 	close(uffd);
+	vm_free(vm);
+}
+
+#define MEMLOCK_GPA	0xc00000ull
+#define MEMLOCK_PAGES	16
+#define MEMLOCK_ROOM	4	/* pages the lowered limit leaves */
+
+/* VmPin of this process, in pages; -1 when the kernel does not show it. */
+static long vm_pinned_pages(void)
+{
+	long kb = -1;
+	char line[128];
+	FILE *f = fopen("/proc/self/status", "r");
+
+	while (f && fgets(line, sizeof(line), f))
+		if (!strncmp(line, "VmPin:", 6))
+			kb = atol(line + 6);
+	if (f)
+		fclose(f);
+	return kb < 0 ? -1 : kb / 4;
+}
+
+/* Drop CAP_IPC_LOCK from the effective set: the limit then applies. */
+static int drop_ipc_lock(void)
+{
+	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_data_struct data[2];
+
+	if (syscall(SYS_capget, &hdr, data))
+		return -errno;
+	data[CAP_IPC_LOCK / 32].effective &= ~(1u << (CAP_IPC_LOCK % 32));
+	return syscall(SYS_capset, &hdr, data) ? -errno : 0;
+}
+
+static void set_memlock_pages(long pages)
+{
+	struct rlimit rl = { .rlim_cur = pages * 4096, .rlim_max = RLIM_INFINITY };
+
+	TEST_ASSERT(!setrlimit(RLIMIT_MEMLOCK, &rl), "setrlimit(RLIMIT_MEMLOCK)");
+}
+
+TEST(pinned_pages_count_against_rlimit_memlock)
+{
+	struct kvm_vcpu *vcpu;
+	struct kvm_vm *vm;
+	long base, during;
+	int i, ret;
+
+	if (!test_dev_is_minikvm())
+		SKIP(return, "KVM does not pin guest memory: nothing to charge");
+	vm = vm_create(GUEST_MEM_SIZE);
+	vcpu = mmu_guest_create(vm, 0);
+	mmu_set_slot(vm, 1, 0, MEMLOCK_GPA, mmu_alloc(MEMLOCK_PAGES * 4096, 4096),
+		     MEMLOCK_PAGES * 4096);
+	/* A first read pins whatever the guest's read path needs besides. */
+	ASSERT_EQ(KVM_EXIT_IO, mmu_guest_op(vcpu, MMU_READ, 0x100000, 0, 0));
+	ASSERT_EQ(0, drop_ipc_lock());
+	base = vm_pinned_pages();
+	ASSERT_GE(base, 0);
+	set_memlock_pages(base + MEMLOCK_ROOM);
+
+	for (i = 0; i < MEMLOCK_PAGES; i++) {
+		ret = mmu_guest_op(vcpu, MMU_READ, MEMLOCK_GPA + i * 4096ull, 0, 0);
+		if (ret != KVM_EXIT_IO)
+			break;
+	}
+	EXPECT_EQ(MEMLOCK_ROOM, i) TH_LOG("pinned past RLIMIT_MEMLOCK");
+	EXPECT_EQ(-ENOMEM, ret);
+	during = vm_pinned_pages();
+	EXPECT_EQ(base + MEMLOCK_ROOM, during);
+
+	/* A higher limit: the same access goes through. */
+	set_memlock_pages(base + MEMLOCK_PAGES);
+	EXPECT_EQ(KVM_EXIT_IO, mmu_guest_resume(vcpu));
+	EXPECT_EQ(base + MEMLOCK_ROOM + 1, vm_pinned_pages());
+
+	/* The slot goes: its pins and their charge go with it. */
+	mmu_set_slot(vm, 1, 0, MEMLOCK_GPA, NULL, 0);
+	EXPECT_EQ(base, vm_pinned_pages());
+	vcpu_free(vcpu);
 	vm_free(vm);
 }
 
