@@ -25,6 +25,7 @@
 #define EPT_LARGE	((u64)_PAGE_PSE)	/* bit 7, where x86 paging has PS too */
 #define EPT_ADDR_MASK	GENMASK_ULL(51, 12)
 #define EPT_LEVELS	4
+#define EPT_GPA_BITS	(PAGE_SHIFT + 9 * EPT_LEVELS)	/* what 4 levels index: 48 */
 /*
  * An MMIO mark: write-only is a misconfiguration (SDM Vol. 3C, "EPT
  * Misconfigurations": bit 0 clear with bit 1 set), so the next access to
@@ -51,12 +52,19 @@ static bool ept_is_leaf(u64 e, int level)
 /*
  * The entry for @gpa at @target level (1 = 4 KiB, 2 = 2 MiB), allocating
  * tables on the way when @alloc. Without @alloc the walk stops at the
- * first leaf or hole above @target: *level says where it stopped.
+ * first leaf or hole above @target: *level says where it stopped. A GPA
+ * wider than the tables index has no entry (NULL), never the entry of
+ * the low GPA its index bits alias.
  */
 static u64 *ept_walk(struct mmu_vm *mmu, u64 gpa, int target, bool alloc, int *level)
 {
 	u64 *table = mmu->ept_root;
 	int l;
+
+	if (gpa >> EPT_GPA_BITS) {
+		*level = EPT_LEVELS;
+		return NULL;
+	}
 
 	for (l = EPT_LEVELS; l > target; l--) {
 		u64 *e = &table[ept_index(gpa, l)];

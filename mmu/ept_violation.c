@@ -14,9 +14,10 @@
  *     instruction and exits to userspace with KVM_EXIT_MMIO.
  *  3. A write to a KVM_MEM_READONLY slot is MMIO too, as in KVM.
  *  4. Otherwise pin the VMM's page: pin_user_pages_fast() faults it into
- *     the VMM's address space (HVA -> HPA), and it stays pinned until
- *     the slot goes. An HVA the VMM has unmapped gives -EFAULT from
- *     KVM_RUN, as in KVM.
+ *     the VMM's address space (HVA -> HPA), without mmu->lock held (and
+ *     waiting for the VMM's userfaultfd handler, as KVM does), and it
+ *     stays pinned until the slot goes. An HVA the VMM has unmapped
+ *     gives -EFAULT from KVM_RUN, as in KVM.
  *  5. ept_map_page() writes the EPT leaf (GPA -> HPA), or ept_map_large()
  *     a 2 MiB leaf when the host backs the range with one 2 MiB page
  *     (ept_pin_large() says when). In a slot with
@@ -35,25 +36,82 @@
 #include "core/minikvm.h"
 #include "core/observe.h"
 
-/* Step 4: the slot's page for @idx, pinned on first use. mmu->lock held. */
+/*
+ * Step 4a: pin the page at @hva. A long-term pin cannot wait for the
+ * VMM's own fault handling (GUP gives FOLL_LONGTERM no retry, so a
+ * userfaultfd region answers -EFAULT at once); when it fails, the page
+ * is faulted in the way KVM faults it, waiting as long as the handler
+ * takes (until killed), and pinned again. A page that is there, or that
+ * the fault path can bring in itself, costs the first try only.
+ */
+static int ept_pin_hva(unsigned long hva, unsigned int flags, struct page **page)
+{
+	struct page *tmp;
+	long ret = pin_user_pages_fast(hva, 1, flags, page);
+
+	if (ret == -EFAULT) {
+		ret = get_user_pages_unlocked(hva, 1, &tmp, flags & FOLL_WRITE);
+		if (ret == 1) {
+			put_page(tmp);
+			ret = pin_user_pages_fast(hva, 1, flags, page);
+		}
+	}
+	if (ret == 1)
+		return 0;
+	return ret < 0 ? ret : -EFAULT;
+}
+
+/*
+ * Step 4: the slot's page for @idx, pinned on first use. Called and
+ * returns with mmu->lock held, but drops it around the pin: faulting the
+ * page in may sleep as long as the VMM's own fault handling takes (a
+ * userfaultfd region waits for its handler), and other threads' slot
+ * ioctls and other vCPUs' faults must not wait for that. Afterwards the
+ * slots are checked again: if any changed meanwhile the pin is dropped
+ * and -EAGAIN tells the caller to let the guest fault again. The page is
+ * charged to the VMM's RLIMIT_MEMLOCK before it is pinned, and the charge
+ * goes with the pin (-ENOMEM past the limit: KVM_RUN fails with it).
+ */
 static int ept_pin_page(struct mmu_vm *mmu, struct mmu_slot *slot, u64 idx, struct page **page)
 {
+	unsigned long hva = slot->userspace_addr + idx * PAGE_SIZE;
 	unsigned int flags = FOLL_LONGTERM;
+	u64 generation = mmu->generation;
+	struct page *existing, *pinned;
 	int ret;
 
-	*page = slot->pages[idx];
+	*page = xa_load(&slot->pages, idx);
 	if (*page)
 		return 0;
 	/* A read-only slot may be backed by a read-only mapping. */
 	if (!(slot->flags & KVM_MEM_READONLY))
 		flags |= FOLL_WRITE;
+	ret = mmu_charge_pinned(mmu, 1);
+	if (ret)
+		return ret;
+	mutex_unlock(&mmu->lock);
 	/* FOLL_LONGTERM: migrate out of CMA/movable zones first. */
-	ret = pin_user_pages_fast(slot->userspace_addr + idx * PAGE_SIZE, 1, flags, page);
-	if (ret != 1)
-		return ret < 0 ? ret : -EFAULT;
-	slot->pages[idx] = *page;
-	mmu->pages_pinned++;
-	return 0;
+	ret = ept_pin_hva(hva, flags, &pinned);
+	mutex_lock(&mmu->lock);
+	if (ret)
+		goto uncharge;
+	existing = xa_load(&slot->pages, idx);
+	if (mmu->generation != generation) {
+		ret = -EAGAIN;
+	} else if (!existing) {
+		ret = xa_err(xa_store(&slot->pages, idx, pinned, GFP_KERNEL_ACCOUNT));
+		if (!ret) {
+			mmu->pages_pinned++;
+			*page = pinned;
+			return 0;
+		}
+	}
+	/* Slots changed, no memory, or another vCPU pinned it: one pin per page. */
+	unpin_user_page(pinned);
+	*page = existing;
+uncharge:
+	mmu_uncharge_pinned(mmu, 1);
+	return ret;
 }
 
 #define EPT_LARGE_ORDER		(PMD_SHIFT - PAGE_SHIFT)	/* 2 MiB in 4 KiB pages */
@@ -67,8 +125,11 @@ static int ept_pin_page(struct mmu_vm *mmu, struct mmu_slot *slot, u64 idx, stru
  * aligned 2 MiB page (a THP or hugetlbfs page). @page, already pinned,
  * says cheaply whether the host page is big enough to try; then the whole
  * range is pinned and checked page by page, since a THP can be mapped
- * partly elsewhere. On success every page of the range is pinned and
- * recorded in slot->pages. mmu->lock held.
+ * partly elsewhere. The pin never faults anything in (GUP-fast only):
+ * mmu->lock is held, and a range not all mapped is no 2 MiB page. On
+ * success every page of the range is pinned and recorded in slot->pages.
+ * A page that cannot be recorded (no memory for the xarray, or past
+ * RLIMIT_MEMLOCK) is unpinned and the range is mapped 4 KiB at a time.
  */
 static bool ept_pin_large(struct mmu_vm *mmu, struct mmu_slot *slot, u64 gfn, struct page *page)
 {
@@ -88,15 +149,22 @@ static bool ept_pin_large(struct mmu_vm *mmu, struct mmu_slot *slot, u64 gfn, st
 		return false;
 	if (!(slot->flags & KVM_MEM_READONLY))
 		flags |= FOLL_WRITE;
-	n = pin_user_pages_fast(hva, EPT_LARGE_PAGES, flags, tmp);
+	n = pin_user_pages_fast_only(hva, EPT_LARGE_PAGES, flags, tmp);
 	ok = n == EPT_LARGE_PAGES && IS_ALIGNED(page_to_pfn(tmp[0]), EPT_LARGE_PAGES);
 	for (i = 1; ok && i < EPT_LARGE_PAGES; i++)
 		ok = page_to_pfn(tmp[i]) == page_to_pfn(tmp[0]) + i;
 	for (i = 0; i < max(n, 0); i++) {
 		/* Keep one pin per recorded page: drop duplicates and failures. */
-		if (ok && !slot->pages[first + i]) {
-			slot->pages[first + i] = tmp[i];
-			mmu->pages_pinned++;
+		if (ok && !xa_load(&slot->pages, first + i)) {
+			ok = !mmu_charge_pinned(mmu, 1);
+			if (ok && xa_err(xa_store(&slot->pages, first + i, tmp[i], GFP_KERNEL_ACCOUNT))) {
+				mmu_uncharge_pinned(mmu, 1);
+				ok = false;
+			}
+			if (!ok)
+				unpin_user_page(tmp[i]);
+			else
+				mmu->pages_pinned++;
 		} else {
 			unpin_user_page(tmp[i]);
 		}
@@ -139,7 +207,7 @@ int mmu_page_fault(struct minikvm_vcpu *vcpu, u64 gpa, u64 access)
 	ret = ept_pin_page(mmu, slot, idx, &page);
 	if (ret) {
 		mutex_unlock(&mmu->lock);
-		return ret;
+		return ret == -EAGAIN ? RESUME_GUEST : ret;
 	}
 	writable = !(slot->flags & KVM_MEM_READONLY);
 	if (slot->dirty_bitmap) {
@@ -151,9 +219,9 @@ int mmu_page_fault(struct minikvm_vcpu *vcpu, u64 gpa, u64 access)
 	level = PG_LEVEL_4K;
 	if (!slot->dirty_bitmap && ept_pin_large(mmu, slot, gfn, page)) {
 		u64 base = gfn & ~EPT_LARGE_PAGES_MASK;
+		struct page *head = xa_load(&slot->pages, base - slot->base_gfn);
 
-		ret = ept_map_large(mmu, base << PAGE_SHIFT,
-				    page_to_phys(slot->pages[base - slot->base_gfn]), writable);
+		ret = ept_map_large(mmu, base << PAGE_SHIFT, page_to_phys(head), writable);
 		if (!ret)
 			level = PG_LEVEL_2M;
 	}

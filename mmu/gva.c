@@ -3,13 +3,16 @@
  * The first step of the chain, GVA -> GPA: a walk of the guest's own page
  * tables in whatever paging mode it uses (SDM Vol. 3A, "Paging": 32-bit,
  * PAE and 4-level). Used where minikvm must follow a guest-linear address
- * itself: the memory operand of INS/OUTS, fetching an MMIO instruction,
- * and KVM_TRANSLATE / MINIKVM_TRANSLATE_CHAIN (mmu/translate.c).
+ * itself: the memory operand of INS/OUTS (mmu_gva_access(), with the
+ * access rights the CPU would have checked), fetching an MMIO instruction
+ * (mmu_gva_copy(): the CPU has just fetched it), and KVM_TRANSLATE /
+ * MINIKVM_TRANSLATE_CHAIN (mmu/translate.c).
  *
  * Environment: vCPU loaded (CR3 and the PDPTEs are the vendor's state).
  */
 #include <linux/kernel.h>
 #include <linux/mm.h>
+#include <asm/kvm_host.h>
 #include <asm/page.h>
 #include <asm/pgtable_types.h>
 
@@ -33,8 +36,9 @@ static int gva_read_pte(struct minikvm_vcpu *vcpu, u64 table, unsigned int idx,
  *     level of the leaf (1 = 4 KiB, 2 = 2/4 MiB, 3 = 1 GiB; 0 = no paging)
  *     and the leaf entry itself
  *
- * Return: 0, or -EFAULT when an entry is not present or outside guest
- * memory (the guest would page-fault).
+ * Return: 0; -EFAULT when an entry is not present or outside guest
+ * memory (the guest would page-fault); -EINVAL for a non-canonical
+ * address in long mode (the guest would take #GP).
  */
 int mmu_gva_walk(struct minikvm_vcpu *vcpu, unsigned long gva, struct mmu_gva_walk *w)
 {
@@ -51,7 +55,7 @@ int mmu_gva_walk(struct minikvm_vcpu *vcpu, unsigned long gva, struct mmu_gva_wa
 	if (long_mode) {
 		/* A non-canonical address has no translation: it would #GP. */
 		if (!__is_canonical_address(gva, 48))
-			return -EFAULT;
+			return -EINVAL;
 		levels = 4;
 		size = 8;
 		table = minikvm_read_cr3(vcpu) & PTE_ADDR;
@@ -102,7 +106,96 @@ int mmu_gva_to_gpa(struct minikvm_vcpu *vcpu, unsigned long gva, u64 *gpa)
 	int ret = mmu_gva_walk(vcpu, gva, &w);
 
 	*gpa = w.gpa;
-	return ret;
+	return ret ? -EFAULT : 0;
+}
+
+/*
+ * SDM Vol. 3A, "Access Rights": may an explicit data access made at CPL
+ * @user (3) or supervisor (0-2) go through a translation with these
+ * rights? Supervisor writes honour CR0.WP; supervisor accesses to user
+ * pages are refused under CR4.SMAP unless EFLAGS.AC is set.
+ */
+static bool gva_allowed(struct minikvm_vcpu *vcpu, const struct mmu_gva_walk *w,
+			bool write, bool user)
+{
+	if (!w->level)
+		return true;
+	if (user)
+		return w->user && (w->writable || !write);
+	if (w->user && (minikvm_read_cr4(vcpu) & X86_CR4_SMAP) &&
+	    !(minikvm_get_rflags(vcpu) & X86_EFLAGS_AC))
+		return false;
+	return w->writable || !write || !(minikvm_read_cr0(vcpu) & X86_CR0_WP);
+}
+
+/*
+ * Translate @gva for an explicit data access of the current CPL, or say
+ * which exception the CPU would raise: #GP(0) for a non-canonical
+ * address, else #PF with its error code (P when the page was present and
+ * the rights refused, W for a write, U at CPL 3) and CR2.
+ */
+static int gva_translate(struct minikvm_vcpu *vcpu, unsigned long gva, bool write,
+			 u64 *gpa, struct mmu_gva_fault *fault)
+{
+	bool user = minikvm_get_cpl(vcpu) == 3;
+	struct mmu_gva_walk w;
+	int ret = mmu_gva_walk(vcpu, gva, &w);
+
+	*gpa = w.gpa;
+	if (!ret && gva_allowed(vcpu, &w, write, user))
+		return 0;
+	if (ret == -EINVAL) {
+		*fault = (struct mmu_gva_fault) { .vector = GP_VECTOR };
+		return 1;
+	}
+	*fault = (struct mmu_gva_fault) {
+		.vector = PF_VECTOR,
+		.address = gva,
+		.error_code = (ret ? 0 : PFERR_PRESENT_MASK) |
+			      (write ? PFERR_WRITE_MASK : 0) | (user ? PFERR_USER_MASK : 0),
+	};
+	return 1;
+}
+
+/**
+ * mmu_gva_access() - an emulated data access to guest-linear memory
+ * @vcpu: the vCPU whose paging state, CPL and flags are used
+ * @gva: the first guest-linear address
+ * @buf: the kernel buffer
+ * @len: bytes, at most one page's worth (an element of INS/OUTS)
+ * @write: write @buf to the guest, else read into it
+ * @fault: where the exception the guest must take is described
+ *
+ * Every page the access touches is translated and its rights checked
+ * before any byte moves, so a faulting access changes nothing. A write
+ * to a KVM_MEM_READONLY slot, or an access to a GPA no slot backs (MMIO),
+ * is not emulated: minikvm reports an emulation failure where KVM would
+ * make an MMIO exit (Documentation/memory.rst).
+ *
+ * Return: 0 when it was done; 1 when the guest must take @fault;
+ * -EFAULT when guest-physical memory is not there to take it.
+ */
+int mmu_gva_access(struct minikvm_vcpu *vcpu, unsigned long gva, void *buf,
+		   unsigned int len, bool write, struct mmu_gva_fault *fault)
+{
+	unsigned int first = min_t(unsigned int, len, PAGE_SIZE - offset_in_page(gva));
+	u64 gpa[2] = { 0, 0 };
+	int ret;
+
+	if (len > PAGE_SIZE)
+		return -EFAULT;
+	ret = gva_translate(vcpu, gva, write, &gpa[0], fault);
+	if (!ret && first < len)
+		ret = gva_translate(vcpu, gva + first, write, &gpa[1], fault);
+	if (ret)
+		return ret;
+	if (write)
+		ret = mmu_write_guest(vcpu->vm, gpa[0], buf, first) ?:
+		      (first < len ? mmu_write_guest(vcpu->vm, gpa[1], buf + first, len - first) : 0);
+	else
+		ret = mmu_read_guest(vcpu->vm, gpa[0], buf, first) ?:
+		      (first < len ? mmu_read_guest(vcpu->vm, gpa[1], buf + first, len - first) : 0);
+	return ret ? -EFAULT : 0;
 }
 
 /**
@@ -114,7 +207,9 @@ int mmu_gva_to_gpa(struct minikvm_vcpu *vcpu, unsigned long gva, u64 *gpa)
  * @to_guest: write @buf to the guest, else read into it
  *
  * Page by page, each page translated on its own, stopping at the first
- * that has no translation or no memory behind it.
+ * that has no translation or no memory behind it. No access rights are
+ * checked: this is for the bytes of the instruction the CPU has just
+ * fetched (mmu/mmio.c).
  *
  * Return: the number of bytes copied (@len when all went).
  */

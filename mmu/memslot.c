@@ -5,16 +5,24 @@
  *
  * Host pages are pinned when the guest first touches them (EPT violation,
  * mmu/ept_violation.c) and stay pinned, counted in mmu->pages_pinned,
- * until their slot is deleted or moved or the VM goes. So a VMM that
+ * until their slot is deleted or moved or the VM goes, and charged to the
+ * VMM's RLIMIT_MEMLOCK meanwhile (mmu_charge_pinned()). So a VMM that
  * munmap()s or madvise(DONTNEED)s slot memory while the guest runs cannot
  * make the guest reach freed memory: the guest keeps the old pages, which
- * return to the allocator when the slot does.
+ * return to the allocator when the slot does. A slot costs nothing per
+ * page until the guest touches it: the pinned pages are kept in an
+ * xarray, by index in the slot, so a huge sparse slot stays cheap (the
+ * dirty bitmap, one bit a page, exists only while the slot is logged).
  *
  * Environment: process context of the VM's creator; mmu->lock held
- * across every change and every fault-in.
+ * across every change, and by a fault-in except while it pins the page
+ * (mmu/ept_violation.c, ept_pin_page(): mmu->generation says whether the
+ * slots changed meanwhile).
  */
+#include <linux/capability.h>
 #include <linux/nospec.h>
 #include <linux/mm.h>
+#include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 #include <linux/vmalloc.h>
@@ -38,19 +46,49 @@ struct mmu_slot *mmu_find_slot(struct mmu_vm *mmu, u64 gfn)
 	return NULL;
 }
 
+/**
+ * mmu_charge_pinned() - count pages about to be pinned against RLIMIT_MEMLOCK
+ * @mmu: the VM's MMU
+ * @npages: how many
+ *
+ * KVM does not pin guest memory; minikvm does, so it charges the VMM the
+ * way RDMA and io_uring charge their pins: mm->pinned_vm (VmPin in
+ * /proc/PID/status) against RLIMIT_MEMLOCK, unless CAP_IPC_LOCK. An
+ * atomic add, no mmap lock: the cost of a fault-in stays the same.
+ *
+ * Return: 0, or -ENOMEM (nothing charged) past the limit.
+ */
+int mmu_charge_pinned(struct mmu_vm *mmu, unsigned long npages)
+{
+	unsigned long limit = rlimit(RLIMIT_MEMLOCK) >> PAGE_SHIFT;
+
+	if (atomic64_add_return(npages, &mmu->mm->pinned_vm) > limit &&
+	    !capable(CAP_IPC_LOCK)) {
+		atomic64_sub(npages, &mmu->mm->pinned_vm);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+void mmu_uncharge_pinned(struct mmu_vm *mmu, unsigned long npages)
+{
+	atomic64_sub(npages, &mmu->mm->pinned_vm);
+}
+
 static void mmu_slot_release(struct mmu_vm *mmu, struct mmu_slot *s)
 {
-	u64 i;
+	unsigned long i, n = 0;
+	struct page *page;
 
-	for (i = 0; s->pages && i < s->npages; i++) {
-		if (!s->pages[i])
-			continue;
+	xa_for_each(&s->pages, i, page) {
 		/* Every pinned page was mapped writable: the guest may have written it. */
-		unpin_user_pages_dirty_lock(&s->pages[i], 1, true);
-		mmu->pages_pinned--;
+		unpin_user_pages_dirty_lock(&page, 1, true);
+		n++;
+		cond_resched();
 	}
-	kvfree(s->pages);
-	s->pages = NULL;
+	xa_destroy(&s->pages);
+	mmu->pages_pinned -= n;
+	mmu_uncharge_pinned(mmu, n);
 	kvfree(s->dirty_bitmap);
 	s->dirty_bitmap = NULL;
 }
@@ -94,7 +132,8 @@ static int mmu_slot_set_flags(struct mmu_vm *mmu, struct mmu_slot *s, u32 flags)
  *
  * Validation follows KVM's __kvm_set_memory_region(): page-aligned size,
  * GPA and HVA, no wrap-around, an HVA range userspace may access, no
- * overlap with another slot (-EEXIST); an existing slot may only be
+ * overlap with another slot (-EEXIST), nothing above mmu->max_gfn
+ * (kvm_arch_prepare_memory_region()); an existing slot may only be
  * deleted (size 0), moved (new GPA) or get new flags (not READONLY).
  * Differences from KVM (Documentation/ioctl.rst): 32 slots, in address
  * space 0 only.
@@ -119,6 +158,8 @@ int mmu_set_user_memory_region(struct minikvm_vm *vm, const struct kvm_userspace
 	if (mem->slot >= MINIKVM_USER_MEM_SLOTS)
 		return -EINVAL;
 	if (mem->guest_phys_addr + mem->memory_size < mem->guest_phys_addr || npages > MMU_MAX_SLOT_PAGES)
+		return -EINVAL;
+	if (npages && base_gfn + npages - 1 > mmu->max_gfn)
 		return -EINVAL;
 
 	mutex_lock(&mmu->lock);
@@ -154,12 +195,6 @@ int mmu_set_user_memory_region(struct minikvm_vm *vm, const struct kvm_userspace
 	if (s->used)		/* a move: the old GPA range goes away first */
 		mmu_slot_unmap(mmu, s);
 	s->used = false;
-	/* The size is the VMM's to choose: too big is -ENOMEM, never a WARN. */
-	s->pages = kvcalloc(npages, sizeof(*s->pages), GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
-	if (!s->pages) {
-		ret = -ENOMEM;
-		goto out;
-	}
 	s->flags = 0;
 	s->base_gfn = base_gfn;
 	s->npages = npages;
@@ -174,11 +209,34 @@ int mmu_set_user_memory_region(struct minikvm_vm *vm, const struct kvm_userspace
 	ept_flush_all_cpus(mmu);
 	s->used = true;
 out:
+	if (!ret)
+		mmu->generation++;
 	mutex_unlock(&mmu->lock);
 	return ret;
 }
 
-/* Guest memory through the slots, from the VM creator's own context. */
+/*
+ * A write minikvm made for the guest (not through the EPT) dirties its page
+ * as a guest store would: marked after the copy, as KVM's mark_page_dirty()
+ * is, so a log read between the two cannot lose it.
+ */
+static void mmu_mark_written(struct mmu_vm *mmu, u64 gfn, unsigned long hva)
+{
+	struct mmu_slot *s;
+
+	mutex_lock(&mmu->lock);
+	s = mmu_find_slot(mmu, gfn);
+	if (s && s->dirty_bitmap &&
+	    s->userspace_addr + (gfn - s->base_gfn) * PAGE_SIZE == (hva & PAGE_MASK))
+		__set_bit(gfn - s->base_gfn, s->dirty_bitmap);
+	mutex_unlock(&mmu->lock);
+}
+
+/*
+ * Guest memory through the slots, from the VM creator's own context. A
+ * write to a KVM_MEM_READONLY slot is refused (-EFAULT) like a write to
+ * no slot: the guest cannot store there either.
+ */
 static int mmu_copy_guest(struct minikvm_vm *vm, u64 gpa, void *data, unsigned long len, bool write)
 {
 	while (len) {
@@ -189,6 +247,8 @@ static int mmu_copy_guest(struct minikvm_vm *vm, u64 gpa, void *data, unsigned l
 
 		mutex_lock(&vm->mmu.lock);
 		s = mmu_find_slot(&vm->mmu, gpa >> PAGE_SHIFT);
+		if (s && write && (s->flags & KVM_MEM_READONLY))
+			s = NULL;
 		hva = s ? (void __user *)(s->userspace_addr +
 					  ((gpa >> PAGE_SHIFT) - s->base_gfn) * PAGE_SIZE +
 					  offset_in_page(gpa)) : NULL;
@@ -198,6 +258,8 @@ static int mmu_copy_guest(struct minikvm_vm *vm, u64 gpa, void *data, unsigned l
 		left = write ? copy_to_user(hva, data, chunk) : copy_from_user(data, hva, chunk);
 		if (left)
 			return -EFAULT;
+		if (write)
+			mmu_mark_written(&vm->mmu, gpa >> PAGE_SHIFT, (unsigned long)hva);
 		gpa += chunk;
 		data += chunk;
 		len -= chunk;
@@ -215,11 +277,31 @@ int mmu_write_guest(struct minikvm_vm *vm, u64 gpa, const void *data, unsigned l
 	return mmu_copy_guest(vm, gpa, (void *)data, len, true);
 }
 
+/*
+ * The highest GFN a slot may hold. As KVM's kvm_mmu_max_gfn() with EPT:
+ * the host's MAXPHYADDR from CPUID (the CPU never hands a wider GPA to
+ * the EPT); and no more than the 48 bits a 4-level EPT indexes, where
+ * KVM would use 5 levels (Documentation/memory.rst).
+ */
+static u64 mmu_max_gfn(void)
+{
+	unsigned int bits = boot_cpu_data.x86_phys_bits;
+
+	if (boot_cpu_data.extended_cpuid_level >= 0x80000008)
+		bits = cpuid_eax(0x80000008) & 0xff;
+	return (1ull << (min(bits, 48u) - PAGE_SHIFT)) - 1;
+}
+
 int mmu_vm_init(struct minikvm_vm *vm)
 {
 	struct mmu_vm *mmu = &vm->mmu;
+	int i;
 
 	mutex_init(&mmu->lock);
+	mmu->mm = vm->mm;
+	mmu->max_gfn = mmu_max_gfn();
+	for (i = 0; i < MINIKVM_USER_MEM_SLOTS; i++)
+		xa_init(&mmu->slots[i].pages);
 	mmu->ept_root = (u64 *)get_zeroed_page(GFP_KERNEL_ACCOUNT);
 	if (!mmu->ept_root)
 		return -ENOMEM;

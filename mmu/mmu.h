@@ -10,9 +10,11 @@
 #include <linux/kvm.h>
 #include <linux/mutex.h>
 #include <linux/types.h>
+#include <linux/xarray.h>
 
 #define MINIKVM_USER_MEM_SLOTS	32
 
+struct mm_struct;
 struct page;
 struct minikvm_vm;
 struct minikvm_vcpu;
@@ -23,7 +25,7 @@ struct mmu_slot {
 	u64 base_gfn;
 	u64 npages;
 	unsigned long userspace_addr;	/* HVA of base_gfn in the VM's mm */
-	struct page **pages;		/* pinned pages, NULL until first touch */
+	struct xarray pages;		/* pinned pages by index in the slot, from first touch */
 	unsigned long *dirty_bitmap;	/* KVM_MEM_LOG_DIRTY_PAGES: written since last read */
 };
 
@@ -33,7 +35,10 @@ struct mmu_vm {
 	u64 *ept_root;			/* PML4 page, kernel virtual */
 	u64 eptp;
 	bool large_split;		/* a 2 MiB leaf was replaced: flush due */
+	u64 max_gfn;			/* the highest GFN a slot may hold */
+	u64 generation;			/* counts slot changes: a pin made unlocked is checked */
 	unsigned long pages_pinned;
+	struct mm_struct *mm;		/* the VMM's: its RLIMIT_MEMLOCK pays for the pins */
 };
 
 int mmu_vm_init(struct minikvm_vm *vm);
@@ -53,6 +58,14 @@ struct mmu_gva_walk {
 };
 int mmu_gva_walk(struct minikvm_vcpu *vcpu, unsigned long gva, struct mmu_gva_walk *w);
 int mmu_gva_to_gpa(struct minikvm_vcpu *vcpu, unsigned long gva, u64 *gpa);
+/* An exception an emulated access raises: #PF (with CR2) or #GP(0). */
+struct mmu_gva_fault {
+	u8 vector;
+	u32 error_code;		/* PFERR_* of <asm/kvm_host.h> for a #PF */
+	unsigned long address;	/* the guest-linear address, CR2 for a #PF */
+};
+int mmu_gva_access(struct minikvm_vcpu *vcpu, unsigned long gva, void *buf,
+		   unsigned int len, bool write, struct mmu_gva_fault *fault);
 unsigned int mmu_gva_copy(struct minikvm_vcpu *vcpu, unsigned long gva, void *buf,
 			  unsigned int len, bool to_guest);
 
@@ -68,6 +81,9 @@ int mmu_mmio_fault(struct minikvm_vcpu *vcpu, u64 gpa);
 
 /* mmu/mmio.c: an access to a GPA no slot backs, or a write to a read-only slot */
 int mmu_mmio_emulate(struct minikvm_vcpu *vcpu, u64 gpa);
+
+int mmu_charge_pinned(struct mmu_vm *mmu, unsigned long npages);
+void mmu_uncharge_pinned(struct mmu_vm *mmu, unsigned long npages);
 
 /* mmu/dirty_log.c */
 int mmu_get_dirty_log(struct minikvm_vm *vm, struct kvm_dirty_log *log);

@@ -49,7 +49,7 @@ static int handle_guest_db(struct minikvm_vcpu *vcpu, u32 info)
 
 	vcpu->dr6 = (vcpu->dr6 & ~DR_TRAP_BITS) | (q & (DR_TRAP_BITS | DR6_BD | DR6_BS));
 	if ((info & INTR_INFO_INTR_TYPE_MASK) == INTR_TYPE_PRIV_SW_EXCEPTION)
-		mvmx_skip_instruction(vcpu);
+		mvmx_skip_instruction_notrap(vcpu);
 	drop_reinjected_exception();
 	mvmx_queue_exception(vcpu, DB_VECTOR, false, 0);
 	return RESUME_GUEST;

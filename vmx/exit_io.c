@@ -14,11 +14,18 @@
  * moves on, or stays to repeat a REP that has elements left. If userspace
  * changed RIP meanwhile, the completion is dropped, as in KVM.
  *
+ * The memory operand of INS/OUTS is reached with the rights the CPU
+ * checks (U/S and R/W of the guest's page tables, CPL, CR0.WP, SMAP): an
+ * OUTS whose source faults takes the #PF before any exit, an INS whose
+ * destination faults takes it at the completion, after userspace has
+ * answered the read, both as with KVM's emulator.
+ *
  * SDM Vol. 3C, "Exit Qualification for I/O Instructions" and
  * "VM-Exit Instruction Information" (INS/OUTS).
  */
 #include <linux/kernel.h>
 #include <linux/mm.h>
+#include <asm/trapnr.h>
 #include <asm/vmx.h>
 
 #include "core/minikvm.h"
@@ -40,11 +47,24 @@ static const unsigned long io_addr_masks[] = { 0xffff, 0xffffffff, ~0ul };
 
 static int vmx_complete_userspace_io(struct minikvm_vcpu *vcpu);
 
-/* Copy between the data page and guest-linear memory: all of it or fail. */
+/*
+ * An element of INS/OUTS to or from guest-linear memory, with the access
+ * rights the CPU checks (mmu_gva_access()). A #PF or #GP is queued for
+ * the guest (CR2 set for a #PF, as KVM's emulator delivers it): 1. Memory
+ * that cannot be emulated: -EFAULT.
+ */
 static int io_copy_guest(struct minikvm_vcpu *vcpu, unsigned long gva, void *buf,
 			 unsigned int len, bool to_guest)
 {
-	return mmu_gva_copy(vcpu, gva, buf, len, to_guest) == len ? 0 : -EFAULT;
+	struct mmu_gva_fault fault;
+	int ret = mmu_gva_access(vcpu, gva, buf, len, to_guest, &fault);
+
+	if (ret <= 0)
+		return ret;
+	if (fault.vector == PF_VECTOR)
+		to_vmx(vcpu)->cr2 = fault.address;
+	mvmx_queue_exception(vcpu, fault.vector, true, fault.error_code);
+	return 1;
 }
 
 /* Element i of a string operation, in the order the CPU would touch it. */
@@ -59,6 +79,7 @@ static int io_string_setup(struct minikvm_vcpu *vcpu, struct minikvm_pending_io 
 	u32 info = vmcs_read32(VMX_INSTRUCTION_INFO);
 	unsigned int asz = IO_INFO_ADDR_SIZE(info);
 	unsigned long count, room, di;
+	int ret;
 
 	if (asz >= ARRAY_SIZE(io_addr_masks))
 		return mvmx_internal_error(vcpu, KVM_INTERNAL_ERROR_EMULATION);
@@ -74,9 +95,10 @@ static int io_string_setup(struct minikvm_vcpu *vcpu, struct minikvm_pending_io 
 	if (!io->in) {
 		/* KVM's emulator sends OUTS one element per exit. */
 		io->count = 1;
-		if (io_copy_guest(vcpu, io->linear, vcpu->pio_data, io->size, false))
+		ret = io_copy_guest(vcpu, io->linear, vcpu->pio_data, io->size, false);
+		if (ret < 0)
 			return mvmx_internal_error(vcpu, KVM_INTERNAL_ERROR_EMULATION);
-		return EXIT_TO_USER;
+		return ret ? RESUME_GUEST : EXIT_TO_USER;
 	}
 	/*
 	 * INS reads ahead as KVM's pio_in_emulated() does: up to its 1 KiB
@@ -136,14 +158,20 @@ static void io_advance(unsigned long *reg, long delta, unsigned long mask)
  * vmx_complete_userspace_io() - finish the I/O exit userspace handled
  * @vcpu: the vCPU, loaded, at the start of KVM_RUN (its complete_userspace_io)
  *
+ * An INS element whose store faults ends the instruction there, as on
+ * the CPU: the elements before it are done (RDI and RCX count them), RIP
+ * stays, and the guest takes the #PF; the rest of the read-ahead is
+ * dropped, as KVM drops it.
+ *
  * Return: 1 to enter the guest, or EXIT_TO_USER/-errno from an internal
- * error (guest memory gone under an INS).
+ * error (guest memory gone, or not memory minikvm writes, under an INS).
  */
 static int vmx_complete_userspace_io(struct minikvm_vcpu *vcpu)
 {
 	struct minikvm_pending_io *io = &vcpu->io;
 	unsigned long *regs = to_vmx(vcpu)->regs;
-	unsigned int i;
+	unsigned int i, done = io->count;
+	int ret = 0;
 
 	if (vmcs_readl(GUEST_RIP) != io->rip)
 		return 1;
@@ -160,19 +188,25 @@ static int vmx_complete_userspace_io(struct minikvm_vcpu *vcpu)
 		return 1;
 	}
 
-	if (io->in)
-		for (i = 0; i < io->count; i++)
-			if (io_copy_guest(vcpu, io_elem_addr(io, i),
-					  vcpu->pio_data + i * io->size, io->size, true))
-				return mvmx_internal_error(vcpu, KVM_INTERNAL_ERROR_EMULATION);
+	for (i = 0; io->in && i < io->count; i++) {
+		ret = io_copy_guest(vcpu, io_elem_addr(io, i), vcpu->pio_data + i * io->size,
+				    io->size, true);
+		if (ret < 0)
+			return mvmx_internal_error(vcpu, KVM_INTERNAL_ERROR_EMULATION);
+		if (ret) {
+			done = i;
+			break;
+		}
+	}
 	io_advance(&regs[io->in ? __VCPU_REGS_RDI : __VCPU_REGS_RSI],
-		   (io->backward ? -1L : 1L) * io->count * io->size, io->addr_mask);
+		   (io->backward ? -1L : 1L) * done * io->size, io->addr_mask);
 	if (io->rep) {
-		io_advance(&regs[__VCPU_REGS_RCX], -(long)io->count, io->addr_mask);
+		io_advance(&regs[__VCPU_REGS_RCX], -(long)done, io->addr_mask);
 		/* Elements left: leave RIP on the instruction, it exits again. */
-		if (regs[__VCPU_REGS_RCX] & io->addr_mask)
+		if (ret || (regs[__VCPU_REGS_RCX] & io->addr_mask))
 			return 1;
 	}
-	mvmx_skip_instruction(vcpu);
+	if (!ret)
+		mvmx_skip_instruction(vcpu);
 	return 1;
 }

@@ -112,6 +112,7 @@ void mvmx_queue_exception(struct minikvm_vcpu *vcpu, u8 vector, bool has_error, 
 int mvmx_inject_gp(struct minikvm_vcpu *vcpu);
 void mvmx_inject_pending(struct minikvm_vcpu *vcpu);
 void mvmx_skip_instruction(struct minikvm_vcpu *vcpu);
+void mvmx_skip_instruction_notrap(struct minikvm_vcpu *vcpu);
 void mvmx_advance_rip(struct minikvm_vcpu *vcpu, unsigned int len);
 
 #endif /* MINIKVM_VMX_H */
