@@ -93,6 +93,12 @@ struct minikvm_vcpu {
 	u64 dr[4], dr6;			/* guest DR0-3, DR6; DR7 is in the VMCS */
 	u64 cr8;
 
+	/*
+	 * Work for the vCPU thread, MINIKVM_REQ_* bits (core/request.h),
+	 * looked at with IRQs off before each entry.
+	 */
+	unsigned long requests;
+
 	/* Events: a single pending exception (no irqchip yet). */
 	bool exception_pending;
 	u8 exception_vector;
