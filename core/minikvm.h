@@ -99,11 +99,29 @@ struct minikvm_vcpu {
 	 */
 	unsigned long requests;
 
-	/* Events: a single pending exception (no irqchip yet). */
+	/*
+	 * Events, KVM's model (irq/event.c): "pending" has not started,
+	 * "injected" goes into the guest with the next entry (again, if an
+	 * exit cut its delivery short). One exception, one interrupt from
+	 * KVM_INTERRUPT (no irqchip), NMIs counted.
+	 */
 	bool exception_pending;
+	bool exception_injected;
 	u8 exception_vector;
 	bool exception_has_error;
 	u32 exception_error;
+	struct {
+		bool injected;
+		bool soft;		/* INTn being re-injected */
+		u8 nr;
+	} interrupt;
+	bool nmi_injected;
+	u8 nmi_pending;			/* 0..2, KVM's limit */
+	u8 nmi_queued;			/* KVM_NMI calls not yet in nmi_pending */
+	u8 event_insn_len;		/* length of a soft event's instruction */
+	u8 event_in_flight;		/* what the last entry injected: irq/event.c */
+	bool event_requeued;		/* the next injection is a re-injection */
+	u32 mp_state;			/* KVM_MP_STATE_*: RUNNABLE without a LAPIC */
 
 	struct minikvm_vcpu_stat stat;	/* core/stats.h */
 };
