@@ -48,7 +48,12 @@ long minikvm_check_extension(long cap)
 	case KVM_CAP_VCPU_EVENTS:
 	case KVM_CAP_INTERNAL_ERROR_DATA:
 	case KVM_CAP_READONLY_MEM:
+	case KVM_CAP_MP_STATE:
+	case KVM_CAP_USER_NMI:
 		return 1;
+	case KVM_CAP_IRQ_ROUTING:
+		/* KVM's KVM_MAX_IRQ_ROUTES; KVM_SET_GSI_ROUTING still needs an irqchip. */
+		return MINIKVM_MAX_IRQ_ROUTES;
 	case KVM_CAP_NR_VCPUS:
 	case KVM_CAP_MAX_VCPUS:
 	case KVM_CAP_MAX_VCPU_ID:

@@ -29,6 +29,7 @@
 
 #define MINIKVM_MAX_VCPUS	8
 #define MINIKVM_MAX_CPUID	80	/* entries accepted by KVM_SET_CPUID2 */
+#define MINIKVM_MAX_IRQ_ROUTES	4096	/* KVM's KVM_MAX_IRQ_ROUTES, KVM_CAP_IRQ_ROUTING */
 
 struct minikvm_vm {
 	refcount_t users;		/* VM fd + one per vCPU fd */

@@ -192,7 +192,9 @@ static long minikvm_vcpu_ioctl(struct file *filp, unsigned int ioctl, unsigned l
 		ret = mmu_translate_ioctl(vcpu, ioctl, argp);
 		break;
 	default:
-		ret = minikvm_vcpu_state_ioctl(vcpu, ioctl, argp);
+		ret = minikvm_irq_ioctl(vcpu, ioctl, argp);
+		if (ret == -ENOIOCTLCMD)
+			ret = minikvm_vcpu_state_ioctl(vcpu, ioctl, argp);
 	}
 
 	minikvm_vcpu_put(vcpu);

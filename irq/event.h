@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * The vCPU side of interrupts without an in-kernel irqchip: which event
- * goes into the guest next, and when (irq/event.c). Documentation/interrupts.rst tells the story.
+ * goes into the guest next, and when (irq/event.c); the userspace ABI
+ * for it (irq/ioctl.c). Documentation/interrupts.rst tells the story.
  */
 #ifndef MINIKVM_IRQ_EVENT_H
 #define MINIKVM_IRQ_EVENT_H
@@ -43,5 +44,8 @@ void minikvm_irq_run_start(struct minikvm_vcpu *vcpu);
 void minikvm_get_event_queue(struct minikvm_vcpu *vcpu, struct kvm_vcpu_events *ev);
 void minikvm_set_event_queue(struct minikvm_vcpu *vcpu, const struct kvm_vcpu_events *ev);
 void minikvm_irq_vcpu_reset(struct minikvm_vcpu *vcpu);
+
+/* irq/ioctl.c: -ENOIOCTLCMD for an ioctl that is not one of its own. */
+long minikvm_irq_ioctl(struct minikvm_vcpu *vcpu, unsigned int ioctl, void __user *argp);
 
 #endif /* MINIKVM_IRQ_EVENT_H */
