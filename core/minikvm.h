@@ -29,6 +29,7 @@
 
 #define MINIKVM_MAX_VCPUS	8
 #define MINIKVM_MAX_CPUID	80	/* entries accepted by KVM_SET_CPUID2 */
+#define MINIKVM_MAX_MCE_BANKS	32	/* KVM's KVM_MAX_MCE_BANKS, KVM_CAP_MCE */
 #define MINIKVM_MAX_IRQ_ROUTES	4096	/* KVM's KVM_MAX_IRQ_ROUTES, KVM_CAP_IRQ_ROUTING */
 
 struct minikvm_vm {
@@ -40,6 +41,7 @@ struct minikvm_vm {
 	unsigned int nr_vcpus;
 	u64 tss_addr;
 	u64 identity_map_addr;
+	u64 pv_wall_clock;		/* MSR_KVM_WALL_CLOCK(_NEW), per VM as in KVM */
 	struct minikvm_vm_debugfs *debugfs;	/* core/stats.c */
 };
 
@@ -124,6 +126,12 @@ struct minikvm_vcpu {
 	bool event_requeued;		/* the next injection is a re-injection */
 	u32 mp_state;			/* KVM_MP_STATE_*: RUNNABLE without a LAPIC */
 
+	/* Machine-check architecture (core/msr_mce.c), KVM's layout. */
+	u64 mcg_cap, mcg_status, mcg_ctl;
+	u64 mce_banks[MINIKVM_MAX_MCE_BANKS * 4];	/* CTL, STATUS, ADDR, MISC */
+	u64 mci_ctl2[MINIKVM_MAX_MCE_BANKS];
+	u64 pv_system_time;		/* MSR_KVM_SYSTEM_TIME(_NEW) */
+
 	struct minikvm_vcpu_stat stat;	/* core/stats.h */
 };
 
@@ -146,6 +154,13 @@ int minikvm_get_cpuid2(struct minikvm_vcpu *vcpu, struct kvm_cpuid2 __user *ucpu
 const struct kvm_cpuid_entry2 *minikvm_find_cpuid(struct minikvm_vcpu *vcpu, u32 fn, u32 idx);
 bool minikvm_cpuid_has(struct minikvm_vcpu *vcpu, u32 fn, enum cpuid_regs_idx reg,
 		       unsigned int feature);
+
+/* core/msr_mce.c: MSRs with no VMX state (machine check, kvmclock) */
+int minikvm_get_msr_common(struct minikvm_vcpu *vcpu, u32 index, u64 *data, bool host);
+int minikvm_set_msr_common(struct minikvm_vcpu *vcpu, u32 index, u64 data, bool host);
+void minikvm_mce_reset(struct minikvm_vcpu *vcpu);
+long minikvm_setup_mce(struct minikvm_vcpu *vcpu, u64 __user *argp);
+long minikvm_get_mce_cap_supported(u64 __user *argp);
 
 /* core/vcpu_state.c: the register ioctls */
 long minikvm_vcpu_state_ioctl(struct minikvm_vcpu *vcpu, unsigned int ioctl,

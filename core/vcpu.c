@@ -191,6 +191,9 @@ static long minikvm_vcpu_ioctl(struct file *filp, unsigned int ioctl, unsigned l
 	case MINIKVM_TRANSLATE_CHAIN:
 		ret = mmu_translate_ioctl(vcpu, ioctl, argp);
 		break;
+	case KVM_X86_SETUP_MCE:
+		ret = minikvm_setup_mce(vcpu, argp);
+		break;
 	default:
 		ret = minikvm_irq_ioctl(vcpu, ioctl, argp);
 		if (ret == -ENOIOCTLCMD)
@@ -299,6 +302,7 @@ int minikvm_create_vcpu(struct minikvm_vm *vm, unsigned long id)
 	/* KVM's reset values: guest TSC starts near 0, no PEBS/BTS. */
 	vcpu->tsc_offset = -rdtsc();
 	vcpu->msr_misc_enable = MSR_IA32_MISC_ENABLE_PEBS_UNAVAIL | MSR_IA32_MISC_ENABLE_BTS_UNAVAIL;
+	minikvm_mce_reset(vcpu);
 	minikvm_irq_vcpu_reset(vcpu);
 	ret = mvmx_vcpu_create(vcpu);
 	if (ret)
