@@ -304,11 +304,11 @@ int mvmx_vcpu_run(struct minikvm_vcpu *vcpu)
 		preempt_enable();
 
 		if (unlikely(fail)) {
-			minikvm_entry_failed(vcpu);
 			vcpu->run->exit_reason = KVM_EXIT_FAIL_ENTRY;
 			vcpu->run->fail_entry.hardware_entry_failure_reason =
 				vmcs_read32(VM_INSTRUCTION_ERROR);
 			vcpu->run->fail_entry.cpu = vmx->cpu;
+			minikvm_entry_failed(vcpu);
 			return 0;
 		}
 		vmx->exit.qualification = vmcs_readl(EXIT_QUALIFICATION);
