@@ -12,13 +12,15 @@
  *    arrives once, with the right return address; so does an INT n whose
  *    stack push faults in the EPT (a soft interrupt: re-injected with its
  *    instruction length);
- *  - KVM_INTERRUPT's errors, which change nothing.
+ *  - KVM_INTERRUPT's errors, which change nothing;
+ *  - the counters, which carry KVM's names in both debugfs trees.
  *
  * Real-mode guests: the IVT at GPA 0 holds CS:IP of each handler.
  */
 #include <sys/ioctl.h>
 
 #include "minikvm_test.h"
+#include "guest_util.h"
 #include "kvm_util.h"
 
 #define PORT_MAIN	0x10	/* PORT_RESULT: the main loop's progress */
@@ -136,6 +138,43 @@ TEST(window_then_interrupt_once)
 	EXPECT_EQ(2u, vcpu_run_until_out(vcpu, PORT_MAIN));
 	vcpu_run_until_hlt(vcpu);
 	EXPECT_EQ(1, *count);
+	vcpu_free(vcpu);
+	vm_free(vm);
+}
+
+/* The same run, counted in debugfs under KVM's counter names. */
+TEST(window_and_interrupt_counted)
+{
+	const char *root = test_dev_is_minikvm() ? "/sys/kernel/debug/minikvm" :
+			   "/sys/kernel/debug/kvm";
+	struct kvm_vm *vm = vm_create(GUEST_MEM_SIZE);
+	struct kvm_vcpu *vcpu = vcpu_create(vm, 0);
+	struct kvm_run *run = vcpu->run;
+	char dir[256];
+	int i;
+
+	vm_load_guest(vm, CODE_GPA, window_guest);
+	set_ivt(vm, VEC_WINDOW, window_guest_start, window_guest_handler);
+	vcpu_setup_real(vcpu, CODE_GPA);
+	ASSERT_EQ(0, test_stats_vm_dir(root, dir, sizeof(dir)))
+		TH_LOG("no statistics directory under %s", root);
+	EXPECT_EQ(0, test_stats_read(dir, "irq_injections"));
+
+	run->request_interrupt_window = 1;
+	for (i = 0; i < 3; i++)
+		EXPECT_EQ(1u, vcpu_run_until_out(vcpu, PORT_MAIN));
+	vcpu_run(vcpu);
+	ASSERT_EQ(KVM_EXIT_IRQ_WINDOW_OPEN, run->exit_reason);
+	ASSERT_EQ(0, interrupt(vcpu, VEC_WINDOW));
+	run->request_interrupt_window = 0;
+	EXPECT_EQ(VEC_WINDOW, vcpu_run_until_out(vcpu, PORT_VECTOR));
+
+	EXPECT_EQ(1, test_stats_read(dir, "request_irq_exits"));
+	EXPECT_LE(1, test_stats_read(dir, "irq_window_exits"));
+	/* Once, or again after the EPT violation on the IVT page. */
+	EXPECT_LE(1, test_stats_read(dir, "irq_injections"));
+	EXPECT_EQ(0, test_stats_read(dir, "nmi_injections"));
+	EXPECT_EQ(0, test_stats_read(dir, "nmi_window_exits"));
 	vcpu_free(vcpu);
 	vm_free(vm);
 }
