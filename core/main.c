@@ -53,7 +53,14 @@ long minikvm_check_extension(long cap)
 	case KVM_CAP_BINARY_STATS_FD:
 	case KVM_CAP_MSR_PLATFORM_INFO:
 	case KVM_CAP_GET_MSR_FEATURES:
+	case KVM_CAP_MP_STATE:
+	case KVM_CAP_USER_NMI:
 		return 1;
+	case KVM_CAP_MCE:
+		return MINIKVM_MAX_MCE_BANKS;
+	case KVM_CAP_IRQ_ROUTING:
+		/* KVM's KVM_MAX_IRQ_ROUTES; KVM_SET_GSI_ROUTING still needs an irqchip. */
+		return MINIKVM_MAX_IRQ_ROUTES;
 	case KVM_CAP_NR_VCPUS:
 	case KVM_CAP_MAX_VCPUS:
 	case KVM_CAP_MAX_VCPU_ID:
@@ -84,6 +91,8 @@ static long minikvm_dev_ioctl(struct file *filp, unsigned int ioctl, unsigned lo
 		return 3 * PAGE_SIZE;
 	case KVM_GET_SUPPORTED_CPUID:
 		return minikvm_get_supported_cpuid((void __user *)arg);
+	case KVM_X86_GET_MCE_CAP_SUPPORTED:
+		return minikvm_get_mce_cap_supported((u64 __user *)arg);
 	case KVM_GET_MSR_INDEX_LIST:
 		return minikvm_get_msr_index_list((void __user *)arg);
 	case KVM_GET_MSR_FEATURE_INDEX_LIST:

@@ -29,6 +29,8 @@
 
 #define MINIKVM_MAX_VCPUS	8
 #define MINIKVM_MAX_CPUID	80	/* entries accepted by KVM_SET_CPUID2 */
+#define MINIKVM_MAX_MCE_BANKS	32	/* KVM's KVM_MAX_MCE_BANKS, KVM_CAP_MCE */
+#define MINIKVM_MAX_IRQ_ROUTES	4096	/* KVM's KVM_MAX_IRQ_ROUTES, KVM_CAP_IRQ_ROUTING */
 
 struct minikvm_vm {
 	refcount_t users;		/* VM fd + one per vCPU fd */
@@ -44,6 +46,7 @@ struct minikvm_vm {
 	bool guest_reads_platform_info;	/* KVM_CAP_MSR_PLATFORM_INFO */
 	u64 tss_addr;
 	u64 identity_map_addr;
+	u64 pv_wall_clock;		/* MSR_KVM_WALL_CLOCK(_NEW), per VM as in KVM */
 	struct minikvm_vm_debugfs *debugfs;	/* core/stats.c */
 };
 
@@ -99,11 +102,41 @@ struct minikvm_vcpu {
 	u64 dr[4], dr6;			/* guest DR0-3, DR6; DR7 is in the VMCS */
 	u64 cr8;
 
-	/* Events: a single pending exception (no irqchip yet). */
+	/*
+	 * Work for the vCPU thread, MINIKVM_REQ_* bits (core/request.h),
+	 * looked at with IRQs off before each entry.
+	 */
+	unsigned long requests;
+
+	/*
+	 * Events, KVM's model (irq/event.c): "pending" has not started,
+	 * "injected" goes into the guest with the next entry (again, if an
+	 * exit cut its delivery short). One exception, one interrupt from
+	 * KVM_INTERRUPT (no irqchip), NMIs counted.
+	 */
 	bool exception_pending;
+	bool exception_injected;
 	u8 exception_vector;
 	bool exception_has_error;
 	u32 exception_error;
+	struct {
+		bool injected;
+		bool soft;		/* INTn being re-injected */
+		u8 nr;
+	} interrupt;
+	bool nmi_injected;
+	u8 nmi_pending;			/* 0..2, KVM's limit */
+	u8 nmi_queued;			/* KVM_NMI calls not yet in nmi_pending */
+	u8 event_insn_len;		/* length of a soft event's instruction */
+	u8 event_in_flight;		/* what the last entry injected: irq/event.c */
+	bool event_requeued;		/* the next injection is a re-injection */
+	u32 mp_state;			/* KVM_MP_STATE_*: RUNNABLE without a LAPIC */
+
+	/* Machine-check architecture (core/msr_mce.c), KVM's layout. */
+	u64 mcg_cap, mcg_status, mcg_ctl;
+	u64 mce_banks[MINIKVM_MAX_MCE_BANKS * 4];	/* CTL, STATUS, ADDR, MISC */
+	u64 mci_ctl2[MINIKVM_MAX_MCE_BANKS];
+	u64 pv_system_time;		/* MSR_KVM_SYSTEM_TIME(_NEW) */
 
 	struct minikvm_vcpu_stat stat;	/* core/stats.h */
 };
@@ -130,6 +163,13 @@ int minikvm_get_cpuid2(struct minikvm_vcpu *vcpu, struct kvm_cpuid2 __user *ucpu
 const struct kvm_cpuid_entry2 *minikvm_find_cpuid(struct minikvm_vcpu *vcpu, u32 fn, u32 idx);
 bool minikvm_cpuid_has(struct minikvm_vcpu *vcpu, u32 fn, enum cpuid_regs_idx reg,
 		       unsigned int feature);
+
+/* core/msr_mce.c: MSRs with no VMX state (machine check, kvmclock) */
+int minikvm_get_msr_common(struct minikvm_vcpu *vcpu, u32 index, u64 *data, bool host);
+int minikvm_set_msr_common(struct minikvm_vcpu *vcpu, u32 index, u64 data, bool host);
+void minikvm_mce_reset(struct minikvm_vcpu *vcpu);
+long minikvm_setup_mce(struct minikvm_vcpu *vcpu, u64 __user *argp);
+long minikvm_get_mce_cap_supported(u64 __user *argp);
 
 /* core/vcpu_state.c: the register ioctls */
 long minikvm_vcpu_state_ioctl(struct minikvm_vcpu *vcpu, unsigned int ioctl,

@@ -52,11 +52,52 @@ static inline void minikvm_note_run_return(struct minikvm_vcpu *vcpu, int ret)
 	trace_minikvm_userspace_exit(vcpu, ret);
 }
 
-/* An event was written to VM_ENTRY_INTR_INFO_FIELD. */
+/*
+ * An event was written to the VM-entry fields (@intr_info in the VT-x
+ * encoding); @reinjected: an exit had cut its delivery short.
+ */
 static inline void minikvm_note_inject(struct minikvm_vcpu *vcpu, u32 intr_info, bool reinjected)
 {
 	vcpu->stat.injections++;
 	trace_minikvm_inject(vcpu, intr_info, reinjected);
+}
+
+/* Of those, an external interrupt or an NMI (irq/event.c). */
+static inline void minikvm_note_irq_injected(struct minikvm_vcpu *vcpu)
+{
+	vcpu->stat.irq_injections++;
+}
+
+static inline void minikvm_note_nmi_injected(struct minikvm_vcpu *vcpu)
+{
+	vcpu->stat.nmi_injections++;
+}
+
+/* An exit cut the delivery of an event of @kind short: it goes in again. */
+static inline void minikvm_note_requeue(struct minikvm_vcpu *vcpu, enum minikvm_event_kind kind,
+					u8 vector)
+{
+	vcpu->event_requeued = true;
+	trace_minikvm_requeue(vcpu, kind, vector);
+}
+
+/* A window exit was armed (@opened false) or came (@opened true). */
+static inline void minikvm_note_window(struct minikvm_vcpu *vcpu, enum minikvm_window window,
+				       bool opened)
+{
+	if (opened) {
+		if (window == MINIKVM_WINDOW_IRQ)
+			vcpu->stat.irq_window_exits++;
+		else
+			vcpu->stat.nmi_window_exits++;
+	}
+	trace_minikvm_window(vcpu, window, opened);
+}
+
+/* KVM_RUN returns KVM_EXIT_IRQ_WINDOW_OPEN. */
+static inline void minikvm_note_irq_window_open(struct minikvm_vcpu *vcpu)
+{
+	vcpu->stat.request_irq_exits++;
 }
 
 /* An EPT violation at @gpa; @qualification says which access (bits 2:0). */

@@ -6,7 +6,9 @@
  *                                                 <n> counts VMs since load
  *       exits                 "NAME count" per basic exit reason, all vCPUs
  *       exits_to_user halt_exits ept_faults pages_4k pages_2m
- *       mmio_exits injections  one number each, summed over the vCPUs
+ *       mmio_exits injections irq_injections nmi_injections
+ *       irq_window_exits nmi_window_exits request_irq_exits
+ *                             one number each, summed over the vCPUs
  *       vcpu<id>/             the same files for one vCPU
  *
  * KVM names its directory <pid>-<vm fd>; minikvm creates the directory
@@ -45,6 +47,11 @@ static const struct minikvm_stat_desc minikvm_stat_descs[] = {
 	STAT(pages_2m),
 	STAT(mmio_exits),
 	STAT(injections),
+	STAT(irq_injections),
+	STAT(nmi_injections),
+	STAT(irq_window_exits),
+	STAT(nmi_window_exits),
+	STAT(request_irq_exits),
 };
 
 /* Exit reason names from the kernel's own list, not a private copy. */

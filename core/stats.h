@@ -28,6 +28,11 @@ struct minikvm_vcpu_stat {
 	u64 pages_2m;
 	u64 mmio_exits;			/* accesses outside every memory slot */
 	u64 injections;			/* events written to the entry fields */
+	u64 irq_injections;		/* of which external interrupts */
+	u64 nmi_injections;		/* of which NMIs */
+	u64 irq_window_exits;		/* interrupt-window exits */
+	u64 nmi_window_exits;		/* NMI-window exits */
+	u64 request_irq_exits;		/* KVM_EXIT_IRQ_WINDOW_OPEN returns */
 };
 
 struct minikvm_vm;

@@ -144,6 +144,53 @@ TRACE_EVENT(minikvm_inject,
 		  __entry->reinjected ? " reinjected" : "")
 );
 
+TRACE_EVENT(minikvm_requeue,
+	TP_PROTO(struct minikvm_vcpu *vcpu, unsigned int kind, u8 vector),
+	TP_ARGS(vcpu, kind, vector),
+
+	TP_STRUCT__entry(
+		__field(unsigned int,	vcpu_id)
+		__field(unsigned int,	kind)
+		__field(u8,		vector)
+	),
+
+	TP_fast_assign(
+		__entry->vcpu_id = vcpu->id;
+		__entry->kind = kind;
+		__entry->vector = vector;
+	),
+
+	TP_printk("vcpu %u %s %u delivery cut short, injected again", __entry->vcpu_id,
+		  __print_symbolic(__entry->kind,
+				   { MINIKVM_EVENT_EXCEPTION, "exception" },
+				   { MINIKVM_EVENT_SOFT_EXCEPTION, "soft exception" },
+				   { MINIKVM_EVENT_NMI, "NMI" },
+				   { MINIKVM_EVENT_INTR, "interrupt" },
+				   { MINIKVM_EVENT_SOFT_INTR, "soft interrupt" }),
+		  __entry->vector)
+);
+
+TRACE_EVENT(minikvm_window,
+	TP_PROTO(struct minikvm_vcpu *vcpu, unsigned int window, bool opened),
+	TP_ARGS(vcpu, window, opened),
+
+	TP_STRUCT__entry(
+		__field(unsigned int,	vcpu_id)
+		__field(unsigned int,	window)
+		__field(bool,		opened)
+	),
+
+	TP_fast_assign(
+		__entry->vcpu_id = vcpu->id;
+		__entry->window = window;
+		__entry->opened = opened;
+	),
+
+	TP_printk("vcpu %u %s window %s", __entry->vcpu_id,
+		  __entry->window == MINIKVM_WINDOW_NMI ? "NMI" : "interrupt",
+		  __entry->opened ? "open" : "requested")
+);
+
 TRACE_EVENT(minikvm_ept_violation,
 	TP_PROTO(struct minikvm_vcpu *vcpu, u64 gpa, unsigned long qualification),
 	TP_ARGS(vcpu, gpa, qualification),

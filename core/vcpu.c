@@ -23,6 +23,7 @@
 #include "core/minikvm.h"
 #include "uapi/minikvm.h"
 #include "core/observe.h"
+#include "irq/event.h"
 
 #define MINIKVM_MAX_IO_MSRS	256	/* KVM's MAX_IO_MSRS */
 
@@ -70,7 +71,7 @@ static void minikvm_post_run_save(struct minikvm_vcpu *vcpu)
 	run->if_flag = !!(minikvm_get_rflags(vcpu) & X86_EFLAGS_IF);
 	run->cr8 = vcpu->cr8;
 	run->apic_base = vcpu->msr_apic_base;
-	run->ready_for_interrupt_injection = minikvm_interrupt_allowed(vcpu);
+	run->ready_for_interrupt_injection = minikvm_ready_for_interrupt(vcpu);
 	run->flags = 0;
 }
 
@@ -117,6 +118,7 @@ static int minikvm_vcpu_run(struct minikvm_vcpu *vcpu)
 		return -EINVAL;
 	vcpu->cr8 = cr8;
 
+	minikvm_irq_run_start(vcpu);
 	fpu_swap_kvm_fpstate(&vcpu->guest_fpu, true);
 	ret = minikvm_complete_userspace_io(vcpu);
 	/* With immediate_exit, KVM returns -EINTR now, exit_reason untouched. */
@@ -192,8 +194,13 @@ static long minikvm_vcpu_ioctl(struct file *filp, unsigned int ioctl, unsigned l
 	case MINIKVM_TRANSLATE_CHAIN:
 		ret = mmu_translate_ioctl(vcpu, ioctl, argp);
 		break;
+	case KVM_X86_SETUP_MCE:
+		ret = minikvm_setup_mce(vcpu, argp);
+		break;
 	default:
-		ret = minikvm_vcpu_state_ioctl(vcpu, ioctl, argp);
+		ret = minikvm_irq_ioctl(vcpu, ioctl, argp);
+		if (ret == -ENOIOCTLCMD)
+			ret = minikvm_vcpu_state_ioctl(vcpu, ioctl, argp);
 	}
 
 	minikvm_vcpu_put(vcpu);
@@ -313,6 +320,8 @@ int minikvm_create_vcpu(struct minikvm_vm *vm, unsigned long id)
 	/* KVM's reset values: guest TSC starts near 0, no PEBS/BTS. */
 	vcpu->tsc_offset = -rdtsc();
 	vcpu->msr_misc_enable = MSR_IA32_MISC_ENABLE_PEBS_UNAVAIL | MSR_IA32_MISC_ENABLE_BTS_UNAVAIL;
+	minikvm_mce_reset(vcpu);
+	minikvm_irq_vcpu_reset(vcpu);
 	ret = mvmx_vcpu_create(vcpu);
 	if (ret)
 		goto err_fpu;

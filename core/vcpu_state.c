@@ -4,8 +4,8 @@
  * KVM_GET/SET_FPU, KVM_GET/SET_VCPU_EVENTS, in the layouts of
  * <asm/kvm.h>. What is vendor-neutral is here: copies from and to
  * userspace, KVM's validity checks, the FPU image and the registers
- * through core/vendor.h; the rest of the special registers and the events
- * are the vendor's (vmx/vcpu_state.c).
+ * through core/vendor.h; the rest of the special registers are the
+ * vendor's (vmx/vcpu_state.c), the event queue irq/event.c's.
  *
  * Environment: vCPU loaded, vcpu->mutex held.
  */
@@ -16,6 +16,8 @@
 #include <asm/irq_vectors.h>
 
 #include "core/minikvm.h"
+#include "core/request.h"
+#include "irq/event.h"
 
 /* struct kvm_regs in the __VCPU_REGS_* order of the accessors. */
 static const size_t vcpu_regs_off[__VCPU_REGS_R15 + 1] = {
@@ -63,6 +65,7 @@ static long vcpu_set_regs(struct minikvm_vcpu *vcpu, struct kvm_regs __user *u)
 	minikvm_set_rflags(vcpu, regs.rflags | X86_EFLAGS_FIXED);
 	/* New registers cancel a queued exception, as in KVM. */
 	vcpu->exception_pending = false;
+	minikvm_make_request(MINIKVM_REQ_EVENT, vcpu);
 	return 0;
 }
 
@@ -143,7 +146,7 @@ static long vcpu_get_events(struct minikvm_vcpu *vcpu, struct kvm_vcpu_events __
 {
 	struct kvm_vcpu_events ev = {};
 
-	mvmx_get_vcpu_events(vcpu, &ev);
+	minikvm_get_event_queue(vcpu, &ev);
 	return copy_to_user(u, &ev, sizeof(ev)) ? -EFAULT : 0;
 }
 
@@ -166,7 +169,7 @@ static long vcpu_set_events(struct minikvm_vcpu *vcpu, struct kvm_vcpu_events __
 	if ((ev.flags & KVM_VCPUEVENT_VALID_SMM) && ev.smi.smm)
 		return -EINVAL;
 
-	mvmx_set_vcpu_events(vcpu, &ev);
+	minikvm_set_event_queue(vcpu, &ev);
 	return 0;
 }
 

@@ -51,8 +51,6 @@ long minikvm_get_msr_features(struct kvm_msrs __user *umsrs);
 /* The register state that only the vendor holds (vmx/vcpu_state.c). */
 void mvmx_get_sregs(struct minikvm_vcpu *vcpu, struct kvm_sregs *sregs);
 int mvmx_set_sregs(struct minikvm_vcpu *vcpu, const struct kvm_sregs *sregs);
-void mvmx_get_vcpu_events(struct minikvm_vcpu *vcpu, struct kvm_vcpu_events *ev);
-void mvmx_set_vcpu_events(struct minikvm_vcpu *vcpu, const struct kvm_vcpu_events *ev);
 
 /* Guest registers, __VCPU_REGS_* numbering, RSP included (vmx/regs.c). */
 unsigned long minikvm_register_read(struct minikvm_vcpu *vcpu, unsigned int reg);
@@ -72,8 +70,43 @@ unsigned int minikvm_code_mode(struct minikvm_vcpu *vcpu);
 unsigned int minikvm_get_cpl(struct minikvm_vcpu *vcpu);
 /* @seg: VCPU_SREG_* of <asm/kvm_host.h>. */
 unsigned long minikvm_get_segment_base(struct minikvm_vcpu *vcpu, unsigned int seg);
-/* IF set, no STI/MOV SS shadow, no event already on its way in. */
+/* IF set and no STI/MOV SS shadow: an external interrupt may go in now. */
 bool minikvm_interrupt_allowed(struct minikvm_vcpu *vcpu);
+
+/*
+ * Event injection (vmx/event_inject.c), the mechanism under the policy of
+ * irq/event.c. The kinds are the interruption types of event injection
+ * without naming the vendor's encoding.
+ */
+enum minikvm_event_kind {
+	MINIKVM_EVENT_EXCEPTION,	/* hardware exception */
+	MINIKVM_EVENT_SOFT_EXCEPTION,	/* INT3, INTO: delivered past the instruction */
+	MINIKVM_EVENT_NMI,
+	MINIKVM_EVENT_INTR,		/* external interrupt */
+	MINIKVM_EVENT_SOFT_INTR,	/* INTn */
+	MINIKVM_EVENT_KINDS,
+};
+
+enum minikvm_window {
+	MINIKVM_WINDOW_IRQ,		/* exit as soon as an interrupt could go in */
+	MINIKVM_WINDOW_NMI,		/* exit as soon as an NMI could go in */
+};
+
+/* Deliver this event with the next entry; @insn_len for soft events. IRQs off. */
+void minikvm_inject_event(struct minikvm_vcpu *vcpu, enum minikvm_event_kind kind, u8 vector,
+			  bool has_error, u32 error, u8 insn_len);
+/* Nothing goes in with the next entry (after a failed entry). */
+void minikvm_cancel_injection(struct minikvm_vcpu *vcpu);
+void minikvm_enable_window(struct minikvm_vcpu *vcpu, enum minikvm_window window);
+/* Exit right after the next entry has delivered its event. IRQs off. */
+void minikvm_request_immediate_exit(struct minikvm_vcpu *vcpu);
+/* Blocking by NMI (the guest runs its NMI handler), and STI/MOV SS shadows. */
+bool minikvm_nmi_allowed(struct minikvm_vcpu *vcpu);
+bool minikvm_get_nmi_mask(struct minikvm_vcpu *vcpu);
+void minikvm_set_nmi_mask(struct minikvm_vcpu *vcpu, bool masked);
+/* KVM_X86_SHADOW_INT_* bits. */
+u8 minikvm_get_interrupt_shadow(struct minikvm_vcpu *vcpu);
+void minikvm_set_interrupt_shadow(struct minikvm_vcpu *vcpu, u8 shadow);
 
 /* Control registers as the guest sees them; the PDPTEs the CPU loaded. */
 unsigned long minikvm_read_cr0(struct minikvm_vcpu *vcpu);

@@ -98,6 +98,14 @@ static long minikvm_vm_ioctl(struct file *filp, unsigned int ioctl, unsigned lon
 		mutex_unlock(&vm->lock);
 		return ret;
 	}
+	case KVM_SET_GSI_ROUTING: {
+		struct kvm_irq_routing routing;
+
+		/* KVM copies the header, then wants an in-kernel irqchip. */
+		if (copy_from_user(&routing, argp, sizeof(routing)))
+			return -EFAULT;
+		return -EINVAL;
+	}
 	default:
 		/* kvm_arch_vm_ioctl()'s answer to an unknown VM ioctl. */
 		return -ENOTTY;

@@ -43,7 +43,8 @@ struct vm {
 /* Counter files shown under the table, as named in debugfs. */
 static const char * const counters[] = {
 	"exits_to_user", "halt_exits", "ept_faults", "pages_4k", "pages_2m",
-	"mmio_exits", "injections",
+	"mmio_exits", "injections", "irq_injections", "nmi_injections",
+	"irq_window_exits", "nmi_window_exits", "request_irq_exits",
 };
 
 static struct vm vms[MAX_VMS];

@@ -18,6 +18,7 @@
 #include "core/minikvm.h"
 #include "vmx/vmx.h"
 #include "core/observe.h"
+#include "irq/event.h"
 #include "vmx/entry_check.h"
 #include "vmx/exit.h"
 #include "vmx/vmx_ops.h"
@@ -28,6 +29,8 @@ static const vmx_exit_handler_t vmx_exit_handlers[] = {
 	[EXIT_REASON_EXCEPTION_NMI]	= mvmx_handle_exception_nmi,		/* exit_event.c */
 	[EXIT_REASON_EXTERNAL_INTERRUPT] = mvmx_handle_external_interrupt,	/* exit_event.c */
 	[EXIT_REASON_TRIPLE_FAULT]	= mvmx_handle_triple_fault,		/* exit_event.c */
+	[EXIT_REASON_INTERRUPT_WINDOW]	= mvmx_handle_interrupt_window,	/* exit_window.c */
+	[EXIT_REASON_NMI_WINDOW]	= mvmx_handle_nmi_window,		/* exit_window.c */
 	[EXIT_REASON_CPUID]		= mvmx_handle_cpuid,			/* exit_cpuid.c */
 	[EXIT_REASON_HLT]		= mvmx_handle_hlt,			/* exit_hlt.c */
 	[EXIT_REASON_INVD]		= mvmx_handle_nop_insn,		/* exit_insn.c */
@@ -87,8 +90,10 @@ static int handle_unexpected_exit(struct minikvm_vcpu *vcpu)
  * Before the table, in this order: a failed VM entry (exit reason bit 31,
  * SDM Vol. 3C, "VM-Entry Failures During or After Loading Guest State")
  * goes to userspace as KVM_EXIT_FAIL_ENTRY with the full reason, after
- * vmx/entry_check.c has named the check that failed; then an
- * event whose delivery the exit interrupted is queued for re-injection.
+ * vmx/entry_check.c has named the check that failed (and irq/event.c
+ * is told that nothing was delivered); then the event the entry carried
+ * is marked delivered, or queued for re-injection if the exit interrupted
+ * its delivery (vmx/event_inject.c).
  *
  * Return: RESUME_GUEST, EXIT_TO_USER, or -errno.
  */
@@ -100,6 +105,7 @@ int mvmx_handle_exit(struct minikvm_vcpu *vcpu)
 	minikvm_note_exit(vcpu, reason, to_vmx(vcpu)->exit.qualification);
 	if (unlikely(reason & VMX_EXIT_REASONS_FAILED_VMENTRY)) {
 		mvmx_explain_entry_failure(vcpu, reason, to_vmx(vcpu)->exit.qualification);
+		minikvm_entry_failed(vcpu);
 		vcpu->run->exit_reason = KVM_EXIT_FAIL_ENTRY;
 		vcpu->run->fail_entry.hardware_entry_failure_reason = reason;
 		vcpu->run->fail_entry.cpu = to_vmx(vcpu)->cpu;

@@ -33,5 +33,7 @@ int mvmx_handle_nop_insn(struct minikvm_vcpu *vcpu);
 int mvmx_handle_pause(struct minikvm_vcpu *vcpu);
 int mvmx_handle_ept_violation(struct minikvm_vcpu *vcpu);	/* exit_ept.c */
 int mvmx_handle_ept_misconfig(struct minikvm_vcpu *vcpu);
+int mvmx_handle_interrupt_window(struct minikvm_vcpu *vcpu);	/* exit_window.c */
+int mvmx_handle_nmi_window(struct minikvm_vcpu *vcpu);
 
 #endif /* MINIKVM_VMX_EXIT_H */

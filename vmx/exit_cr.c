@@ -129,7 +129,7 @@ void mvmx_set_guest_dr7(struct minikvm_vcpu *vcpu, unsigned long dr7)
 /*
  * DR4/DR5 alias DR6/DR7 unless CR4.DE (then the CPU raised #UD itself).
  * With DR7.GD set, any MOV DR is a #DB fault with DR6.BD instead (SDM
- * Vol. 3B, "Debug Control Register (DR7)"); mvmx_inject_pending() clears
+ * Vol. 3B, "Debug Control Register (DR7)"); minikvm_inject_event() clears
  * GD as it injects the #DB, as the CPU does when it delivers one.
  */
 int mvmx_handle_dr_access(struct minikvm_vcpu *vcpu)

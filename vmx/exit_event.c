@@ -27,13 +27,9 @@
  * the instruction runs again (SDM Vol. 3A, "Conditions for Generating a
  * Double Fault"; KVM does the same).
  */
-static void drop_reinjected_exception(void)
+static void drop_reinjected_exception(struct minikvm_vcpu *vcpu)
 {
-	u32 info = vmcs_read32(VM_ENTRY_INTR_INFO_FIELD);
-
-	if ((info & INTR_INFO_VALID_MASK) &&
-	    (info & INTR_INFO_INTR_TYPE_MASK) == INTR_TYPE_HARD_EXCEPTION)
-		vmcs_write32(VM_ENTRY_INTR_INFO_FIELD, 0);
+	vcpu->exception_injected = false;
 }
 
 /*
@@ -50,7 +46,7 @@ static int handle_guest_db(struct minikvm_vcpu *vcpu, u32 info)
 	vcpu->dr6 = (vcpu->dr6 & ~DR_TRAP_BITS) | (q & (DR_TRAP_BITS | DR6_BD | DR6_BS));
 	if ((info & INTR_INFO_INTR_TYPE_MASK) == INTR_TYPE_PRIV_SW_EXCEPTION)
 		mvmx_skip_instruction_notrap(vcpu);
-	drop_reinjected_exception();
+	drop_reinjected_exception(vcpu);
 	mvmx_queue_exception(vcpu, DB_VECTOR, false, 0);
 	return RESUME_GUEST;
 }
@@ -58,7 +54,7 @@ static int handle_guest_db(struct minikvm_vcpu *vcpu, u32 info)
 /* A #AC in the guest: straight back to it, through an exit each time. */
 static int handle_guest_ac(struct minikvm_vcpu *vcpu)
 {
-	drop_reinjected_exception();
+	drop_reinjected_exception(vcpu);
 	mvmx_queue_exception(vcpu, AC_VECTOR, true, vmcs_read32(VM_EXIT_INTR_ERROR_CODE));
 	return RESUME_GUEST;
 }

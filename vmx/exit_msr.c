@@ -8,7 +8,8 @@
  * KERNEL_GS_BASE in struct minikvm_vcpu, swapped lazily by
  * mvmx_load_guest_msrs(); TSC as an offset (TSC_OFFSET) to the host TSC;
  * the rest are plain storage. FS/GS base, KERNEL_GS_BASE and SYSENTER_*
- * do not exit at all (MSR bitmap, vmx/vmcs.c).
+ * do not exit at all (MSR bitmap, vmx/vmcs.c). MSRs with no VT-x state
+ * (machine check, kvmclock) are core/msr_mce.c's.
  *
  * An MSR not listed here faults: #GP in the guest, and KVM_GET/SET_MSRS
  * stop at it, as KVM does with ignore_msrs=0.
@@ -18,6 +19,7 @@
 #include <linux/uaccess.h>
 #include <asm/msr.h>
 #include <asm/apicdef.h>
+#include <asm/kvm_para.h>
 #include <asm/vmx.h>
 
 #include "core/minikvm.h"
@@ -33,6 +35,9 @@ static const u32 vmx_msrs_to_save[] = {
 	MSR_IA32_TSC, MSR_IA32_CR_PAT, MSR_EFER, MSR_FS_BASE, MSR_GS_BASE,
 	MSR_IA32_MISC_ENABLE, MSR_IA32_APICBASE, MSR_MTRRdefType, MSR_TSC_AUX,
 	MSR_PLATFORM_INFO,
+	/* core/msr_mce.c, as in KVM's emulated_msrs */
+	MSR_KVM_SYSTEM_TIME, MSR_KVM_WALL_CLOCK, MSR_KVM_SYSTEM_TIME_NEW, MSR_KVM_WALL_CLOCK_NEW,
+	MSR_IA32_MCG_STATUS, MSR_IA32_MCG_CTL,
 };
 
 /*
@@ -169,7 +174,7 @@ int mvmx_get_msr(struct minikvm_vcpu *vcpu, u32 index, u64 *data, bool host)
 		*data = vcpu->msr_mtrr_fixed[fixed];
 		return 0;
 	}
-	return 1;
+	return minikvm_get_msr_common(vcpu, index, data, host) ? 1 : 0;
 }
 
 /*
@@ -370,7 +375,7 @@ int mvmx_set_msr(struct minikvm_vcpu *vcpu, u32 index, u64 data, bool host)
 	default:
 		fixed = vmx_mtrr_fixed_index(index);
 		if (fixed < 0)
-			return 1;
+			return minikvm_set_msr_common(vcpu, index, data, host) ? 1 : 0;
 		vcpu->msr_mtrr_fixed[fixed] = data;
 		return 0;
 	}

@@ -1,14 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Event injection: exceptions the exit handlers raise in the guest, events
- * set by KVM_SET_VCPU_EVENTS, and events whose delivery a VM exit cut
- * short (IDT-vectoring information), which must be delivered again.
+ * What exit handlers do to the guest's instruction stream: move RIP past
+ * the instruction that exited, or raise an exception for it (queued in
+ * irq/event.c, injected by vmx/event_inject.c before the next entry).
  *
- * SDM Vol. 3C, "VM-Entry Controls for Event Injection" and "Information
- * for VM Exits During Event Delivery".
- *
- * Environment: vCPU loaded; mvmx_inject_pending() with IRQs off just
- * before entry.
+ * Environment: vCPU loaded, exit handler context.
  */
 #include <linux/kernel.h>
 #include <asm/kvm_host.h>
@@ -17,7 +13,7 @@
 
 #include "core/minikvm.h"
 #include "vmx/vmx.h"
-#include "core/observe.h"
+#include "irq/event.h"
 #include "vmx/exit.h"
 #include "vmx/vmx_ops.h"
 
@@ -74,12 +70,15 @@ void mvmx_advance_rip(struct minikvm_vcpu *vcpu, unsigned int len)
 	}
 }
 
+/*
+ * An exception for the instruction that exited; irq/event.c injects it
+ * with the next entry. A soft one (INT3, INTO) returns past that
+ * instruction, whose length this exit reports.
+ */
 void mvmx_queue_exception(struct minikvm_vcpu *vcpu, u8 vector, bool has_error, u32 error)
 {
-	vcpu->exception_pending = true;
-	vcpu->exception_vector = vector;
-	vcpu->exception_has_error = has_error;
-	vcpu->exception_error = error;
+	vcpu->event_insn_len = to_vmx(vcpu)->exit.instr_len;
+	minikvm_queue_exception(vcpu, vector, has_error, error);
 }
 
 /* #GP(0) for the instruction that exited; the guest resumes to take it. */
@@ -87,76 +86,4 @@ int mvmx_inject_gp(struct minikvm_vcpu *vcpu)
 {
 	mvmx_queue_exception(vcpu, GP_VECTOR, true, 0);
 	return RESUME_GUEST;
-}
-
-static bool vmx_exception_is_soft(u8 vector)
-{
-	return vector == BP_VECTOR || vector == OF_VECTOR;
-}
-
-/**
- * mvmx_inject_pending() - program the next entry's event, if any
- * @vcpu: loaded vCPU, IRQs off
- *
- * An event already in VM_ENTRY_INTR_INFO_FIELD (re-injection after an exit
- * during delivery) goes first; a queued exception waits for the next
- * entry. Error codes are not delivered in real mode (SDM: "deliver error
- * code" must be 0 when CR0.PE = 0 with unrestricted guest).
- */
-void mvmx_inject_pending(struct minikvm_vcpu *vcpu)
-{
-	u32 info;
-
-	if (!vcpu->exception_pending || vmcs_read32(VM_ENTRY_INTR_INFO_FIELD) & INTR_INFO_VALID_MASK)
-		return;
-	info = vcpu->exception_vector | INTR_INFO_VALID_MASK;
-	if (vmx_exception_is_soft(vcpu->exception_vector)) {
-		info |= INTR_TYPE_SOFT_EXCEPTION;
-		vmcs_write32(VM_ENTRY_INSTRUCTION_LEN, to_vmx(vcpu)->exit.instr_len);
-	} else {
-		info |= INTR_TYPE_HARD_EXCEPTION;
-	}
-	/*
-	 * The CPU clears DR7.GD when it delivers a #DB, so that the handler
-	 * may use the debug registers; an injected #DB does not do it
-	 * (VM entry leaves DR7 as the VMCS has it), so minikvm does.
-	 */
-	if (vcpu->exception_vector == DB_VECTOR) {
-		unsigned long dr7 = vmcs_readl(GUEST_DR7);
-
-		if (dr7 & DR7_GD)
-			mvmx_set_guest_dr7(vcpu, dr7 & ~DR7_GD);
-	}
-	if (vcpu->exception_has_error && (to_vmx(vcpu)->cr0 & X86_CR0_PE)) {
-		info |= INTR_INFO_DELIVER_CODE_MASK;
-		vmcs_write32(VM_ENTRY_EXCEPTION_ERROR_CODE, vcpu->exception_error);
-	}
-	vmcs_write32(VM_ENTRY_INTR_INFO_FIELD, info);
-	minikvm_note_inject(vcpu, info, false);
-	vcpu->exception_pending = false;
-}
-
-/**
- * mvmx_reinject_vectoring() - redeliver an event a VM exit interrupted
- * @vcpu: loaded vCPU, right after the exit
- *
- * SDM Vol. 3C, "Information for VM Exits During Event Delivery": an exit
- * such as an EPT violation on the guest's IDT or stack while delivering
- * an event leaves the event undelivered; the VMM must inject it again.
- */
-void mvmx_reinject_vectoring(struct minikvm_vcpu *vcpu)
-{
-	u32 idt = vmcs_read32(IDT_VECTORING_INFO_FIELD);
-	u32 type = idt & INTR_INFO_INTR_TYPE_MASK;
-
-	if (!(idt & VECTORING_INFO_VALID_MASK))
-		return;
-	if (idt & VECTORING_INFO_DELIVER_CODE_MASK)
-		vmcs_write32(VM_ENTRY_EXCEPTION_ERROR_CODE, vmcs_read32(IDT_VECTORING_ERROR_CODE));
-	if (type == INTR_TYPE_SOFT_EXCEPTION || type == INTR_TYPE_SOFT_INTR ||
-	    type == INTR_TYPE_PRIV_SW_EXCEPTION)
-		vmcs_write32(VM_ENTRY_INSTRUCTION_LEN, to_vmx(vcpu)->exit.instr_len);
-	/* Bit 12 is "undefined" in the vectoring field and reserved on entry. */
-	vmcs_write32(VM_ENTRY_INTR_INFO_FIELD, idt & ~INTR_INFO_UNBLOCK_NMI);
-	minikvm_note_inject(vcpu, idt, true);
 }

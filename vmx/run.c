@@ -7,13 +7,15 @@
  *     loop:
  *       signal pending?            -> -EINTR, KVM_EXIT_INTR
  *       need_resched?              -> cond_resched() (preempt notifiers move the VMCS)
- *       IRQs off; mvmx_inject_pending(); host CR3/CR4/FS base up to date;
+ *       IRQs off; minikvm_inject_events() (irq/event.c, only if a request
+ *         is made); host CR3/CR4/FS base up to date;
  *         guest DR0-3 if its DR7 arms them
  *       mvmx_vcpu_enter()           vmenter.S
  *       NMI exit?                  -> mvmx_do_nmi_irqoff()
  *       machine-check exit?        -> vmx_machine_check()
  *       IRQs on                    the host takes a pending external interrupt here
  *       mvmx_handle_exit()          exit.c: table of handlers
+ *       interrupt window open and requested?  -> KVM_EXIT_IRQ_WINDOW_OPEN
  *
  * Environment: process context of the vCPU thread, vcpu->mutex held, the
  * vCPU loaded with its preempt notifier registered (core/vcpu.c).
@@ -33,6 +35,7 @@
 #include "core/minikvm.h"
 #include "vmx/vmx.h"
 #include "core/observe.h"
+#include "irq/event.h"
 #include "vmx/exit.h"
 #include "vmx/speculation.h"
 #include "vmx/vmenter.h"
@@ -259,7 +262,7 @@ int mvmx_vcpu_run(struct minikvm_vcpu *vcpu)
 		}
 		if (test_thread_flag(TIF_NEED_FPU_LOAD))
 			switch_fpu_return();
-		mvmx_inject_pending(vcpu);
+		minikvm_inject_events(vcpu);
 		vmx_update_host_state(vmx);
 		vmx_load_guest_debugregs(vcpu);
 		vmx_load_guest_xcr0(vcpu, host_xcr0);
@@ -305,6 +308,7 @@ int mvmx_vcpu_run(struct minikvm_vcpu *vcpu)
 			vcpu->run->fail_entry.hardware_entry_failure_reason =
 				vmcs_read32(VM_INSTRUCTION_ERROR);
 			vcpu->run->fail_entry.cpu = vmx->cpu;
+			minikvm_entry_failed(vcpu);
 			return 0;
 		}
 		vmx->exit.qualification = vmcs_readl(EXIT_QUALIFICATION);
@@ -312,5 +316,7 @@ int mvmx_vcpu_run(struct minikvm_vcpu *vcpu)
 		ret = mvmx_handle_exit(vcpu);
 		if (ret != RESUME_GUEST)
 			return ret;
+		if (minikvm_irq_window_exit(vcpu))
+			return EXIT_TO_USER;
 	}
 }

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The register state only VT-x holds, for the ioctls of core/vcpu_state.c:
- * KVM_GET/SET_SREGS and KVM_GET/SET_VCPU_EVENTS in the layouts of
- * <asm/kvm.h>, translated to and from VMCS guest-state fields. core/
+ * KVM_GET/SET_SREGS in the layout of <asm/kvm.h>, translated to and from
+ * VMCS guest-state fields (the event queue of KVM_GET/SET_VCPU_EVENTS is
+ * irq/event.c's, the shadows and NMI blocking vmx/event_inject.c's). core/
  * copies from and to userspace and refuses what KVM refuses; what
  * arrives here is valid.
  *
@@ -14,6 +15,7 @@
 
 #include "core/minikvm.h"
 #include "vmx/vmx.h"
+#include "core/request.h"
 #include "vmx/vmx_ops.h"
 
 /* One table of the eight segment registers and their VMCS fields. */
@@ -85,7 +87,6 @@ static void vcpu_set_segment(unsigned int i, const struct kvm_segment *s)
 void mvmx_get_sregs(struct minikvm_vcpu *vcpu, struct kvm_sregs *sregs)
 {
 	struct vmx_vcpu *vmx = to_vmx(vcpu);
-	u32 info = vmcs_read32(VM_ENTRY_INTR_INFO_FIELD);
 	unsigned int i;
 
 	for (i = 0; i < ARRAY_SIZE(vcpu_segs); i++)
@@ -101,10 +102,9 @@ void mvmx_get_sregs(struct minikvm_vcpu *vcpu, struct kvm_sregs *sregs)
 	sregs->cr8 = vcpu->cr8;
 	sregs->efer = vmcs_read64(GUEST_IA32_EFER);
 	sregs->apic_base = vcpu->msr_apic_base;
-	/* An external interrupt being injected shows in interrupt_bitmap. */
-	if ((info & INTR_INFO_VALID_MASK) &&
-	    (info & INTR_INFO_INTR_TYPE_MASK) == INTR_TYPE_EXT_INTR)
-		__set_bit(info & INTR_INFO_VECTOR_MASK, (unsigned long *)sregs->interrupt_bitmap);
+	/* An external interrupt waiting to go in shows in interrupt_bitmap. */
+	if (vcpu->interrupt.injected && !vcpu->interrupt.soft)
+		__set_bit(vcpu->interrupt.nr, (unsigned long *)sregs->interrupt_bitmap);
 }
 
 /*
@@ -149,82 +149,13 @@ int mvmx_set_sregs(struct minikvm_vcpu *vcpu, const struct kvm_sregs *s)
 	if (pae)
 		mvmx_write_pdptes(pdpte);
 
+	/* As KVM's __set_sregs(): a set bit is an interrupt to inject. */
 	vector = find_first_bit((const unsigned long *)s->interrupt_bitmap, KVM_NR_INTERRUPTS);
-	if (vector < KVM_NR_INTERRUPTS)
-		vmcs_write32(VM_ENTRY_INTR_INFO_FIELD,
-			     vector | INTR_TYPE_EXT_INTR | INTR_INFO_VALID_MASK);
+	if (vector < KVM_NR_INTERRUPTS) {
+		vcpu->interrupt.injected = true;
+		vcpu->interrupt.soft = false;
+		vcpu->interrupt.nr = vector;
+	}
+	minikvm_make_request(MINIKVM_REQ_EVENT, vcpu);
 	return 0;
-}
-
-void mvmx_get_vcpu_events(struct minikvm_vcpu *vcpu, struct kvm_vcpu_events *ev)
-{
-	u32 info = vmcs_read32(VM_ENTRY_INTR_INFO_FIELD);
-	u32 intr = vmcs_read32(GUEST_INTERRUPTIBILITY_INFO);
-	u32 type = info & INTR_INFO_INTR_TYPE_MASK;
-
-	if (info & INTR_INFO_VALID_MASK) {
-		if (type == INTR_TYPE_HARD_EXCEPTION || type == INTR_TYPE_SOFT_EXCEPTION) {
-			ev->exception.injected = 1;
-			ev->exception.nr = info & INTR_INFO_VECTOR_MASK;
-			ev->exception.has_error_code = !!(info & INTR_INFO_DELIVER_CODE_MASK);
-			ev->exception.error_code = vmcs_read32(VM_ENTRY_EXCEPTION_ERROR_CODE);
-		} else if (type == INTR_TYPE_EXT_INTR || type == INTR_TYPE_SOFT_INTR) {
-			ev->interrupt.injected = 1;
-			ev->interrupt.nr = info & INTR_INFO_VECTOR_MASK;
-			ev->interrupt.soft = type == INTR_TYPE_SOFT_INTR;
-		} else if (type == INTR_TYPE_NMI_INTR) {
-			ev->nmi.injected = 1;
-		}
-	}
-	if (vcpu->exception_pending) {
-		ev->exception.pending = 1;
-		ev->exception.nr = vcpu->exception_vector;
-		ev->exception.has_error_code = vcpu->exception_has_error;
-		ev->exception.error_code = vcpu->exception_error;
-	}
-	ev->interrupt.shadow = (intr & GUEST_INTR_STATE_MOV_SS ? KVM_X86_SHADOW_INT_MOV_SS : 0) |
-			       (intr & GUEST_INTR_STATE_STI ? KVM_X86_SHADOW_INT_STI : 0);
-	ev->nmi.masked = !!(intr & GUEST_INTR_STATE_NMI);
-	ev->flags = KVM_VCPUEVENT_VALID_NMI_PENDING | KVM_VCPUEVENT_VALID_SHADOW |
-		    KVM_VCPUEVENT_VALID_SMM;
-}
-
-/* The exception, NMI or interrupt in @ev, and the interrupt shadow. */
-void mvmx_set_vcpu_events(struct minikvm_vcpu *vcpu, const struct kvm_vcpu_events *ev)
-{
-	u32 intr, info = 0;
-
-	vcpu->exception_pending = false;
-	if (ev->exception.injected) {
-		info = ev->exception.nr | INTR_INFO_VALID_MASK |
-		       (ev->exception.nr == BP_VECTOR || ev->exception.nr == OF_VECTOR ?
-			INTR_TYPE_SOFT_EXCEPTION : INTR_TYPE_HARD_EXCEPTION);
-		if (ev->exception.has_error_code) {
-			info |= INTR_INFO_DELIVER_CODE_MASK;
-			vmcs_write32(VM_ENTRY_EXCEPTION_ERROR_CODE, ev->exception.error_code);
-		}
-	} else if (ev->exception.pending) {
-		mvmx_queue_exception(vcpu, ev->exception.nr, ev->exception.has_error_code,
-				    ev->exception.error_code);
-	} else if (ev->nmi.injected) {
-		info = NMI_VECTOR | INTR_TYPE_NMI_INTR | INTR_INFO_VALID_MASK;
-	} else if (ev->interrupt.injected) {
-		info = ev->interrupt.nr | INTR_INFO_VALID_MASK |
-		       (ev->interrupt.soft ? INTR_TYPE_SOFT_INTR : INTR_TYPE_EXT_INTR);
-	}
-	vmcs_write32(VM_ENTRY_INTR_INFO_FIELD, info);
-
-	intr = vmcs_read32(GUEST_INTERRUPTIBILITY_INFO);
-	if (ev->flags & KVM_VCPUEVENT_VALID_SHADOW) {
-		intr &= ~(GUEST_INTR_STATE_STI | GUEST_INTR_STATE_MOV_SS);
-		if (ev->interrupt.shadow & KVM_X86_SHADOW_INT_MOV_SS)
-			intr |= GUEST_INTR_STATE_MOV_SS;
-		if (ev->interrupt.shadow & KVM_X86_SHADOW_INT_STI)
-			intr |= GUEST_INTR_STATE_STI;
-	}
-	/* Blocking by NMI needs virtual NMIs to mean anything on entry. */
-	intr &= ~GUEST_INTR_STATE_NMI;
-	if (ev->nmi.masked && (to_vmx(vcpu)->ctls.pin & PIN_BASED_VIRTUAL_NMIS))
-		intr |= GUEST_INTR_STATE_NMI;
-	vmcs_write32(GUEST_INTERRUPTIBILITY_INFO, intr);
 }

@@ -89,6 +89,20 @@ int mvmx_setup_config(void)
 	      vmx_adjust_one("VM-entry", ENTRY_REQUIRED, ENTRY_OPTIONAL, mvmx_info.entry, &c->entry);
 	if (ret)
 		return ret;
+	/*
+	 * Interrupt-window exiting exists on every VT-x CPU; NMI-window
+	 * exiting needs virtual NMIs (SDM Vol. 3C, "VM-Execution Control
+	 * Fields"). Neither is set here: they are armed while an event waits.
+	 */
+	mvmx_config.proc_windows = vmx_cap_may_be_one(mvmx_info.procbased) &
+				   CPU_BASED_INTR_WINDOW_EXITING;
+	if (!mvmx_config.proc_windows) {
+		pr_err("CPU lacks interrupt-window exiting\n");
+		return -EOPNOTSUPP;
+	}
+	if (c->pin & PIN_BASED_VIRTUAL_NMIS)
+		mvmx_config.proc_windows |= vmx_cap_may_be_one(mvmx_info.procbased) &
+					    CPU_BASED_NMI_WINDOW_EXITING;
 
 	/*
 	 * Intercepted exceptions, as KVM does: #DB and #AC so that a guest

@@ -32,6 +32,12 @@ struct vmx_controls {
 /* Control and capability values computed once at load (vmx/vmcs_config.c). */
 struct mvmx_config {
 	struct vmx_controls ctls;
+	/*
+	 * Window exits the CPU offers, turned on only while an event waits
+	 * (vmx/event_inject.c): CPU_BASED_INTR_WINDOW_EXITING always, and
+	 * CPU_BASED_NMI_WINDOW_EXITING with virtual NMIs.
+	 */
+	u32 proc_windows;
 	u64 cr0_fixed0, cr0_fixed1, cr4_fixed0, cr4_fixed1;
 };
 extern struct mvmx_config mvmx_config;
@@ -107,10 +113,12 @@ bool mvmx_guest_has_xsave(struct minikvm_vcpu *vcpu);
 /* vmx/exit_cr.c */
 void mvmx_set_guest_dr7(struct minikvm_vcpu *vcpu, unsigned long dr7);
 
+/* vmx/event_inject.c */
+void mvmx_clear_proc_bits(struct vmx_vcpu *vmx, u32 bits);
+
 /* vmx/inject.c */
 void mvmx_queue_exception(struct minikvm_vcpu *vcpu, u8 vector, bool has_error, u32 error);
 int mvmx_inject_gp(struct minikvm_vcpu *vcpu);
-void mvmx_inject_pending(struct minikvm_vcpu *vcpu);
 void mvmx_skip_instruction(struct minikvm_vcpu *vcpu);
 void mvmx_skip_instruction_notrap(struct minikvm_vcpu *vcpu);
 void mvmx_advance_rip(struct minikvm_vcpu *vcpu, unsigned int len);
