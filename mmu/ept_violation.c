@@ -80,7 +80,7 @@ static int ept_pin_page(struct mmu_vm *mmu, struct mmu_slot *slot, u64 idx, stru
 	struct page *existing, *pinned;
 	int ret;
 
-	*page = xa_load(&slot->pages, idx);
+	*page = mmu_slot_page(slot, idx);
 	if (*page)
 		return 0;
 	/* A read-only slot may be backed by a read-only mapping. */
@@ -95,11 +95,11 @@ static int ept_pin_page(struct mmu_vm *mmu, struct mmu_slot *slot, u64 idx, stru
 	mutex_lock(&mmu->lock);
 	if (ret)
 		goto uncharge;
-	existing = xa_load(&slot->pages, idx);
+	existing = mmu_slot_page(slot, idx);
 	if (mmu->generation != generation) {
 		ret = -EAGAIN;
 	} else if (!existing) {
-		ret = xa_err(xa_store(&slot->pages, idx, pinned, GFP_KERNEL_ACCOUNT));
+		ret = mmu_slot_set_page(slot, idx, pinned);
 		if (!ret) {
 			mmu->pages_pinned++;
 			*page = pinned;
@@ -128,7 +128,7 @@ uncharge:
  * partly elsewhere. The pin never faults anything in (GUP-fast only):
  * mmu->lock is held, and a range not all mapped is no 2 MiB page. On
  * success every page of the range is pinned and recorded in slot->pages.
- * A page that cannot be recorded (no memory for the xarray, or past
+ * A page that cannot be recorded (no memory for its chunk, or past
  * RLIMIT_MEMLOCK) is unpinned and the range is mapped 4 KiB at a time.
  */
 static bool ept_pin_large(struct mmu_vm *mmu, struct mmu_slot *slot, u64 gfn, struct page *page)
@@ -155,9 +155,9 @@ static bool ept_pin_large(struct mmu_vm *mmu, struct mmu_slot *slot, u64 gfn, st
 		ok = page_to_pfn(tmp[i]) == page_to_pfn(tmp[0]) + i;
 	for (i = 0; i < max(n, 0); i++) {
 		/* Keep one pin per recorded page: drop duplicates and failures. */
-		if (ok && !xa_load(&slot->pages, first + i)) {
+		if (ok && !mmu_slot_page(slot, first + i)) {
 			ok = !mmu_charge_pinned(mmu, 1);
-			if (ok && xa_err(xa_store(&slot->pages, first + i, tmp[i], GFP_KERNEL_ACCOUNT))) {
+			if (ok && mmu_slot_set_page(slot, first + i, tmp[i])) {
 				mmu_uncharge_pinned(mmu, 1);
 				ok = false;
 			}
@@ -219,7 +219,7 @@ int mmu_page_fault(struct minikvm_vcpu *vcpu, u64 gpa, u64 access)
 	level = PG_LEVEL_4K;
 	if (!slot->dirty_bitmap && ept_pin_large(mmu, slot, gfn, page)) {
 		u64 base = gfn & ~EPT_LARGE_PAGES_MASK;
-		struct page *head = xa_load(&slot->pages, base - slot->base_gfn);
+		struct page *head = mmu_slot_page(slot, base - slot->base_gfn);
 
 		ret = ept_map_large(mmu, base << PAGE_SHIFT, page_to_phys(head), writable);
 		if (!ret)

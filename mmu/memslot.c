@@ -10,9 +10,10 @@
  * munmap()s or madvise(DONTNEED)s slot memory while the guest runs cannot
  * make the guest reach freed memory: the guest keeps the old pages, which
  * return to the allocator when the slot does. A slot costs nothing per
- * page until the guest touches it: the pinned pages are kept in an
- * xarray, by index in the slot, so a huge sparse slot stays cheap (the
- * dirty bitmap, one bit a page, exists only while the slot is logged).
+ * page until the guest touches it: the pinned pages are kept in chunks
+ * of 2 MiB made at first touch (mmu/slot_pages.c), so a huge sparse slot
+ * stays cheap (the dirty bitmap, one bit a page, exists only while the
+ * slot is logged).
  *
  * Environment: process context of the VM's creator; mmu->lock held
  * across every change, and by a fault-in except while it pins the page
@@ -77,16 +78,8 @@ void mmu_uncharge_pinned(struct mmu_vm *mmu, unsigned long npages)
 
 static void mmu_slot_release(struct mmu_vm *mmu, struct mmu_slot *s)
 {
-	unsigned long i, n = 0;
-	struct page *page;
+	unsigned long n = mmu_slot_unpin_all(s);
 
-	xa_for_each(&s->pages, i, page) {
-		/* Every pinned page was mapped writable: the guest may have written it. */
-		unpin_user_pages_dirty_lock(&page, 1, true);
-		n++;
-		cond_resched();
-	}
-	xa_destroy(&s->pages);
 	mmu->pages_pinned -= n;
 	mmu_uncharge_pinned(mmu, n);
 	kvfree(s->dirty_bitmap);
@@ -295,13 +288,10 @@ static u64 mmu_max_gfn(void)
 int mmu_vm_init(struct minikvm_vm *vm)
 {
 	struct mmu_vm *mmu = &vm->mmu;
-	int i;
 
 	mutex_init(&mmu->lock);
 	mmu->mm = vm->mm;
 	mmu->max_gfn = mmu_max_gfn();
-	for (i = 0; i < MINIKVM_USER_MEM_SLOTS; i++)
-		xa_init(&mmu->slots[i].pages);
 	mmu->ept_root = (u64 *)get_zeroed_page(GFP_KERNEL_ACCOUNT);
 	if (!mmu->ept_root)
 		return -ENOMEM;

@@ -10,7 +10,6 @@
 #include <linux/kvm.h>
 #include <linux/mutex.h>
 #include <linux/types.h>
-#include <linux/xarray.h>
 
 #define MINIKVM_USER_MEM_SLOTS	32
 
@@ -25,7 +24,7 @@ struct mmu_slot {
 	u64 base_gfn;
 	u64 npages;
 	unsigned long userspace_addr;	/* HVA of base_gfn in the VM's mm */
-	struct xarray pages;		/* pinned pages by index in the slot, from first touch */
+	struct page ***pages;		/* pinned pages, mmu/slot_pages.c; NULL until first touch */
 	unsigned long *dirty_bitmap;	/* KVM_MEM_LOG_DIRTY_PAGES: written since last read */
 };
 
@@ -40,6 +39,11 @@ struct mmu_vm {
 	unsigned long pages_pinned;
 	struct mm_struct *mm;		/* the VMM's: its RLIMIT_MEMLOCK pays for the pins */
 };
+
+/* mmu/slot_pages.c: a slot's pinned pages by index; mmu->lock held. */
+struct page *mmu_slot_page(const struct mmu_slot *s, u64 idx);
+int mmu_slot_set_page(struct mmu_slot *s, u64 idx, struct page *page);
+unsigned long mmu_slot_unpin_all(struct mmu_slot *s);
 
 int mmu_vm_init(struct minikvm_vm *vm);
 void mmu_vm_destroy(struct minikvm_vm *vm);

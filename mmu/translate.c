@@ -66,7 +66,7 @@ static long mmu_translate_chain(struct minikvm_vcpu *vcpu, struct minikvm_transl
 		c.slot = slot - mmu->slots;
 		c.hva = slot->userspace_addr + (gfn - slot->base_gfn) * PAGE_SIZE +
 			offset_in_page(c.gpa);
-		page = xa_load(&slot->pages, gfn - slot->base_gfn);
+		page = mmu_slot_page(slot, gfn - slot->base_gfn);
 		if (page && root) {
 			c.flags |= MINIKVM_CHAIN_HPA;
 			c.hpa = page_to_phys(page) + offset_in_page(c.gpa);
