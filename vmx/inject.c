@@ -26,8 +26,12 @@ static void vmx_move_rip(struct minikvm_vcpu *vcpu, unsigned int len)
 	unsigned long rip = vmcs_readl(GUEST_RIP) + len;
 	u32 intr = vmcs_read32(GUEST_INTERRUPTIBILITY_INFO);
 
-	/* Outside 64-bit code RIP wraps at 32 bits. */
-	if (!(vmcs_read32(GUEST_CS_AR_BYTES) & VMX_AR_L_MASK) || !mvmx_is_long_mode(vcpu))
+	/*
+	 * Outside 64-bit code RIP wraps at 32 bits; below 4 GiB that changes
+	 * nothing, and the CS access rights are not read.
+	 */
+	if (rip > U32_MAX &&
+	    (!(vmcs_read32(GUEST_CS_AR_BYTES) & VMX_AR_L_MASK) || !mvmx_is_long_mode(vcpu)))
 		rip = (u32)rip;
 	vmcs_writel(GUEST_RIP, rip);
 	/* An instruction completed: STI and MOV SS blocking end with it. */
