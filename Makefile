@@ -146,7 +146,7 @@ $(CHECKPATCH_DIR)/checkpatch.pl:
 checkpatch: $(CHECKPATCH_DIR)/checkpatch.pl
 	perl $(CHECKPATCH_DIR)/checkpatch.pl --no-tree --quiet --file $(CHECKPATCH_SRC)
 
-# core/ and mmu/ reach VT-x only through core/vendor.h: no VMCS access,
+# core/, mmu/ and irq/ reach VT-x only through core/vendor.h: no VMCS access,
 # no vendor vCPU state, no vmx/ header (file:line of each offence).
 layering:
 	@tools/check-layering.sh $(CURDIR)

@@ -1,7 +1,7 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
-# make layering: core/ and mmu/ reach VT-x only through core/vendor.h.
-# Prints file:line and the rule for every line of core/ or mmu/ that
+# make layering: core/, mmu/ and irq/ reach VT-x only through
+# core/vendor.h. Prints file:line and the rule for every line of them that
 # names VMCS accessors (vmcs_*, __vmcs_*), the vendor's vCPU state
 # (->vmx., to_vmx()) or includes a header of vmx/; exits 1 if any.
 #
@@ -18,7 +18,7 @@ vendor vCPU state|to_vmx\(
 vmx/ header|^[[:space:]]*#[[:space:]]*include[[:space:]]*"(\.\./)*vmx/'
 
 bad=0
-files=$(find core mmu -name '*.[ch]' | sort)
+files=$(find core mmu irq -name '*.[ch]' | sort)
 [ -n "$files" ] || { echo "layering: no sources under $top" >&2; exit 2; }
 while IFS='|' read -r what re; do
 	# shellcheck disable=SC2086
@@ -31,7 +31,7 @@ done <<EOF_RULES
 $rules
 EOF_RULES
 if [ "$bad" -ne 0 ]; then
-	echo "layering: core/ and mmu/ must use core/vendor.h, not vmx/" >&2
+	echo "layering: core/, mmu/ and irq/ must use core/vendor.h, not vmx/" >&2
 	exit 1
 fi
-echo "layering: core/ and mmu/ use no VT-x internals"
+echo "layering: core/, mmu/ and irq/ use no VT-x internals"
