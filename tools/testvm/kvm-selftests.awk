@@ -52,7 +52,9 @@ BEGIN {
 	result[dev, test] = res
 	count[dev, res]++
 	devs[dev] = 1
-	printf "%-4s  %-7s  %-38s %s\n", res, dev, test, why
+	line = sprintf("%-4s  %-7s  %-38s %s", res, dev, test, why)
+	sub(/ +$/, "", line)
+	print line
 	inside = 0
 	next
 }
@@ -101,9 +103,13 @@ END {
 		}
 	}
 	print ""
-	for (d in devs)
-		printf "%-8s %d passed, %d skipped, %d failed\n", d,
-			count[d, "PASS"], count[d, "SKIP"], count[d, "FAIL"]
+	split("kvm minikvm", devlist, " ")
+	for (i = 1; i <= 2; i++) {
+		d = devlist[i]
+		if (d in devs)
+			printf "%-8s %d passed, %d skipped, %d failed\n", d,
+				count[d, "PASS"], count[d, "SKIP"], count[d, "FAIL"]
+	}
 	printf "of the %d tests that pass or skip on kvm, minikvm: %d passed, %d skipped, %d failed\n",
 		good, good_res["PASS"], good_res["SKIP"], good_res["FAIL"]
 }
