@@ -23,6 +23,9 @@ BEGIN {
 	}
 }
 
+# The serial console ends its lines with CR LF.
+{ sub(/\r$/, "") }
+
 /^MINIKVM-BEGIN / {
 	dev = $2; test = $3; inside = 1
 	assertion = ""; after_assert = 0; skipwhy = ""; last = ""
