@@ -188,23 +188,33 @@ kvm-selftests)
 	# node (kvm_intel), then, with KVM unloaded, a node of minikvm's misc
 	# device under that name. Each test ends with its exit status:
 	# 0 pass, 4 (KSFT_SKIP) skip, anything else a failure.
-	insmod $mods/irqbypass.ko && insmod $mods/kvm.ko && insmod $mods/kvm-intel.ko
-	if [ -c /dev/kvm ]; then
-		run_kvm_selftests kvm
-	else
-		check kvm-intel fail "reference device /dev/kvm missing"
-	fi
-	rmmod kvm_intel && rmmod kvm && rmmod irqbypass ||
-		check kvm-unload fail "rmmod of kvm_intel/kvm failed"
+	# --env KVM_SELFTESTS_DEVICES=minikvm (or =kvm) runs on that one only.
+	devices=" ${KVM_SELFTESTS_DEVICES:-kvm minikvm} "
+	case "$devices" in
+	*" kvm "*)
+		insmod $mods/irqbypass.ko && insmod $mods/kvm.ko && insmod $mods/kvm-intel.ko
+		if [ -c /dev/kvm ]; then
+			run_kvm_selftests kvm
+		else
+			check kvm-intel fail "reference device /dev/kvm missing"
+		fi
+		rmmod kvm_intel && rmmod kvm && rmmod irqbypass ||
+			check kvm-unload fail "rmmod of kvm_intel/kvm failed"
+		;;
+	esac
 	rm -f /dev/kvm
-	if [ -r /sys/class/misc/minikvm/dev ]; then
-		mm=$(cat /sys/class/misc/minikvm/dev)
-		mknod -m 0666 /dev/kvm c "${mm%%:*}" "${mm##*:}"
-		run_kvm_selftests minikvm
-	else
-		check minikvm-node fail "/sys/class/misc/minikvm/dev missing"
-	fi
-	rm -f /dev/kvm
+	case "$devices" in
+	*" minikvm "*)
+		if [ -r /sys/class/misc/minikvm/dev ]; then
+			mm=$(cat /sys/class/misc/minikvm/dev)
+			mknod -m 0666 /dev/kvm c "${mm%%:*}" "${mm##*:}"
+			run_kvm_selftests minikvm
+		else
+			check minikvm-node fail "/sys/class/misc/minikvm/dev missing"
+		fi
+		rm -f /dev/kvm
+		;;
+	esac
 	;;
 bench)
 	[ -c /dev/minikvm ] && run_bench /dev/minikvm
