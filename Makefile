@@ -18,6 +18,9 @@
 #   make check-debug  the same selftests in two 1-CPU test VMs booting a
 #                     debug kernel (KASAN, lockdep, kmemleak), built once
 #   make ci           make check and make check-debug overlapped; one summary
+#   make kvm-selftests  Linux's own KVM selftests (built once, cached) on
+#                     KVM's /dev/kvm, then on minikvm behind /dev/kvm, in
+#                     one 2-CPU test VM; not part of make check
 #   make fuzz         the ioctl fuzzer for 30 minutes per device in a 2-CPU
 #                     test VM (FUZZ_SECONDS=, FUZZ_SEED=)
 #   make KDIR=/lib/modules/$(uname -r)/build module
@@ -61,7 +64,7 @@ FUZZERS := $(patsubst %.c,%,$(wildcard selftests/unit/*_fuzz.c))
 
 .PHONY: all module userspace selftests run check check-unit check-debug ci bench clean \
 	help deps sparse checkpatch layering symbols testlist docs docs-check install uninstall dkms-add dkms-install \
-	dkms-remove fuzz
+	dkms-remove fuzz kvm-selftests
 
 all: $(NEED_DEPS) module userspace selftests
 
@@ -248,6 +251,13 @@ bench: all
 	@$(VM) --mode bench --name bench-1cpu $(VM_ARGS)
 	@$(TESTVM)/bench-summary.sh $(BUILD)/vm-bench-1cpu/console.log
 
+# Linux's KVM selftests from linux-source-6.1, built once into
+# /var/cache/minikvm (tools/testvm/kvm-selftests.sh), run as
+# tools/testvm/kvm-selftests.list says. A conformance report, not a gate:
+# it fails only when the VM does not finish.
+kvm-selftests: deps module userspace
+	@$(TESTVM)/kvm-selftests-run.sh --build $(BUILD) $(VM_ARGS)
+
 # The debug kernel is built from linux-source-6.1 once and kept in
 # /var/cache/minikvm (tools/testvm/debug-kernel.sh); minikvm.ko for it is
 # built from a copy of the sources in build/debug-module, so the cloud
@@ -267,4 +277,4 @@ clean:
 	rm -rf $(BUILD)/vm-* $(BUILD)/debug-module
 
 help:
-	@sed -n '3,32p' Makefile
+	@sed -n '3,35p' Makefile

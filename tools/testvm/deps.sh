@@ -19,7 +19,8 @@ mkdir -p "$build"
 base_pkgs="make gcc libc6-dev bochs bochsbios vgabios bochs-term busybox-static \
 cpio isolinux syslinux-common genisoimage xorriso linux-source-6.1 \
 qemu-system-x86 kmod xz-utils util-linux sparse clang libclang-rt-14-dev \
-flex bison bc libelf-dev libssl-dev dwarves python3-docutils graphviz"
+flex bison bc libelf-dev libssl-dev dwarves python3-docutils graphviz \
+binutils file"
 
 missing() {
 	for p in "$@"; do

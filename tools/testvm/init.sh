@@ -3,7 +3,9 @@
 #
 # /init of the nested test VM. Loads minikvm, runs every listed selftest
 # against /dev/minikvm, then loads KVM (kvm_intel) and runs the same tests
-# against /dev/kvm, unloads minikvm, and judges the kernel log. Everything
+# against /dev/kvm, unloads minikvm, and judges the kernel log. Mode
+# kvm-selftests runs Linux's own KVM selftests instead, on KVM's /dev/kvm
+# and then on minikvm's device behind that name. Everything
 # the host needs is printed on the serial console as marker lines:
 #
 #   MINIKVM-BEGIN <dev> <test>          test output (KTAP) follows
@@ -96,6 +98,19 @@ run_tests() {
 	done < /etc/minikvm/tests
 }
 
+# make kvm-selftests: the KVM selftests take no --dev; $1 names the
+# driver behind /dev/kvm in the markers.
+run_kvm_selftests() {
+	while read -r name timeout _; do
+		case "$name" in ''|'#'*) continue ;; esac
+		echo "MINIKVM-BEGIN $1 $name"
+		t0=$(cut -d. -f1 /proc/uptime)
+		(cd /tmp && timeout -s KILL "$timeout" /tests/"$name" 2>&1)
+		rc=$?
+		echo "MINIKVM-END $1 $name $rc $(( $(cut -d. -f1 /proc/uptime) - t0 ))s"
+	done < /etc/minikvm/tests
+}
+
 # make bench: exit_bench and mmu_bench on each device, their figures
 # between markers; the END marker carries the first non-zero exit status.
 run_bench() {
@@ -167,6 +182,39 @@ check)
 	else
 		check kvm-intel fail "reference device /dev/kvm missing"
 	fi
+	;;
+kvm-selftests)
+	# Linux's own KVM selftests open /dev/kvm, a fixed path: first KVM's
+	# node (kvm_intel), then, with KVM unloaded, a node of minikvm's misc
+	# device under that name. Each test ends with its exit status:
+	# 0 pass, 4 (KSFT_SKIP) skip, anything else a failure.
+	# --env KVM_SELFTESTS_DEVICES=minikvm (or =kvm) runs on that one only.
+	devices=" ${KVM_SELFTESTS_DEVICES:-kvm minikvm} "
+	case "$devices" in
+	*" kvm "*)
+		insmod $mods/irqbypass.ko && insmod $mods/kvm.ko && insmod $mods/kvm-intel.ko
+		if [ -c /dev/kvm ]; then
+			run_kvm_selftests kvm
+		else
+			check kvm-intel fail "reference device /dev/kvm missing"
+		fi
+		rmmod kvm_intel && rmmod kvm && rmmod irqbypass ||
+			check kvm-unload fail "rmmod of kvm_intel/kvm failed"
+		;;
+	esac
+	rm -f /dev/kvm
+	case "$devices" in
+	*" minikvm "*)
+		if [ -r /sys/class/misc/minikvm/dev ]; then
+			mm=$(cat /sys/class/misc/minikvm/dev)
+			mknod -m 0666 /dev/kvm c "${mm%%:*}" "${mm##*:}"
+			run_kvm_selftests minikvm
+		else
+			check minikvm-node fail "/sys/class/misc/minikvm/dev missing"
+		fi
+		rm -f /dev/kvm
+		;;
+	esac
 	;;
 bench)
 	[ -c /dev/minikvm ] && run_bench /dev/minikvm

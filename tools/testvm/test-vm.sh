@@ -10,6 +10,7 @@
 #              [--kernel BZIMAGE --modules DIR] [--module MINIKVM_KO]
 #              [--cmdline-extra "ARGS"] [--time-scale N] [--megs MIB]
 #              [--only "TEST BOUND"] [--env "VAR=VALUE ..."]
+#              [--kvm-selftests DIR]
 #
 # By default the VM boots the Debian cloud kernel VER (default: DIR/kver,
 # written by deps.sh) unpacked by deps.sh;
@@ -24,6 +25,9 @@
 # --megs sets the guest's memory (default 2048 MiB). --only runs that one
 # test with that bound instead of the list (make fuzz); --env exports the
 # given variables to the tests (/etc/minikvm/env, read by init.sh).
+# Mode kvm-selftests runs Linux's own KVM selftests built by
+# kvm-selftests.sh into DIR (--kvm-selftests), those kvm-selftests.list
+# names (or the --only one), stripped into the initramfs.
 #
 # The VM gets minikvm.ko, KVM's own modules from the same kernel package,
 # those selftests, and mkvm; /init (init.sh) runs them. Modes: check runs
@@ -40,7 +44,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
 build= kver= mode=check cpus=1 backend=auto timeout= model=corei7_skylake_x name=
 vmlinuz= kmods= minikvm_ko=$top/minikvm.ko cmdline_extra= time_scale=1 megs=2048
-group= share=1/1 only= test_env=
+group= share=1/1 only= test_env= kst_dir=
 
 while [ $# -gt 0 ]; do
 	case "$1" in
@@ -62,6 +66,7 @@ while [ $# -gt 0 ]; do
 	--megs) megs=$2; shift ;;
 	--only) only=$2; shift ;;
 	--env) test_env=$2; shift ;;
+	--kvm-selftests) kst_dir=$2; shift ;;
 	*) echo "test-vm: unknown argument $1" >&2; exit 1 ;;
 	esac
 	shift
@@ -71,7 +76,7 @@ done
 [ -n "$kver" ] || { [ -n "$vmlinuz" ] && [ -n "$kmods" ]; } ||
 	{ echo "test-vm: --kver is required unless --kernel and --modules are given" >&2; exit 1; }
 case "$cpus" in 1|2) ;; *) echo "test-vm: --cpus must be 1 or 2" >&2; exit 1 ;; esac
-case "$mode" in check|info|clock|bench) ;; *) echo "test-vm: no mode $mode" >&2; exit 1 ;; esac
+case "$mode" in check|info|clock|bench|kvm-selftests) ;; *) echo "test-vm: no mode $mode" >&2; exit 1 ;; esac
 group=${group:-${cpus}cpu}
 name=${name:-$mode-${cpus}cpu}
 
@@ -128,9 +133,30 @@ fi
 for v in $test_env; do
 	echo "export $v" >> "$root/etc/minikvm/env"
 done
-while read -r t _; do
-	cp "$top/selftests/$t" "$root/tests/"
-done < "$root/etc/minikvm/tests"
+if [ "$mode" = kvm-selftests ]; then
+	[ -d "$kst_dir/bin" ] || { echo "test-vm: --kvm-selftests DIR (kvm-selftests.sh) is required" >&2; exit 1; }
+	if [ -n "$only" ]; then
+		echo "$only" > "$root/etc/minikvm/tests"
+	else
+		# name and bound of each listed test that was built.
+		while read -r t b _; do
+			case "$t" in ''|'#'*) continue ;; esac
+			if [ -x "$kst_dir/bin/$t" ]; then
+				echo "$t $b" >> "$root/etc/minikvm/tests"
+			else
+				echo "test-vm: $t is listed but was not built, left out" >&2
+			fi
+		done < "$here/kvm-selftests.list"
+	fi
+	# Unstripped they are about 1 MiB each: a slower initramfs to unpack.
+	while read -r t _; do
+		strip -o "$root/tests/$t" "$kst_dir/bin/$t"
+	done < "$root/etc/minikvm/tests"
+else
+	while read -r t _; do
+		cp "$top/selftests/$t" "$root/tests/"
+	done < "$root/etc/minikvm/tests"
+fi
 (cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) > "$dir/initrd.gz"
 
 cmdline="console=ttyS0 quiet loglevel=4 reboot=k${cmdline_extra:+ $cmdline_extra}"
