@@ -293,3 +293,24 @@ bool minikvm_cpuid_has(struct minikvm_vcpu *vcpu, u32 fn, enum cpuid_regs_idx re
 		return false;
 	return regs[reg] & BIT(feature & 31);
 }
+
+/**
+ * minikvm_cpuid_supported() - does KVM_GET_SUPPORTED_CPUID offer a feature?
+ * @fn: the leaf (subleaf 0)
+ * @reg: which register of it
+ * @feature: an X86_FEATURE_* number; its bit in that register
+ *
+ * What this host lets any guest have, whatever a vCPU's own table says.
+ */
+bool minikvm_cpuid_supported(u32 fn, enum cpuid_regs_idx reg, unsigned int feature)
+{
+	struct kvm_cpuid_entry2 e;
+	u32 regs[4];
+
+	cpuid_fill(&e, fn, 0, 0);
+	regs[CPUID_EAX] = e.eax;
+	regs[CPUID_EBX] = e.ebx;
+	regs[CPUID_ECX] = e.ecx;
+	regs[CPUID_EDX] = e.edx;
+	return regs[reg] & BIT(feature & 31);
+}

@@ -163,6 +163,7 @@ int minikvm_get_cpuid2(struct minikvm_vcpu *vcpu, struct kvm_cpuid2 __user *ucpu
 const struct kvm_cpuid_entry2 *minikvm_find_cpuid(struct minikvm_vcpu *vcpu, u32 fn, u32 idx);
 bool minikvm_cpuid_has(struct minikvm_vcpu *vcpu, u32 fn, enum cpuid_regs_idx reg,
 		       unsigned int feature);
+bool minikvm_cpuid_supported(u32 fn, enum cpuid_regs_idx reg, unsigned int feature);
 
 /* core/msr_mce.c: MSRs with no VMX state (machine check, kvmclock) */
 int minikvm_get_msr_common(struct minikvm_vcpu *vcpu, u32 index, u64 *data, bool host);

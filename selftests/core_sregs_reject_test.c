@@ -104,4 +104,63 @@ TEST(set_msrs_does_not_set_efer_lma)
 	vm_free(vm);
 }
 
+/*
+ * Before its first KVM_SET_CPUID2 a vCPU may set every CR4 bit the
+ * supported CPUID offers (KVM computes the CPUID-dependent reserved bits
+ * only when a CPUID is set); afterwards only those of its own CPUID.
+ * Linux's set_sregs_test relies on the first half.
+ */
+#define CR4_FSGSBASE	(1ull << 16)
+#define CR4_SMEP	(1ull << 20)
+#define CR4_SMAP	(1ull << 21)
+#define CPUID7_EBX_FSGSBASE	(1u << 0)
+#define CPUID7_EBX_SMEP		(1u << 7)
+#define CPUID7_EBX_SMAP		(1u << 20)
+
+TEST(cr4_bits_follow_supported_cpuid_until_one_is_set)
+{
+	static const struct { uint64_t cr4; uint32_t ebx; } bits[] = {
+		{ CR4_FSGSBASE, CPUID7_EBX_FSGSBASE },
+		{ CR4_SMEP, CPUID7_EBX_SMEP },
+		{ CR4_SMAP, CPUID7_EBX_SMAP },
+	};
+	struct kvm_vm *vm = vm_create(GUEST_MEM_SIZE);
+	struct kvm_vcpu *vcpu = vcpu_create(vm, 0);
+	struct kvm_cpuid2 *cpuid = kvm_get_supported_cpuid(vm->dev_fd);
+	struct kvm_cpuid_entry2 *leaf7 = cpuid_find(cpuid, 7, 0);
+	struct kvm_sregs sregs, want;
+	uint64_t extra = 0;
+	size_t i;
+
+	for (i = 0; leaf7 && i < ARRAY_SIZE(bits); i++)
+		if (leaf7->ebx & bits[i].ebx)
+			extra |= bits[i].cr4;
+	if (!extra)
+		SKIP(goto out, "the supported CPUID has none of FSGSBASE, SMEP, SMAP");
+	vcpu_get_sregs(vcpu, &want);
+	want.cr4 |= extra;
+	EXPECT_EQ(0, ioctl(vcpu->fd, KVM_SET_SREGS, &want)) TH_LOG("CR4 %#llx, errno %d",
+								   want.cr4, errno);
+	vcpu_get_sregs(vcpu, &sregs);
+	EXPECT_EQ(extra, sregs.cr4 & extra);
+
+	/* With a CPUID that lacks them, the same bits are refused. */
+	leaf7->ebx &= ~(CPUID7_EBX_FSGSBASE | CPUID7_EBX_SMEP | CPUID7_EBX_SMAP);
+	vcpu_set_cpuid(vcpu, cpuid);
+	want.cr4 &= ~extra;
+	EXPECT_EQ(0, ioctl(vcpu->fd, KVM_SET_SREGS, &want));
+	for (i = 0; i < ARRAY_SIZE(bits); i++) {
+		if (!(extra & bits[i].cr4))
+			continue;
+		want.cr4 |= bits[i].cr4;
+		EXPECT_EQ(-1, ioctl(vcpu->fd, KVM_SET_SREGS, &want)) TH_LOG("CR4 %#llx", want.cr4);
+		EXPECT_EQ(EINVAL, errno);
+		want.cr4 &= ~bits[i].cr4;
+	}
+out:
+	free(cpuid);
+	vcpu_free(vcpu);
+	vm_free(vm);
+}
+
 MINIKVM_TEST_MAIN

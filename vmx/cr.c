@@ -198,17 +198,30 @@ bool mvmx_guest_has_xsave(struct minikvm_vcpu *vcpu)
 	       minikvm_cpuid_has(vcpu, 1, CPUID_ECX, X86_FEATURE_XSAVE);
 }
 
-/* The CR4 bits this vCPU may set: always valid, or offered by its CPUID. */
+/*
+ * The CR4 bits this vCPU may set: always valid, or offered by its CPUID.
+ * Before its first KVM_SET_CPUID2 a vCPU has no CPUID of its own, and, as
+ * in KVM (whose cr4_guest_rsvd_bits are computed by KVM_SET_CPUID2 only),
+ * it may set every bit this host supports; Linux's set_sregs_test
+ * depends on that.
+ */
 static unsigned long mvmx_cr4_valid_bits(struct minikvm_vcpu *vcpu)
 {
 	unsigned long valid = CR4_ALWAYS_VALID;
+	bool own = vcpu->cpuid_nent;
 	size_t i;
 
-	for (i = 0; i < ARRAY_SIZE(cr4_cpuid_bits); i++)
-		if (minikvm_cpuid_has(vcpu, cr4_cpuid_bits[i].function,
-				      cr4_cpuid_bits[i].reg, cr4_cpuid_bits[i].feature))
+	for (i = 0; i < ARRAY_SIZE(cr4_cpuid_bits); i++) {
+		u32 fn = cr4_cpuid_bits[i].function;
+		enum cpuid_regs_idx reg = cr4_cpuid_bits[i].reg;
+		unsigned int feature = cr4_cpuid_bits[i].feature;
+
+		if (own ? minikvm_cpuid_has(vcpu, fn, reg, feature) :
+			  minikvm_cpuid_supported(fn, reg, feature))
 			valid |= cr4_cpuid_bits[i].cr4;
-	if (mvmx_guest_has_xsave(vcpu))
+	}
+	if (own ? mvmx_guest_has_xsave(vcpu) :
+		  minikvm_cpuid_supported(1, CPUID_ECX, X86_FEATURE_XSAVE))
 		valid |= X86_CR4_OSXSAVE;
 	return valid;
 }
