@@ -7,10 +7,15 @@
  *
  * Real-mode guest: the IVT at GPA 0 holds CS:IP of the NMI handler.
  *
- * Run in the 1-CPU test VM only: there KVM passes every case; in the
- * 2-CPU test VM, KVM 6.1 was seen (in each of four runs) to leave an NMI
- * from KVM_NMI or KVM_SET_VCPU_EVENTS undelivered past the next entries
- * while minikvm delivered it at once.
+ * minikvm delivers a given NMI at the very next entry, before the guest's
+ * main loop runs again. KVM 6.1 in the Bochs test VM does not always: it
+ * passed these cases in some 1-CPU runs, and in others (every 2-CPU run,
+ * a make ci run, and a 1-CPU run of this test alone) the main loop's
+ * OUT 0x10 came first and the NMI was still not delivered after 1000
+ * more entries; the cause in KVM or Bochs is not known. So on /dev/kvm
+ * the main loop may run up to NMI_LATE_KVM times before the NMI, and a
+ * KVM that never delivers it skips with that reason; minikvm must
+ * deliver it at once. Run in the 1-CPU test VM only.
  */
 #include <sys/ioctl.h>
 
@@ -49,6 +54,34 @@ static struct kvm_vcpu *nmi_setup(struct kvm_vm *vm)
 	return vcpu;
 }
 
+#define NMI_LATE_KVM	1000
+
+/*
+ * Run until the NMI handler's first OUT and return its count, or -1 when
+ * the main loop's OUT came first more often than the device is allowed
+ * (on minikvm: at all, which then fails the test). Any other exit fails
+ * the test.
+ */
+static int run_until_nmi(struct kvm_vcpu *vcpu)
+{
+	int late = test_dev_is_minikvm() ? 0 : NMI_LATE_KVM;
+	struct kvm_run *run = vcpu->run;
+	uint32_t val = 0;
+
+	for (;;) {
+		vcpu_run(vcpu);
+		TEST_ASSERT(run->exit_reason == KVM_EXIT_IO && run->io.direction == KVM_EXIT_IO_OUT &&
+			    (run->io.port == PORT_MAIN || run->io.port == PORT_NMI_IN),
+			    "exit %u port 0x%x", run->exit_reason, run->io.port);
+		if (run->io.port == PORT_NMI_IN)
+			break;
+		if (late-- <= 0)
+			return -1;
+	}
+	memcpy(&val, io_data(vcpu), run->io.size);
+	return val;
+}
+
 static void get_events(struct kvm_vcpu *vcpu, struct kvm_vcpu_events *ev)
 {
 	TEST_ASSERT(!ioctl(vcpu->fd, KVM_GET_VCPU_EVENTS, ev), "KVM_GET_VCPU_EVENTS: %d", errno);
@@ -59,11 +92,14 @@ TEST(nmi_blocked_until_iret)
 	struct kvm_vm *vm = vm_create(GUEST_MEM_SIZE);
 	struct kvm_vcpu *vcpu = nmi_setup(vm);
 	struct kvm_vcpu_events ev;
-	int i;
+	int i, n;
 
 	EXPECT_EQ(1u, vcpu_run_until_out(vcpu, PORT_MAIN));
 	ASSERT_EQ(0, ioctl(vcpu->fd, KVM_NMI));
-	EXPECT_EQ(1u, vcpu_run_until_out(vcpu, PORT_NMI_IN));
+	n = run_until_nmi(vcpu);
+	if (n < 0 && !test_dev_is_minikvm())
+		SKIP(goto out, "KVM did not deliver the NMI within %d entries", NMI_LATE_KVM);
+	EXPECT_EQ(1, n);
 	get_events(vcpu, &ev);
 	EXPECT_EQ(1, ev.nmi.masked);
 	EXPECT_EQ(0, ev.nmi.pending);
@@ -76,7 +112,10 @@ TEST(nmi_blocked_until_iret)
 	EXPECT_EQ(1, ev.nmi.masked);
 	/* Not re-entered before the IRET: the same run goes on. */
 	EXPECT_EQ(1u, vcpu_run_until_out(vcpu, PORT_NMI_OUT));
-	EXPECT_EQ(2u, vcpu_run_until_out(vcpu, PORT_NMI_IN));
+	n = run_until_nmi(vcpu);
+	if (n < 0 && !test_dev_is_minikvm())
+		SKIP(goto out, "KVM did not deliver the NMI within %d entries", NMI_LATE_KVM);
+	EXPECT_EQ(2, n);
 	EXPECT_EQ(2u, vcpu_run_until_out(vcpu, PORT_NMI_OUT));
 	EXPECT_EQ(1u, vcpu_run_until_out(vcpu, PORT_MAIN));
 	EXPECT_EQ(1u, vcpu_run_until_out(vcpu, PORT_MAIN));
@@ -84,6 +123,7 @@ TEST(nmi_blocked_until_iret)
 	EXPECT_EQ(0, ev.nmi.pending);
 	EXPECT_EQ(0, ev.nmi.masked);
 	EXPECT_EQ(2, *(uint16_t *)vm_gpa(vm, COUNT_GPA));
+out:
 	vcpu_free(vcpu);
 	vm_free(vm);
 }
@@ -94,6 +134,7 @@ TEST(pending_nmi_round_trips)
 	struct kvm_vm *vm = vm_create(GUEST_MEM_SIZE);
 	struct kvm_vcpu *vcpu = nmi_setup(vm);
 	struct kvm_vcpu_events ev, saved;
+	int n;
 
 	EXPECT_EQ(1u, vcpu_run_until_out(vcpu, PORT_MAIN));
 	ASSERT_EQ(0, ioctl(vcpu->fd, KVM_NMI));
@@ -110,7 +151,10 @@ TEST(pending_nmi_round_trips)
 
 	/* Put it back: it is delivered. */
 	ASSERT_EQ(0, ioctl(vcpu->fd, KVM_SET_VCPU_EVENTS, &saved));
-	EXPECT_EQ(1u, vcpu_run_until_out(vcpu, PORT_NMI_IN));
+	n = run_until_nmi(vcpu);
+	if (n < 0 && !test_dev_is_minikvm())
+		SKIP(goto out, "KVM did not deliver the NMI within %d entries", NMI_LATE_KVM);
+	EXPECT_EQ(1, n);
 
 	/* A rejected SET_VCPU_EVENTS leaves the mask as it was. */
 	get_events(vcpu, &ev);
@@ -121,6 +165,7 @@ TEST(pending_nmi_round_trips)
 	EXPECT_EQ(EINVAL, errno);
 	get_events(vcpu, &ev);
 	EXPECT_EQ(1, ev.nmi.masked);
+out:
 	vcpu_free(vcpu);
 	vm_free(vm);
 }
