@@ -272,6 +272,18 @@ const struct kvm_cpuid_entry2 *minikvm_find_cpuid(struct minikvm_vcpu *vcpu, u32
 	return cpuid_lookup(vcpu, basic->eax, idx);
 }
 
+/* Is @feature's bit set in register @reg of @e? */
+static bool cpuid_entry_has(const struct kvm_cpuid_entry2 *e, enum cpuid_regs_idx reg,
+			    unsigned int feature)
+{
+	const u32 regs[] = {
+		[CPUID_EAX] = e->eax, [CPUID_EBX] = e->ebx,
+		[CPUID_ECX] = e->ecx, [CPUID_EDX] = e->edx,
+	};
+
+	return regs[reg] & BIT(feature & 31);
+}
+
 /**
  * minikvm_cpuid_has() - does the vCPU's CPUID (KVM_SET_CPUID2) offer a feature?
  * @vcpu: the vCPU
@@ -283,15 +295,11 @@ bool minikvm_cpuid_has(struct minikvm_vcpu *vcpu, u32 fn, enum cpuid_regs_idx re
 		       unsigned int feature)
 {
 	const struct kvm_cpuid_entry2 *e = minikvm_find_cpuid(vcpu, fn, 0);
-	const u32 regs[] = {
-		[CPUID_EAX] = e ? e->eax : 0, [CPUID_EBX] = e ? e->ebx : 0,
-		[CPUID_ECX] = e ? e->ecx : 0, [CPUID_EDX] = e ? e->edx : 0,
-	};
 
 	/* Intel's out-of-range rule may answer another leaf: not this one. */
 	if (!e || e->function != fn)
 		return false;
-	return regs[reg] & BIT(feature & 31);
+	return cpuid_entry_has(e, reg, feature);
 }
 
 /**
@@ -305,12 +313,7 @@ bool minikvm_cpuid_has(struct minikvm_vcpu *vcpu, u32 fn, enum cpuid_regs_idx re
 bool minikvm_cpuid_supported(u32 fn, enum cpuid_regs_idx reg, unsigned int feature)
 {
 	struct kvm_cpuid_entry2 e;
-	u32 regs[4];
 
 	cpuid_fill(&e, fn, 0, 0);
-	regs[CPUID_EAX] = e.eax;
-	regs[CPUID_EBX] = e.ebx;
-	regs[CPUID_ECX] = e.ecx;
-	regs[CPUID_EDX] = e.edx;
-	return regs[reg] & BIT(feature & 31);
+	return cpuid_entry_has(&e, reg, feature);
 }
