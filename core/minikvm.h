@@ -15,6 +15,7 @@
 #include <linux/kvm.h>
 #include <linux/mutex.h>
 #include <linux/refcount.h>
+#include <linux/srcu.h>
 #include <linux/preempt.h>
 #include <linux/types.h>
 #include <asm/fpu/api.h>
@@ -22,6 +23,7 @@
 
 #include "mmu/mmu.h"
 #include "mmu/insn_decode.h"
+#include "core/iobus.h"
 #include "core/stats.h"
 #include "core/vendor.h"
 
@@ -31,6 +33,17 @@
 #define MINIKVM_MAX_CPUID	80	/* entries accepted by KVM_SET_CPUID2 */
 #define MINIKVM_MAX_MCE_BANKS	32	/* KVM's KVM_MAX_MCE_BANKS, KVM_CAP_MCE */
 #define MINIKVM_MAX_IRQ_ROUTES	4096	/* KVM's KVM_MAX_IRQ_ROUTES, KVM_CAP_IRQ_ROUTING */
+
+enum minikvm_irqchip_mode {
+	MINIKVM_IRQCHIP_NONE,		/* interrupts come from KVM_INTERRUPT */
+	MINIKVM_IRQCHIP_SPLIT,		/* LAPICs here, IOAPIC/PIC in userspace */
+	MINIKVM_IRQCHIP_KERNEL,		/* KVM_CREATE_IRQCHIP: all here */
+};
+
+struct minikvm_lapic;
+struct minikvm_pic;
+struct minikvm_ioapic;
+struct minikvm_pit;
 
 struct minikvm_vm {
 	refcount_t users;		/* VM fd + one per vCPU fd */
@@ -48,6 +61,17 @@ struct minikvm_vm {
 	u64 identity_map_addr;
 	u64 pv_wall_clock;		/* MSR_KVM_WALL_CLOCK(_NEW), per VM as in KVM */
 	struct minikvm_vm_debugfs *debugfs;	/* core/stats.c */
+
+	/* The in-kernel irqchip (irq/irqchip.h); NULL where the VMM has it. */
+	enum minikvm_irqchip_mode irqchip_mode;	/* set once, before vCPUs */
+	struct minikvm_pic *pic;
+	struct minikvm_ioapic *ioapic;
+	struct minikvm_pit *pit;
+
+	/* The in-kernel I/O bus (core/iobus.c): ranges kernel devices answer. */
+	struct mutex io_lock;		/* writers */
+	struct srcu_struct io_srcu;	/* readers: the exit path */
+	struct minikvm_io_bus __rcu *io_bus[MINIKVM_NR_BUSES];
 };
 
 /* An I/O exit to userspace that KVM_RUN must finish (an IN, string I/O). */
@@ -131,6 +155,7 @@ struct minikvm_vcpu {
 	u8 event_in_flight;		/* what the last entry injected: irq/event.c */
 	bool event_requeued;		/* the next injection is a re-injection */
 	u32 mp_state;			/* KVM_MP_STATE_*: RUNNABLE without a LAPIC */
+	struct minikvm_lapic *apic;	/* the in-kernel LAPIC (irq/lapic.c), or NULL */
 
 	/* Machine-check architecture (core/msr_mce.c), KVM's layout. */
 	u64 mcg_cap, mcg_status, mcg_ctl;

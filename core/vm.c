@@ -28,6 +28,7 @@ void minikvm_vm_put(struct minikvm_vm *vm)
 	minikvm_debugfs_vm_destroy(vm);
 	for (i = 0; i < vm->nr_vcpus; i++)
 		minikvm_vcpu_destroy(vm->vcpus[i]);
+	minikvm_iobus_destroy(vm);
 	mmu_vm_destroy(vm);
 	mmdrop(vm->mm);
 	preempt_notifier_dec();
@@ -147,9 +148,12 @@ int minikvm_create_vm(unsigned long type)
 	ret = mvmx_vm_get();
 	if (ret)
 		goto err_mm;
-	ret = mmu_vm_init(vm);
+	ret = minikvm_iobus_init(vm);
 	if (ret)
 		goto err_vmx;
+	ret = mmu_vm_init(vm);
+	if (ret)
+		goto err_iobus;
 	preempt_notifier_inc();
 	minikvm_debugfs_vm_create(vm);
 
@@ -161,6 +165,8 @@ int minikvm_create_vm(unsigned long type)
 	}
 	return fd;
 
+err_iobus:
+	cleanup_srcu_struct(&vm->io_srcu);
 err_vmx:
 	mvmx_vm_put();
 err_mm:

@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * MMIO to userspace: the guest accessed a GPA no slot backs (or wrote to
- * a read-only slot). The exit does not say what the instruction was, so
- * minikvm fetches it through the guest's page tables, decodes it
- * (mmu/insn_decode.c) and exits with KVM_EXIT_MMIO (phys_addr, data, len,
- * is_write), laid out as KVM lays it out.
+ * MMIO: the guest accessed a GPA no slot backs (or wrote to a read-only
+ * slot). The exit does not say what the instruction was, so minikvm
+ * fetches it through the guest's page tables and decodes it
+ * (mmu/insn_decode.c). A device on the kernel's MMIO bus (core/iobus.c)
+ * may answer; otherwise it exits with KVM_EXIT_MMIO (phys_addr, data,
+ * len, is_write), laid out as KVM lays it out.
  *
  * As with KVM, a write is complete when userspace sees it (RIP already
  * past the instruction); a read completes on the next KVM_RUN, when
@@ -24,6 +25,7 @@
 #include "core/observe.h"
 
 static int mmio_complete(struct minikvm_vcpu *vcpu);
+static void mmio_finish_load(struct minikvm_vcpu *vcpu, const struct insn_mmio *insn, u64 data);
 
 /* Read up to INSN_MAX_LEN bytes at CS:RIP; returns how many could be read. */
 static unsigned int mmio_fetch(struct minikvm_vcpu *vcpu, unsigned int mode, u8 *bytes)
@@ -82,23 +84,35 @@ int mmu_mmio_emulate(struct minikvm_vcpu *vcpu, u64 gpa)
 	unsigned int mode = minikvm_code_mode(vcpu);
 	unsigned int n = mmio_fetch(vcpu, mode, bytes);
 	unsigned long val;
+	u64 data = 0;
+	bool store;
 
 	if (minikvm_exit_during_event_delivery(vcpu))
 		return minikvm_internal_error(vcpu, KVM_INTERNAL_ERROR_DELIVERY_EV);
 	if (mmu_insn_decode_mmio(bytes, n, mmio_insn_mode(mode), &insn) != INSN_OK)
 		return mmio_emulation_failure(vcpu, bytes, n);
 
-	minikvm_note_mmio(vcpu, gpa, insn.size,
-			  insn.kind == INSN_STORE || insn.kind == INSN_STORE_IMM);
-	run->exit_reason = KVM_EXIT_MMIO;
-	run->mmio.phys_addr = gpa;
-	run->mmio.len = insn.size;
-	memset(run->mmio.data, 0, sizeof(run->mmio.data));
-	if (insn.kind == INSN_STORE || insn.kind == INSN_STORE_IMM) {
+	store = insn.kind == INSN_STORE || insn.kind == INSN_STORE_IMM;
+	minikvm_note_mmio(vcpu, gpa, insn.size, store);
+	if (store) {
 		if (insn.kind == INSN_STORE_IMM)
 			val = insn.imm;
 		else
 			val = minikvm_register_read(vcpu, insn.reg) >> (insn.high_byte ? 8 : 0);
+		/* A device in the kernel (core/iobus.c) may take it: no exit. */
+		if (!minikvm_io_bus_write(vcpu, MINIKVM_MMIO_BUS, gpa, insn.size, &val)) {
+			minikvm_advance_rip(vcpu, insn.len);
+			return RESUME_GUEST;
+		}
+	} else if (!minikvm_io_bus_read(vcpu, MINIKVM_MMIO_BUS, gpa, insn.size, &data)) {
+		mmio_finish_load(vcpu, &insn, data);
+		return RESUME_GUEST;
+	}
+	run->exit_reason = KVM_EXIT_MMIO;
+	run->mmio.phys_addr = gpa;
+	run->mmio.len = insn.size;
+	memset(run->mmio.data, 0, sizeof(run->mmio.data));
+	if (store) {
 		memcpy(run->mmio.data, &val, insn.size);
 		run->mmio.is_write = 1;
 		/* A write is done once userspace has it: RIP moves on now. */
@@ -134,6 +148,14 @@ static unsigned long mmio_load_value(const struct insn_mmio *insn, u64 data, uns
 	return v;
 }
 
+/* The load's register gets @data; RIP moves past the instruction. */
+static void mmio_finish_load(struct minikvm_vcpu *vcpu, const struct insn_mmio *insn, u64 data)
+{
+	minikvm_register_write(vcpu, insn->reg,
+			       mmio_load_value(insn, data, minikvm_register_read(vcpu, insn->reg)));
+	minikvm_advance_rip(vcpu, insn->len);
+}
+
 /**
  * mmio_complete() - finish an MMIO read userspace has answered
  * @vcpu: the vCPU, at the start of KVM_RUN (its complete_userspace_io)
@@ -149,9 +171,6 @@ static int mmio_complete(struct minikvm_vcpu *vcpu)
 	if (minikvm_rip_read(vcpu) != m->rip)
 		return 1;
 	memcpy(&data, vcpu->run->mmio.data, sizeof(data));
-	minikvm_register_write(vcpu, m->insn.reg,
-			       mmio_load_value(&m->insn, data,
-					       minikvm_register_read(vcpu, m->insn.reg)));
-	minikvm_advance_rip(vcpu, m->insn.len);
+	mmio_finish_load(vcpu, &m->insn, data);
 	return 1;
 }

@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * IN, OUT, INS, OUTS (with and without REP): every port belongs to
- * userspace, so each exits to it with KVM_EXIT_IO, laid out as KVM lays
+ * IN, OUT, INS, OUTS (with and without REP). A plain IN or OUT to a port
+ * a kernel device answers (core/iobus.c: the irqchip, ioeventfds) ends in
+ * the kernel; every other access belongs to userspace, so each exits to
+ * it with KVM_EXIT_IO, laid out as KVM lays
  * it out: data in the vCPU mmap at io.data_offset (the page after the
  * kvm_run page), io.count elements of io.size bytes. Like KVM's
  * emulator, OUTS sends one element per exit and REP INS reads ahead a
@@ -113,6 +115,30 @@ static int io_string_setup(struct minikvm_vcpu *vcpu, struct minikvm_pending_io 
 	return EXIT_TO_USER;
 }
 
+/*
+ * A device on the kernel's port bus (core/iobus.c) may answer a plain IN
+ * or OUT; then no exit reaches userspace. String I/O always goes there.
+ */
+static bool io_in_kernel(struct minikvm_vcpu *vcpu, struct minikvm_pending_io *io, u16 port)
+{
+	unsigned long *rax = &to_vmx(vcpu)->regs[__VCPU_REGS_RAX];
+	u32 val = 0;
+
+	if (io->in) {
+		if (minikvm_io_bus_read(vcpu, MINIKVM_PIO_BUS, port, io->size, &val))
+			return false;
+		/* 8/16-bit IN keep the rest of RAX; 32-bit zero-extends. */
+		if (io->size == 4)
+			*rax = val;
+		else
+			*rax = (*rax & ~((1ul << (io->size * 8)) - 1)) | val;
+	} else if (minikvm_io_bus_write(vcpu, MINIKVM_PIO_BUS, port, io->size, rax)) {
+		return false;
+	}
+	mvmx_skip_instruction(vcpu);
+	return true;
+}
+
 int mvmx_handle_io(struct minikvm_vcpu *vcpu)
 {
 	unsigned long q = to_vmx(vcpu)->exit.qualification;
@@ -128,6 +154,8 @@ int mvmx_handle_io(struct minikvm_vcpu *vcpu)
 		.count = 1,
 		.rip = vmcs_readl(GUEST_RIP),
 	};
+	if (!io->string && io_in_kernel(vcpu, io, IO_QUAL_PORT(q)))
+		return RESUME_GUEST;
 	if (io->string) {
 		ret = io_string_setup(vcpu, io);
 		if (ret != EXIT_TO_USER)
