@@ -1,0 +1,79 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The in-kernel interrupt controllers and the calls between their two
+ * halves, in KVM's split:
+ *
+ *  - the vCPU side: one LAPIC per vCPU (irq/lapic*.c), which also takes
+ *    the interrupt messages every source sends (ICR writes, MSIs, IOAPIC
+ *    redirection entries) and posts them to the target vCPUs;
+ *  - the chipset: the 8259 pair, the IOAPIC, the PIT and the GSI routing
+ *    table (irq/pic.c, irq/ioapic.c, irq/pit.c, irq/routing.c), created
+ *    by KVM_CREATE_IRQCHIP and KVM_CREATE_PIT2.
+ *
+ * Which of them the VM has is vm->irqchip_mode, set once, before the
+ * first vCPU exists (KVM refuses both ioctls after it):
+ *   NONE    no LAPIC: the VMM injects with KVM_INTERRUPT (irq/event.c)
+ *   SPLIT   KVM_CAP_SPLIT_IRQCHIP: LAPICs here, IOAPIC and PIC in the VMM
+ *   KERNEL  KVM_CREATE_IRQCHIP: all of them here
+ */
+#ifndef MINIKVM_IRQ_IRQCHIP_H
+#define MINIKVM_IRQ_IRQCHIP_H
+
+#include <linux/types.h>
+
+#include "core/minikvm.h"
+
+static inline bool minikvm_irqchip_split(const struct minikvm_vm *vm)
+{
+	return READ_ONCE(vm->irqchip_mode) == MINIKVM_IRQCHIP_SPLIT;
+}
+
+/* PIC and IOAPIC in the kernel (KVM's irqchip_kernel()). */
+static inline bool minikvm_irqchip_kernel(const struct minikvm_vm *vm)
+{
+	return READ_ONCE(vm->irqchip_mode) == MINIKVM_IRQCHIP_KERNEL;
+}
+
+/* LAPICs in the kernel, split or whole (KVM's irqchip_in_kernel()). */
+static inline bool minikvm_irqchip_in_kernel(const struct minikvm_vm *vm)
+{
+	return READ_ONCE(vm->irqchip_mode) != MINIKVM_IRQCHIP_NONE;
+}
+
+/*
+ * An interrupt message, as an ICR write, an MSI or an IOAPIC redirection
+ * entry says it (SDM Vol. 3A, "Interrupt Command Register (ICR)" and
+ * "Message Signalled Interrupts"). Encodings are <asm/apicdef.h>'s.
+ */
+struct minikvm_lapic_irq {
+	u32 dest_id;		/* APIC ID, or logical destination (xAPIC: 8 bits) */
+	u32 delivery_mode;	/* APIC_DM_FIXED, _LOWEST, _SMI, _NMI, _INIT, _STARTUP, _EXTINT */
+	u32 shorthand;		/* APIC_DEST_NOSHORT, _SELF, _ALLINC, _ALLBUT */
+	u8 vector;
+	bool dest_logical;	/* APIC_DEST_LOGICAL */
+	bool level;		/* asserted (INIT de-assert has it clear) */
+	bool trig_level;	/* level-triggered: the EOI goes back to the IOAPIC */
+};
+
+/* The vCPU side (irq/lapic*.c). */
+
+/*
+ * Send @irq to every LAPIC it names; @src is the sender for the
+ * shorthands, NULL for a device. Returns how many LAPICs took it, or -1
+ * when none matched (KVM's kvm_irq_delivery_to_apic()).
+ */
+int minikvm_irq_deliver(struct minikvm_vm *vm, struct minikvm_vcpu *src,
+			const struct minikvm_lapic_irq *irq);
+/* The PIC's output rose: the vCPU whose LINT0 takes ExtINT must look. */
+void minikvm_lapic_extint_raised(struct minikvm_vm *vm);
+
+/* The chipset (irq/pic.c, irq/ioapic.c), called by the LAPIC. */
+
+/* EOI of a level-triggered vector (its TMR bit set): remote IRR clears. */
+void minikvm_ioapic_eoi(struct minikvm_vcpu *vcpu, u8 vector);
+/* The PIC has an interrupt for the INTA cycle. */
+bool minikvm_pic_has_interrupt(struct minikvm_vm *vm);
+/* The INTA cycle: the vector the PIC gives (and marks in service). */
+int minikvm_pic_read_irq(struct minikvm_vm *vm);
+
+#endif /* MINIKVM_IRQ_IRQCHIP_H */
