@@ -67,7 +67,15 @@ int minikvm_irq_deliver(struct minikvm_vm *vm, struct minikvm_vcpu *src,
 /* The PIC's output rose: the vCPU whose LINT0 takes ExtINT must look. */
 void minikvm_lapic_extint_raised(struct minikvm_vm *vm);
 
-/* The chipset (irq/pic.c, irq/ioapic.c), called by the LAPIC. */
+/* The chipset (irq/pic.c, irq/ioapic.c, irq/routing.c). */
+
+/*
+ * Drive GSI @gsi to @level for source @irq_source_id (KVM's kvm_set_irq(),
+ * sources as KVM_USERSPACE_IRQ_SOURCE_ID and the PIT's): through the
+ * routing table to the PIC, the IOAPIC or an MSI. Returns KVM_IRQ_LINE_STATUS's
+ * value: > 0 delivered, 0 coalesced, -1 masked; -ENXIO without a chipset.
+ */
+int minikvm_irqchip_set_irq(struct minikvm_vm *vm, int irq_source_id, u32 gsi, int level);
 
 /* EOI of a level-triggered vector (its TMR bit set): remote IRR clears. */
 void minikvm_ioapic_eoi(struct minikvm_vcpu *vcpu, u8 vector);
@@ -75,5 +83,14 @@ void minikvm_ioapic_eoi(struct minikvm_vcpu *vcpu, u8 vector);
 bool minikvm_pic_has_interrupt(struct minikvm_vm *vm);
 /* The INTA cycle: the vector the PIC gives (and marks in service). */
 int minikvm_pic_read_irq(struct minikvm_vm *vm);
+
+/* The PIT (irq/pit.c), called by the chipset. */
+
+/*
+ * The guest acknowledged the PIT's interrupt (INTA of IRQ 0 at the PIC,
+ * or the EOI of the IOAPIC pin GSI 0 is routed to): under KVM's default
+ * reinjection policy the next missed tick may go in.
+ */
+void minikvm_pit_irq_acked(struct minikvm_vm *vm);
 
 #endif /* MINIKVM_IRQ_IRQCHIP_H */
