@@ -58,6 +58,9 @@ long minikvm_check_extension(long cap)
 		return 1;
 	case KVM_CAP_MCE:
 		return MINIKVM_MAX_MCE_BANKS;
+	case KVM_CAP_ADJUST_CLOCK:
+		/* KVM_SET_CLOCK takes what KVM_GET_CLOCK gives (core/kvmclock.c). */
+		return MINIKVM_CLOCK_FLAGS;
 	case KVM_CAP_IRQ_ROUTING:
 		/* KVM's KVM_MAX_IRQ_ROUTES; KVM_SET_GSI_ROUTING still needs an irqchip. */
 		return MINIKVM_MAX_IRQ_ROUTES;

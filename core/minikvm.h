@@ -60,6 +60,7 @@ struct minikvm_vm {
 	u64 tss_addr;
 	u64 identity_map_addr;
 	u64 pv_wall_clock;		/* MSR_KVM_WALL_CLOCK(_NEW), per VM as in KVM */
+	s64 kvmclock_offset;		/* kvmclock - host raw ns (core/kvmclock.c) */
 	struct minikvm_vm_debugfs *debugfs;	/* core/stats.c */
 
 	/* The in-kernel irqchip (irq/irqchip.h); NULL where the VMM has it. */
@@ -162,6 +163,7 @@ struct minikvm_vcpu {
 	u64 mce_banks[MINIKVM_MAX_MCE_BANKS * 4];	/* CTL, STATUS, ADDR, MISC */
 	u64 mci_ctl2[MINIKVM_MAX_MCE_BANKS];
 	u64 pv_system_time;		/* MSR_KVM_SYSTEM_TIME(_NEW) */
+	u32 pvclock_version;		/* of the page last written (core/kvmclock.c) */
 
 	struct minikvm_vcpu_stat stat;	/* core/stats.h */
 };
@@ -173,6 +175,14 @@ enum minikvm_exit_action {
 };
 
 long minikvm_check_extension(long cap);
+
+/* core/kvmclock.c; the flags KVM_SET_CLOCK takes, KVM's KVM_CLOCK_VALID_FLAGS */
+#define MINIKVM_CLOCK_FLAGS	(KVM_CLOCK_TSC_STABLE | KVM_CLOCK_REALTIME | KVM_CLOCK_HOST_TSC)
+void minikvm_kvmclock_init(struct minikvm_vm *vm);
+void minikvm_kvmclock_update(struct minikvm_vcpu *vcpu);
+void minikvm_kvmclock_wall(struct minikvm_vm *vm, u64 gpa);
+long minikvm_get_clock(struct minikvm_vm *vm, struct kvm_clock_data __user *udata);
+long minikvm_set_clock(struct minikvm_vm *vm, struct kvm_clock_data __user *udata);
 int minikvm_vm_enable_cap(struct minikvm_vm *vm, struct kvm_enable_cap __user *ucap);
 int minikvm_set_boot_cpu_id(struct minikvm_vm *vm, unsigned long id);
 int minikvm_get_stats_fd(struct minikvm_vm *vm, struct minikvm_vcpu *vcpu);

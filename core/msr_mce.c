@@ -29,6 +29,7 @@
 #include <asm/msr-index.h>
 
 #include "core/minikvm.h"
+#include "core/request.h"
 
 /* KVM_X86_GET_MCE_CAP_SUPPORTED: no LMCE, no CMCI (Documentation/ioctl.rst). */
 #define MINIKVM_MCE_CAP_SUPPORTED	(MCG_CTL_P | MCG_SER_P)
@@ -184,10 +185,12 @@ int minikvm_set_msr_common(struct minikvm_vcpu *vcpu, u32 index, u64 data, bool 
 	case MSR_KVM_WALL_CLOCK:
 	case MSR_KVM_WALL_CLOCK_NEW:
 		vcpu->vm->pv_wall_clock = data;
+		minikvm_kvmclock_wall(vcpu->vm, data);
 		return 0;
 	case MSR_KVM_SYSTEM_TIME:
 	case MSR_KVM_SYSTEM_TIME_NEW:
 		vcpu->pv_system_time = data;
+		minikvm_make_request(MINIKVM_REQ_CLOCK_UPDATE, vcpu);
 		return 0;
 	}
 	if (mce_is_bank_msr(index))
