@@ -177,6 +177,24 @@ out:
 	return ret;
 }
 
+/* Without KVM_X86_QUIRK_MISC_ENABLE_NO_MWAIT, CPUID.1:ECX.MWAIT follows the MSR. */
+static void cpuid_follow_misc_enable(struct minikvm_vcpu *vcpu)
+{
+	unsigned int i;
+
+	if (minikvm_has_quirk(vcpu->vm, KVM_X86_QUIRK_MISC_ENABLE_NO_MWAIT))
+		return;
+	for (i = 0; i < vcpu->cpuid_nent; i++) {
+		struct kvm_cpuid_entry2 *e = &vcpu->cpuid[i];
+
+		if (e->function != 1)
+			continue;
+		e->ecx &= ~BIT(X86_FEATURE_MWAIT & 31);
+		if (vcpu->msr_misc_enable & MSR_IA32_MISC_ENABLE_MWAIT)
+			e->ecx |= BIT(X86_FEATURE_MWAIT & 31);
+	}
+}
+
 /**
  * minikvm_set_cpuid2() - KVM_SET_CPUID2: the vCPU's CPUID table
  * @vcpu: the vCPU
@@ -202,6 +220,7 @@ int minikvm_set_cpuid2(struct minikvm_vcpu *vcpu, struct kvm_cpuid2 __user *ucpu
 	kvfree(vcpu->cpuid);
 	vcpu->cpuid = e;
 	vcpu->cpuid_nent = hdr.nent;
+	cpuid_follow_misc_enable(vcpu);
 	return 0;
 }
 
@@ -300,6 +319,30 @@ bool minikvm_cpuid_has(struct minikvm_vcpu *vcpu, u32 fn, enum cpuid_regs_idx re
 	if (!e || e->function != fn)
 		return false;
 	return cpuid_entry_has(e, reg, feature);
+}
+
+/**
+ * minikvm_set_misc_enable() - write IA32_MISC_ENABLE
+ * @vcpu: the vCPU
+ * @data: the value, from the guest or the VMM
+ *
+ * As KVM: once KVM_X86_QUIRK_MISC_ENABLE_NO_MWAIT is off, a change of the
+ * ENABLE_MWAIT bit shows in the guest's CPUID.1:ECX.MWAIT, and needs SSE3
+ * in that CPUID.
+ *
+ * Return: 0, or 1 to refuse (#GP for the guest).
+ */
+int minikvm_set_misc_enable(struct minikvm_vcpu *vcpu, u64 data)
+{
+	bool follow = !minikvm_has_quirk(vcpu->vm, KVM_X86_QUIRK_MISC_ENABLE_NO_MWAIT) &&
+		      ((vcpu->msr_misc_enable ^ data) & MSR_IA32_MISC_ENABLE_MWAIT);
+
+	if (follow && !minikvm_cpuid_has(vcpu, 1, CPUID_ECX, X86_FEATURE_XMM3))
+		return 1;
+	vcpu->msr_misc_enable = data;
+	if (follow)
+		cpuid_follow_misc_enable(vcpu);
+	return 0;
 }
 
 /**

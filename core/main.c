@@ -58,6 +58,8 @@ long minikvm_check_extension(long cap)
 		return 1;
 	case KVM_CAP_MCE:
 		return MINIKVM_MAX_MCE_BANKS;
+	case KVM_CAP_DISABLE_QUIRKS2:
+		return MINIKVM_QUIRKS;
 	case KVM_CAP_ADJUST_CLOCK:
 		/* KVM_SET_CLOCK takes what KVM_GET_CLOCK gives (core/kvmclock.c). */
 		return MINIKVM_CLOCK_FLAGS;

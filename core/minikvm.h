@@ -61,6 +61,7 @@ struct minikvm_vm {
 	u64 identity_map_addr;
 	u64 pv_wall_clock;		/* MSR_KVM_WALL_CLOCK(_NEW), per VM as in KVM */
 	s64 kvmclock_offset;		/* kvmclock - host raw ns (core/kvmclock.c) */
+	u64 disabled_quirks;		/* KVM_CAP_DISABLE_QUIRKS2 (core/vm_cap.c) */
 	struct minikvm_vm_debugfs *debugfs;	/* core/stats.c */
 
 	/* The in-kernel irqchip (irq/irqchip.h); NULL where the VMM has it. */
@@ -176,6 +177,18 @@ enum minikvm_exit_action {
 
 long minikvm_check_extension(long cap);
 
+/*
+ * The KVM quirks minikvm has, each on until KVM_CAP_DISABLE_QUIRKS2 turns
+ * it off: MONITOR/MWAIT are NOPs even without MWAIT in the guest's CPUID;
+ * IA32_MISC_ENABLE's MWAIT bit leaves that CPUID bit alone.
+ */
+#define MINIKVM_QUIRKS	(KVM_X86_QUIRK_MISC_ENABLE_NO_MWAIT | KVM_X86_QUIRK_MWAIT_NEVER_UD_FAULTS)
+
+static inline bool minikvm_has_quirk(const struct minikvm_vm *vm, u64 quirk)
+{
+	return !(READ_ONCE(vm->disabled_quirks) & quirk);
+}
+
 /* core/kvmclock.c; the flags KVM_SET_CLOCK takes, KVM's KVM_CLOCK_VALID_FLAGS */
 #define MINIKVM_CLOCK_FLAGS	(KVM_CLOCK_TSC_STABLE | KVM_CLOCK_REALTIME | KVM_CLOCK_HOST_TSC)
 void minikvm_kvmclock_init(struct minikvm_vm *vm);
@@ -199,6 +212,7 @@ const struct kvm_cpuid_entry2 *minikvm_find_cpuid(struct minikvm_vcpu *vcpu, u32
 bool minikvm_cpuid_has(struct minikvm_vcpu *vcpu, u32 fn, enum cpuid_regs_idx reg,
 		       unsigned int feature);
 bool minikvm_cpuid_supported(u32 fn, enum cpuid_regs_idx reg, unsigned int feature);
+int minikvm_set_misc_enable(struct minikvm_vcpu *vcpu, u64 data);
 
 /* core/msr_mce.c: MSRs with no VMX state (machine check, kvmclock) */
 int minikvm_get_msr_common(struct minikvm_vcpu *vcpu, u32 index, u64 *data, bool host);

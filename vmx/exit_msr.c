@@ -341,8 +341,7 @@ int mvmx_set_msr(struct minikvm_vcpu *vcpu, u32 index, u64 data, bool host)
 		vmcs_write64(GUEST_IA32_DEBUGCTL, 0);
 		return 0;
 	case MSR_IA32_MISC_ENABLE:
-		vcpu->msr_misc_enable = data;
-		return 0;
+		return minikvm_set_misc_enable(vcpu, data);
 	case MSR_IA32_APICBASE:
 		/* The guest cannot flip BSP. */
 		if (!mvmx_apic_base_valid(vcpu, data))
