@@ -7,7 +7,8 @@
  * Supported = the host's CPUID, minus what minikvm cannot give a guest:
  * VMX (no nested), MONITOR/MWAIT, PCID/INVPCID, RDTSCP/RDPID, XSAVES,
  * the PMU (leaf 0xa), TSC deadline and x2APIC (no in-kernel LAPIC yet),
- * the hypervisor-reserved range, and anything beyond the leaves listed;
+ * and anything beyond the leaves listed; plus KVM's paravirtual leaves
+ * 0x40000000 and 0x40000001 with the features minikvm implements;
  * and minus what the host kernel turned off (boot_cpu_data, as KVM's
  * kvm_cpu_cap_mask()): a kernel that disabled XSAVE at boot runs without
  * CR4.OSXSAVE, so neither XSAVE nor the AVX family it clears with it can
@@ -17,6 +18,7 @@
 #include <linux/uaccess.h>
 #include <linux/vmalloc.h>
 #include <asm/cpufeatures.h>
+#include <asm/kvm_para.h>
 #include <asm/processor.h>
 
 #include "core/minikvm.h"
@@ -104,6 +106,30 @@ static void cpuid_fill(struct kvm_cpuid_entry2 *e, u32 function, u32 index, u32 
 		e->eax &= F(XSAVEOPT) | F(XSAVEC) | F(XGETBV1);
 }
 
+/*
+ * KVM's paravirtual leaves (Documentation/virt/kvm/x86/cpuid.rst): the
+ * signature, and the features minikvm implements: kvmclock in both MSR
+ * pairs (core/kvmclock.c) and NOP_IO_DELAY (port 0x80 delays are not
+ * needed). No CLOCKSOURCE_STABLE_BIT: there is no master clock.
+ */
+static int cpuid_kvm_leaves(struct kvm_cpuid_entry2 *out, int max)
+{
+	static const char sig[12] __nonstring = "KVMKVMKVM\0\0\0";
+
+	if (max < 2)
+		return -E2BIG;
+	memset(out, 0, 2 * sizeof(*out));
+	out[0].function = KVM_CPUID_SIGNATURE;
+	out[0].eax = KVM_CPUID_FEATURES;
+	memcpy(&out[0].ebx, sig, 4);
+	memcpy(&out[0].ecx, sig + 4, 4);
+	memcpy(&out[0].edx, sig + 8, 4);
+	out[1].function = KVM_CPUID_FEATURES;
+	out[1].eax = BIT(KVM_FEATURE_CLOCKSOURCE) | BIT(KVM_FEATURE_NOP_IO_DELAY) |
+		     BIT(KVM_FEATURE_CLOCKSOURCE2);
+	return 2;
+}
+
 /* Build the supported table; returns the number of entries. */
 static int cpuid_build(struct kvm_cpuid_entry2 *out, int max)
 {
@@ -139,7 +165,8 @@ static int cpuid_build(struct kvm_cpuid_entry2 *out, int max)
 		if (n >= max)
 			return -E2BIG;
 	}
-	return n;
+	i = cpuid_kvm_leaves(out + n, max - n);
+	return i < 0 ? i : n + i;
 }
 
 /**

@@ -55,6 +55,8 @@ long minikvm_check_extension(long cap)
 	case KVM_CAP_GET_MSR_FEATURES:
 	case KVM_CAP_MP_STATE:
 	case KVM_CAP_USER_NMI:
+	case KVM_CAP_ENABLE_CAP:
+	case KVM_CAP_ENFORCE_PV_FEATURE_CPUID:
 		return 1;
 	case KVM_CAP_MCE:
 		return MINIKVM_MAX_MCE_BANKS;

@@ -165,6 +165,7 @@ struct minikvm_vcpu {
 	u64 mci_ctl2[MINIKVM_MAX_MCE_BANKS];
 	u64 pv_system_time;		/* MSR_KVM_SYSTEM_TIME(_NEW) */
 	u32 pvclock_version;		/* of the page last written (core/kvmclock.c) */
+	bool pv_cpuid_enforced;		/* KVM_CAP_ENFORCE_PV_FEATURE_CPUID (core/vcpu_cap.c) */
 
 	struct minikvm_vcpu_stat stat;	/* core/stats.h */
 };
@@ -188,6 +189,10 @@ static inline bool minikvm_has_quirk(const struct minikvm_vm *vm, u64 quirk)
 {
 	return !(READ_ONCE(vm->disabled_quirks) & quirk);
 }
+
+/* core/vcpu_cap.c */
+int minikvm_vcpu_enable_cap(struct minikvm_vcpu *vcpu, struct kvm_enable_cap __user *ucap);
+bool minikvm_guest_pv_has(struct minikvm_vcpu *vcpu, unsigned int bit);
 
 /* core/kvmclock.c; the flags KVM_SET_CLOCK takes, KVM's KVM_CLOCK_VALID_FLAGS */
 #define MINIKVM_CLOCK_FLAGS	(KVM_CLOCK_TSC_STABLE | KVM_CLOCK_REALTIME | KVM_CLOCK_HOST_TSC)

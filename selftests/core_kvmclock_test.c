@@ -8,6 +8,11 @@
  * OUT of EAX then EDX to PORT_TSC. The host computes the kvmclock the
  * guest would read at that TSC from the page, and finds it between
  * KVM_GET_CLOCK before and after the KVM_RUN.
+ *
+ * Also KVM's paravirtual CPUID leaves and KVM_CAP_ENFORCE_PV_FEATURE_CPUID
+ * (core/vcpu_cap.c), as Linux's kvm_pv_test: once enforced, a kvmclock
+ * MSR the vCPU's CPUID does not offer is #GP for the guest and refused
+ * to the VMM.
  */
 #include <sys/ioctl.h>
 #include <time.h>
@@ -168,6 +173,93 @@ TEST(guest_clock_between_host_reads)
 	}
 	vcpu_free(vcpu);
 	vm_free(vm);
+}
+
+#define KVM_CPUID_SIGNATURE	0x40000000
+#define KVM_CPUID_FEATURES	0x40000001
+#define KVM_FEATURE_CLOCKSOURCE2 3
+
+asm(GUEST_ASM_BEGIN(pv_msr_guest, ".code64")
+	"movl $0x4b564d01, %ecx\n"
+	"rdmsr\n"
+	"outl %eax, $0x41\n"
+	"1: hlt\n"
+	"jmp 1b\n"
+	GUEST_ASM_END(pv_msr_guest));
+GUEST_CODE(pv_msr_guest);
+
+TEST(pv_cpuid_leaves)
+{
+	int dev = test_open_dev();
+	struct kvm_cpuid2 *c = kvm_get_supported_cpuid(dev);
+	struct kvm_cpuid_entry2 *sig = cpuid_find(c, KVM_CPUID_SIGNATURE, 0);
+	struct kvm_cpuid_entry2 *feat = cpuid_find(c, KVM_CPUID_FEATURES, 0);
+
+	ASSERT_NE(NULL, sig);
+	ASSERT_NE(NULL, feat);
+	EXPECT_EQ(0, memcmp(&sig->ebx, "KVMK", 4));
+	EXPECT_EQ(0, memcmp(&sig->ecx, "VMKV", 4));
+	EXPECT_EQ(0, memcmp(&sig->edx, "M\0\0\0", 4));
+	EXPECT_GE(sig->eax, KVM_CPUID_FEATURES);
+	EXPECT_TRUE(feat->eax & (1u << KVM_FEATURE_CLOCKSOURCE2));
+	EXPECT_EQ(1, ioctl(dev, KVM_CHECK_EXTENSION, KVM_CAP_ENFORCE_PV_FEATURE_CPUID));
+	free(c);
+	close(dev);
+}
+
+/* The guest's RDMSR of MSR_KVM_SYSTEM_TIME_NEW: 0, or the fault's vector. */
+static int pv_msr_case(bool enforce, bool offer, int *host_set)
+{
+	struct kvm_vm *vm = vm_create(GUEST_MEM_SIZE);
+	struct kvm_vcpu *vcpu = vcpu_create(vm, 0);
+	struct kvm_cpuid2 *c = kvm_get_supported_cpuid(vm->dev_fd);
+	struct kvm_enable_cap cap = {
+		.cap = KVM_CAP_ENFORCE_PV_FEATURE_CPUID, .args = { enforce },
+	};
+	struct kvm_cpuid_entry2 *feat = cpuid_find(c, KVM_CPUID_FEATURES, 0);
+	int ret;
+
+	TEST_ASSERT(feat, "no KVM_CPUID_FEATURES");
+	if (!offer)
+		feat->eax = 0;
+	vcpu_set_cpuid(vcpu, c);
+	free(c);
+	TEST_ASSERT(!ioctl(vcpu->fd, KVM_ENABLE_CAP, &cap), "KVM_ENABLE_CAP");
+	*host_set = vcpu_set_msr(vcpu, MSR_KVM_SYSTEM_TIME_NEW, 0);
+	vm_load_guest(vm, CODE_GPA, pv_msr_guest);
+	vcpu_setup_long(vcpu, CODE_GPA);
+	vcpu_setup_long_idt(vcpu);
+	vcpu_run(vcpu);
+	TEST_ASSERT(vcpu->run->exit_reason == KVM_EXIT_IO, "exit %u", vcpu->run->exit_reason);
+	ret = vcpu->run->io.port == PORT_EXC ? *(int *)io_data(vcpu) : 0;
+	vcpu_free(vcpu);
+	vm_free(vm);
+	return ret;
+}
+
+TEST(pv_features_enforced)
+{
+	struct kvm_vm *vm = vm_create(GUEST_MEM_SIZE);
+	struct kvm_vcpu *vcpu = vcpu_create(vm, 0);
+	struct kvm_enable_cap bad = { .cap = KVM_CAP_ENFORCE_PV_FEATURE_CPUID, .flags = 1 };
+	int host_set;
+
+	/* Flags, and a capability a vCPU does not take: -EINVAL. */
+	EXPECT_EQ(-1, ioctl(vcpu->fd, KVM_ENABLE_CAP, &bad));
+	EXPECT_EQ(EINVAL, errno);
+	bad.flags = 0;
+	bad.cap = KVM_CAP_USER_MEMORY;
+	EXPECT_EQ(-1, ioctl(vcpu->fd, KVM_ENABLE_CAP, &bad));
+	EXPECT_EQ(EINVAL, errno);
+	vcpu_free(vcpu);
+	vm_free(vm);
+
+	EXPECT_EQ(0, pv_msr_case(false, false, &host_set));
+	EXPECT_EQ(1, host_set);
+	EXPECT_EQ(0, pv_msr_case(true, true, &host_set));
+	EXPECT_EQ(1, host_set);
+	EXPECT_EQ(13, pv_msr_case(true, false, &host_set));
+	EXPECT_EQ(0, host_set);
 }
 
 MINIKVM_TEST_MAIN
