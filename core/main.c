@@ -60,6 +60,14 @@ long minikvm_check_extension(long cap)
 		return 1;
 	case KVM_CAP_MCE:
 		return MINIKVM_MAX_MCE_BANKS;
+	case KVM_CAP_XSAVE:
+	case KVM_CAP_DEBUGREGS:
+		return 1;
+	case KVM_CAP_XSAVE2:
+		/* No AMX: the whole state fits KVM_GET_XSAVE's 4 KiB. */
+		return sizeof(struct kvm_xsave);
+	case KVM_CAP_XCRS:
+		return boot_cpu_has(X86_FEATURE_XSAVE);
 	case KVM_CAP_DISABLE_QUIRKS2:
 		return MINIKVM_QUIRKS;
 	case KVM_CAP_ADJUST_CLOCK:

@@ -190,6 +190,11 @@ static inline bool minikvm_has_quirk(const struct minikvm_vm *vm, u64 quirk)
 	return !(READ_ONCE(vm->disabled_quirks) & quirk);
 }
 
+/* core/vcpu_xsave.c */
+u64 minikvm_supported_xcr0(void);
+bool minikvm_xcr0_valid(u64 xcr0);
+long minikvm_xsave_ioctl(struct minikvm_vcpu *vcpu, unsigned int ioctl, void __user *argp);
+
 /* core/vcpu_cap.c */
 int minikvm_vcpu_enable_cap(struct minikvm_vcpu *vcpu, struct kvm_enable_cap __user *ucap);
 bool minikvm_guest_pv_has(struct minikvm_vcpu *vcpu, unsigned int bit);

@@ -173,6 +173,31 @@ static long vcpu_set_events(struct minikvm_vcpu *vcpu, struct kvm_vcpu_events __
 	return 0;
 }
 
+static long vcpu_get_debugregs(struct minikvm_vcpu *vcpu, struct kvm_debugregs __user *u)
+{
+	struct kvm_debugregs d = { };
+
+	memcpy(d.db, vcpu->dr, sizeof(d.db));
+	d.dr6 = vcpu->dr6;
+	d.dr7 = minikvm_get_dr7(vcpu);
+	return copy_to_user(u, &d, sizeof(d)) ? -EFAULT : 0;
+}
+
+/* As KVM: no flags, and DR6/DR7 have no bits above 31 (#GP on the CPU). */
+static long vcpu_set_debugregs(struct minikvm_vcpu *vcpu, struct kvm_debugregs __user *u)
+{
+	struct kvm_debugregs d;
+
+	if (copy_from_user(&d, u, sizeof(d)))
+		return -EFAULT;
+	if (d.flags || d.dr6 >> 32 || d.dr7 >> 32)
+		return -EINVAL;
+	memcpy(vcpu->dr, d.db, sizeof(vcpu->dr));
+	vcpu->dr6 = d.dr6;
+	minikvm_set_dr7(vcpu, d.dr7);
+	return 0;
+}
+
 /**
  * minikvm_vcpu_state_ioctl() - the register ioctls
  * @vcpu: the loaded vCPU
@@ -197,6 +222,10 @@ long minikvm_vcpu_state_ioctl(struct minikvm_vcpu *vcpu, unsigned int ioctl, voi
 		return vcpu_get_fpu(vcpu, argp);
 	case KVM_SET_FPU:
 		return vcpu_set_fpu(vcpu, argp);
+	case KVM_GET_DEBUGREGS:
+		return vcpu_get_debugregs(vcpu, argp);
+	case KVM_SET_DEBUGREGS:
+		return vcpu_set_debugregs(vcpu, argp);
 	case KVM_GET_VCPU_EVENTS:
 		return vcpu_get_events(vcpu, argp);
 	case KVM_SET_VCPU_EVENTS:
