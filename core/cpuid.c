@@ -89,8 +89,11 @@ static void cpuid_fill(struct kvm_cpuid_entry2 *e, u32 function, u32 index, u32 
 		e->ebx &= m->ebx & cpuid_host_caps(m->ebx_word);
 		e->ecx &= m->ecx & cpuid_host_caps(m->ecx_word);
 		e->edx &= m->edx & cpuid_host_caps(m->edx_word);
-		if (function == 7)
+		if (function == 7) {
 			e->eax = 0;	/* only subleaf 0 */
+			/* Emulated whatever the host has (core/tsc.c), as KVM. */
+			e->ebx |= F(TSC_ADJUST);
+		}
 		if (function == 1)
 			e->ecx |= F(HYPERVISOR);
 	}

@@ -123,7 +123,8 @@ struct minikvm_vcpu {
 	u64 msr_tsc_aux, msr_misc_enable, msr_apic_base;
 	u64 msr_platform_info;		/* set by userspace only, 0 at reset */
 	u64 msr_mtrr_def_type, msr_mtrr_var[16], msr_mtrr_fixed[11];
-	u64 tsc_offset;
+	u64 tsc_offset;			/* guest TSC - host TSC (core/tsc.c) */
+	u64 msr_tsc_adjust;		/* IA32_TSC_ADJUST */
 	u64 xcr0;			/* guest XCR0, loaded around entry */
 	u64 dr[4], dr6;			/* guest DR0-3, DR6; DR7 is in the VMCS */
 	u64 cr8;
@@ -194,6 +195,11 @@ static inline bool minikvm_has_quirk(const struct minikvm_vm *vm, u64 quirk)
 u64 minikvm_supported_xcr0(void);
 bool minikvm_xcr0_valid(u64 xcr0);
 long minikvm_xsave_ioctl(struct minikvm_vcpu *vcpu, unsigned int ioctl, void __user *argp);
+
+/* core/tsc.c */
+int minikvm_tsc_get_msr(struct minikvm_vcpu *vcpu, u32 index, u64 *data, bool host);
+int minikvm_tsc_set_msr(struct minikvm_vcpu *vcpu, u32 index, u64 data, bool host);
+long minikvm_vcpu_attr_ioctl(struct minikvm_vcpu *vcpu, unsigned int ioctl, void __user *argp);
 
 /* core/vcpu_cap.c */
 int minikvm_vcpu_enable_cap(struct minikvm_vcpu *vcpu, struct kvm_enable_cap __user *ucap);

@@ -15,9 +15,11 @@
  *
  * KVM's paravirtual clock MSRs, old (11h, 12h) and new (4b564d00h,
  * 4b564d01h) numbers: KVM accepts them whatever the guest CPUID says
- * (unless KVM_CAP_ENFORCE_PV_FEATURE_CPUID). minikvm keeps the values
- * so that VMMs may save and restore them; it writes no clock structure
- * into guest memory (Documentation/ioctl.rst).
+ * (unless KVM_CAP_ENFORCE_PV_FEATURE_CPUID, core/vcpu_cap.c). The values
+ * are kept for save and restore; core/kvmclock.c writes the structures
+ * they point at into guest memory.
+ *
+ * The TSC MSRs are core/tsc.c's, asked last.
  *
  * Environment: vCPU loaded, vcpu->mutex held.
  */
@@ -170,7 +172,7 @@ int minikvm_get_msr_common(struct minikvm_vcpu *vcpu, u32 index, u64 *data, bool
 	}
 	if (mce_is_bank_msr(index))
 		return mce_get_bank(vcpu, index, data, host);
-	return -ENOENT;
+	return minikvm_tsc_get_msr(vcpu, index, data, host);
 }
 
 /**
@@ -215,7 +217,7 @@ int minikvm_set_msr_common(struct minikvm_vcpu *vcpu, u32 index, u64 data, bool 
 	}
 	if (mce_is_bank_msr(index))
 		return mce_set_bank(vcpu, index, data, host);
-	return -ENOENT;
+	return minikvm_tsc_set_msr(vcpu, index, data, host);
 }
 
 /**

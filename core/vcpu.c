@@ -205,6 +205,8 @@ static long minikvm_vcpu_ioctl(struct file *filp, unsigned int ioctl, unsigned l
 		if (ret == -ENOIOCTLCMD)
 			ret = minikvm_xsave_ioctl(vcpu, ioctl, argp);
 		if (ret == -ENOIOCTLCMD)
+			ret = minikvm_vcpu_attr_ioctl(vcpu, ioctl, argp);
+		if (ret == -ENOIOCTLCMD)
 			ret = minikvm_vcpu_state_ioctl(vcpu, ioctl, argp);
 	}
 

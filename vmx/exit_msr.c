@@ -6,10 +6,11 @@
  * Where each MSR lives: EFER, PAT, SYSENTER_*, FS/GS base and DEBUGCTL in
  * VMCS guest fields (switched by the CPU); the SYSCALL MSRs and
  * KERNEL_GS_BASE in struct minikvm_vcpu, swapped lazily by
- * mvmx_load_guest_msrs(); TSC as an offset (TSC_OFFSET) to the host TSC;
- * the rest are plain storage. FS/GS base, KERNEL_GS_BASE and SYSENTER_*
- * do not exit at all (MSR bitmap, vmx/vmcs.c). MSRs with no VT-x state
- * (machine check, kvmclock) are core/msr_mce.c's.
+ * mvmx_load_guest_msrs(); the rest are plain storage. FS/GS base,
+ * KERNEL_GS_BASE and SYSENTER_* do not exit at all (MSR bitmap,
+ * vmx/vmcs.c). MSRs with no VT-x state (machine check, kvmclock, and
+ * TSC/TSC_ADJUST, an offset the CPU applies: core/tsc.c) are core's
+ * (core/msr_mce.c asks the others).
  *
  * An MSR not listed here faults: #GP in the guest, and KVM_GET/SET_MSRS
  * stop at it, as KVM does with ignore_msrs=0.
@@ -33,7 +34,7 @@
 static const u32 vmx_msrs_to_save[] = {
 	MSR_IA32_SYSENTER_CS, MSR_IA32_SYSENTER_ESP, MSR_IA32_SYSENTER_EIP,
 	MSR_STAR, MSR_CSTAR, MSR_KERNEL_GS_BASE, MSR_SYSCALL_MASK, MSR_LSTAR,
-	MSR_IA32_TSC, MSR_IA32_CR_PAT, MSR_EFER, MSR_FS_BASE, MSR_GS_BASE,
+	MSR_IA32_TSC, MSR_IA32_TSC_ADJUST, MSR_IA32_CR_PAT, MSR_EFER, MSR_FS_BASE, MSR_GS_BASE,
 	MSR_IA32_MISC_ENABLE, MSR_IA32_APICBASE, MSR_MTRRdefType, MSR_TSC_AUX,
 	MSR_PLATFORM_INFO,
 	/* core/msr_mce.c, as in KVM's emulated_msrs */
@@ -134,9 +135,6 @@ int mvmx_get_msr(struct minikvm_vcpu *vcpu, u32 index, u64 *data, bool host)
 		return 0;
 	case MSR_SYSCALL_MASK:
 		*data = vcpu->msr_sfmask;
-		return 0;
-	case MSR_IA32_TSC:
-		*data = rdtsc() + vcpu->tsc_offset;
 		return 0;
 	case MSR_TSC_AUX:
 		*data = vcpu->msr_tsc_aux;
@@ -323,12 +321,6 @@ int mvmx_set_msr(struct minikvm_vcpu *vcpu, u32 index, u64 data, bool host)
 			return 1;
 		vcpu->msr_sfmask = data;
 		break;
-	case MSR_IA32_TSC:
-		vcpu->tsc_offset = data - rdtsc();
-		vmcs_write64(TSC_OFFSET, vcpu->tsc_offset);
-		/* The kvmclock page's TSC half moved with it. */
-		minikvm_make_request(MINIKVM_REQ_CLOCK_UPDATE, vcpu);
-		return 0;
 	case MSR_TSC_AUX:
 		if (data >> 32)
 			return 1;

@@ -53,6 +53,11 @@ void minikvm_set_rflags(struct minikvm_vcpu *vcpu, unsigned long rflags)
 	vmcs_writel(GUEST_RFLAGS, rflags);
 }
 
+void minikvm_write_tsc_offset(struct minikvm_vcpu *vcpu, u64 offset)
+{
+	vmcs_write64(TSC_OFFSET, offset);
+}
+
 unsigned long minikvm_get_dr7(struct minikvm_vcpu *vcpu)
 {
 	return vmcs_readl(GUEST_DR7);
