@@ -55,6 +55,9 @@ long minikvm_check_extension(long cap)
 	case KVM_CAP_GET_MSR_FEATURES:
 	case KVM_CAP_MP_STATE:
 	case KVM_CAP_USER_NMI:
+	case KVM_CAP_IOEVENTFD:
+	case KVM_CAP_IOEVENTFD_NO_LENGTH:
+	case KVM_CAP_IOEVENTFD_ANY_LENGTH:
 		return 1;
 	case KVM_CAP_MCE:
 		return MINIKVM_MAX_MCE_BANKS;

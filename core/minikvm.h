@@ -13,6 +13,7 @@
 #define MINIKVM_CORE_H
 
 #include <linux/kvm.h>
+#include <linux/list.h>
 #include <linux/mutex.h>
 #include <linux/refcount.h>
 #include <linux/srcu.h>
@@ -72,6 +73,10 @@ struct minikvm_vm {
 	struct mutex io_lock;		/* writers */
 	struct srcu_struct io_srcu;	/* readers: the exit path */
 	struct minikvm_io_bus __rcu *io_bus[MINIKVM_NR_BUSES];
+
+	/* KVM_IOEVENTFD (core/ioeventfd.c) */
+	struct mutex ioeventfd_lock;
+	struct list_head ioeventfds;
 };
 
 /* An I/O exit to userspace that KVM_RUN must finish (an IN, string I/O). */
@@ -180,6 +185,11 @@ int minikvm_create_vm(unsigned long type);
 int minikvm_create_vcpu(struct minikvm_vm *vm, unsigned long id);
 void minikvm_vm_put(struct minikvm_vm *vm);
 void minikvm_vcpu_destroy(struct minikvm_vcpu *vcpu);
+
+/* core/ioeventfd.c */
+void minikvm_ioeventfd_init(struct minikvm_vm *vm);
+void minikvm_ioeventfd_destroy(struct minikvm_vm *vm);
+int minikvm_ioeventfd(struct minikvm_vm *vm, const struct kvm_ioeventfd *args);
 
 /* core/cpuid.c */
 long minikvm_get_supported_cpuid(struct kvm_cpuid2 __user *ucpuid);

@@ -28,7 +28,9 @@ void minikvm_vm_put(struct minikvm_vm *vm)
 	minikvm_debugfs_vm_destroy(vm);
 	for (i = 0; i < vm->nr_vcpus; i++)
 		minikvm_vcpu_destroy(vm->vcpus[i]);
+	/* The bus's destructors free the ioeventfds on it. */
 	minikvm_iobus_destroy(vm);
+	minikvm_ioeventfd_destroy(vm);
 	mmu_vm_destroy(vm);
 	mmdrop(vm->mm);
 	preempt_notifier_dec();
@@ -69,6 +71,13 @@ static long minikvm_vm_ioctl(struct file *filp, unsigned int ioctl, unsigned lon
 	}
 	case KVM_CHECK_EXTENSION:
 		return minikvm_check_extension((long)arg);
+	case KVM_IOEVENTFD: {
+		struct kvm_ioeventfd args;
+
+		if (copy_from_user(&args, argp, sizeof(args)))
+			return -EFAULT;
+		return minikvm_ioeventfd(vm, &args);
+	}
 	case KVM_ENABLE_CAP:
 		return minikvm_vm_enable_cap(vm, argp);
 	case KVM_SET_BOOT_CPU_ID:
@@ -148,6 +157,7 @@ int minikvm_create_vm(unsigned long type)
 	ret = mvmx_vm_get();
 	if (ret)
 		goto err_mm;
+	minikvm_ioeventfd_init(vm);
 	ret = minikvm_iobus_init(vm);
 	if (ret)
 		goto err_vmx;
