@@ -58,7 +58,10 @@ long minikvm_check_extension(long cap)
 	case KVM_CAP_IOEVENTFD:
 	case KVM_CAP_IOEVENTFD_NO_LENGTH:
 	case KVM_CAP_IOEVENTFD_ANY_LENGTH:
+	case KVM_CAP_COALESCED_PIO:
 		return 1;
+	case KVM_CAP_COALESCED_MMIO:
+		return KVM_COALESCED_MMIO_PAGE_OFFSET;
 	case KVM_CAP_MCE:
 		return MINIKVM_MAX_MCE_BANKS;
 	case KVM_CAP_IRQ_ROUTING:
@@ -90,7 +93,7 @@ static long minikvm_dev_ioctl(struct file *filp, unsigned int ioctl, unsigned lo
 	case KVM_GET_VCPU_MMAP_SIZE:
 		if (arg)
 			return -EINVAL;
-		/* kvm_run, the PIO data page, the coalesced MMIO ring (left empty). */
+		/* kvm_run, the PIO data page, the VM's coalesced MMIO ring. */
 		return 3 * PAGE_SIZE;
 	case KVM_GET_SUPPORTED_CPUID:
 		return minikvm_get_supported_cpuid((void __user *)arg);

@@ -15,6 +15,7 @@
 #include <linux/kvm.h>
 #include <linux/list.h>
 #include <linux/mutex.h>
+#include <linux/spinlock.h>
 #include <linux/refcount.h>
 #include <linux/srcu.h>
 #include <linux/preempt.h>
@@ -77,6 +78,12 @@ struct minikvm_vm {
 	/* KVM_IOEVENTFD (core/ioeventfd.c) */
 	struct mutex ioeventfd_lock;
 	struct list_head ioeventfds;
+
+	/* Coalesced MMIO (core/coalesced_mmio.c): one ring for all vCPUs. */
+	struct kvm_coalesced_mmio_ring *coalesced_ring;	/* shared with userspace */
+	spinlock_t coalesced_ring_lock;	/* vCPUs appending */
+	struct mutex coalesced_lock;	/* the zone list */
+	struct list_head coalesced_zones;
 };
 
 /* An I/O exit to userspace that KVM_RUN must finish (an IN, string I/O). */
@@ -104,7 +111,6 @@ struct minikvm_vcpu {
 	struct mutex mutex;		/* one ioctl at a time, as KVM */
 	struct kvm_run *run;		/* page 0 of the vCPU mmap */
 	void *pio_data;			/* page KVM_PIO_PAGE_OFFSET */
-	void *coalesced_ring;		/* page KVM_COALESCED_MMIO_PAGE_OFFSET, unused */
 	struct preempt_notifier preempt_notifier;
 	struct fpu_guest guest_fpu;
 
@@ -190,6 +196,14 @@ void minikvm_vcpu_destroy(struct minikvm_vcpu *vcpu);
 void minikvm_ioeventfd_init(struct minikvm_vm *vm);
 void minikvm_ioeventfd_destroy(struct minikvm_vm *vm);
 int minikvm_ioeventfd(struct minikvm_vm *vm, const struct kvm_ioeventfd *args);
+
+/* core/coalesced_mmio.c */
+int minikvm_coalesced_mmio_init(struct minikvm_vm *vm);
+void minikvm_coalesced_mmio_free(struct minikvm_vm *vm);
+int minikvm_register_coalesced_mmio(struct minikvm_vm *vm,
+				    const struct kvm_coalesced_mmio_zone *zone);
+int minikvm_unregister_coalesced_mmio(struct minikvm_vm *vm,
+				      const struct kvm_coalesced_mmio_zone *zone);
 
 /* core/cpuid.c */
 long minikvm_get_supported_cpuid(struct kvm_cpuid2 __user *ucpuid);

@@ -208,7 +208,7 @@ static long minikvm_vcpu_ioctl(struct file *filp, unsigned int ioctl, unsigned l
 	return ret;
 }
 
-/* The vCPU mmap: kvm_run, the PIO data page, the (unused) coalesced MMIO ring. */
+/* The vCPU mmap: kvm_run, the PIO data page, the VM's coalesced MMIO ring. */
 static vm_fault_t minikvm_vcpu_fault(struct vm_fault *vmf)
 {
 	struct minikvm_vcpu *vcpu = vmf->vma->vm_file->private_data;
@@ -222,7 +222,7 @@ static vm_fault_t minikvm_vcpu_fault(struct vm_fault *vmf)
 		addr = vcpu->pio_data;
 		break;
 	case KVM_COALESCED_MMIO_PAGE_OFFSET:
-		addr = vcpu->coalesced_ring;
+		addr = vcpu->vm->coalesced_ring;
 		break;
 	default:
 		return VM_FAULT_SIGBUS;
@@ -267,7 +267,6 @@ void minikvm_vcpu_destroy(struct minikvm_vcpu *vcpu)
 	kvfree(vcpu->cpuid);
 	free_page((unsigned long)vcpu->run);
 	free_page((unsigned long)vcpu->pio_data);
-	free_page((unsigned long)vcpu->coalesced_ring);
 	kfree(vcpu);
 }
 
@@ -311,9 +310,8 @@ int minikvm_create_vcpu(struct minikvm_vm *vm, unsigned long id)
 	preempt_notifier_init(&vcpu->preempt_notifier, &minikvm_preempt_ops);
 	vcpu->run = (void *)get_zeroed_page(GFP_KERNEL_ACCOUNT);
 	vcpu->pio_data = (void *)get_zeroed_page(GFP_KERNEL_ACCOUNT);
-	vcpu->coalesced_ring = (void *)get_zeroed_page(GFP_KERNEL_ACCOUNT);
 	ret = -ENOMEM;
-	if (!vcpu->run || !vcpu->pio_data || !vcpu->coalesced_ring)
+	if (!vcpu->run || !vcpu->pio_data)
 		goto err_pages;
 	if (!fpu_alloc_guest_fpstate(&vcpu->guest_fpu))
 		goto err_pages;
@@ -352,7 +350,6 @@ err_fpu:
 err_pages:
 	free_page((unsigned long)vcpu->run);
 	free_page((unsigned long)vcpu->pio_data);
-	free_page((unsigned long)vcpu->coalesced_ring);
 	kfree(vcpu);
 err_created:
 	mutex_lock(&vm->lock);
