@@ -62,6 +62,8 @@ long minikvm_check_extension(long cap)
 		return 1;
 	case KVM_CAP_COALESCED_MMIO:
 		return KVM_COALESCED_MMIO_PAGE_OFFSET;
+	case KVM_CAP_SYNC_REGS:
+		return KVM_SYNC_X86_VALID_FIELDS;
 	case KVM_CAP_MCE:
 		return MINIKVM_MAX_MCE_BANKS;
 	case KVM_CAP_IRQ_ROUTING:

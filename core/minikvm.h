@@ -221,8 +221,18 @@ void minikvm_mce_reset(struct minikvm_vcpu *vcpu);
 long minikvm_setup_mce(struct minikvm_vcpu *vcpu, u64 __user *argp);
 long minikvm_get_mce_cap_supported(u64 __user *argp);
 
-/* core/vcpu_state.c: the register ioctls */
+/* core/vcpu_state.c: the register ioctls, and their kernel-side halves */
 long minikvm_vcpu_state_ioctl(struct minikvm_vcpu *vcpu, unsigned int ioctl,
 			      void __user *argp);
+void minikvm_get_regs(struct minikvm_vcpu *vcpu, struct kvm_regs *regs);
+void minikvm_set_regs(struct minikvm_vcpu *vcpu, const struct kvm_regs *regs);
+void minikvm_get_sregs(struct minikvm_vcpu *vcpu, struct kvm_sregs *sregs);
+int minikvm_set_sregs(struct minikvm_vcpu *vcpu, const struct kvm_sregs *sregs);
+void minikvm_get_events(struct minikvm_vcpu *vcpu, struct kvm_vcpu_events *ev);
+int minikvm_set_events(struct minikvm_vcpu *vcpu, const struct kvm_vcpu_events *ev);
+
+/* core/sync_regs.c: KVM_CAP_SYNC_REGS */
+int minikvm_sync_regs_in(struct minikvm_vcpu *vcpu, u64 dirty);
+void minikvm_sync_regs_out(struct minikvm_vcpu *vcpu, u64 valid);
 
 #endif /* MINIKVM_CORE_H */
