@@ -79,6 +79,11 @@ struct minikvm_vm {
 	struct mutex ioeventfd_lock;
 	struct list_head ioeventfds;
 
+	/* Guest MSR accesses userspace takes over (core/msr_filter.c). */
+	struct minikvm_msr_filter __rcu *msr_filter;	/* replaced under lock */
+	u32 msr_filter_gen;		/* bumped by each KVM_X86_SET_MSR_FILTER */
+	u32 user_space_msr_mask;	/* KVM_CAP_X86_USER_SPACE_MSR reasons */
+
 	/* Coalesced MMIO (core/coalesced_mmio.c): one ring for all vCPUs. */
 	struct kvm_coalesced_mmio_ring *coalesced_ring;	/* shared with userspace */
 	spinlock_t coalesced_ring_lock;	/* vCPUs appending */
@@ -204,6 +209,19 @@ int minikvm_register_coalesced_mmio(struct minikvm_vm *vm,
 				    const struct kvm_coalesced_mmio_zone *zone);
 int minikvm_unregister_coalesced_mmio(struct minikvm_vm *vm,
 				      const struct kvm_coalesced_mmio_zone *zone);
+
+/*
+ * core/msr_filter.c. Besides 0 and 1 (the model refused: #GP), a guest
+ * MSR access fails with one of these, KVM's KVM_MSR_RET_* reasons.
+ */
+#define MINIKVM_MSR_UNKNOWN	2	/* no such MSR in the model */
+#define MINIKVM_MSR_FILTERED	3	/* KVM_X86_SET_MSR_FILTER denies it */
+struct minikvm_msr_filter;
+int minikvm_set_msr_filter(struct minikvm_vm *vm, const struct kvm_msr_filter *uf);
+void minikvm_msr_filter_destroy(struct minikvm_vm *vm);
+bool minikvm_msr_allowed(struct minikvm_vcpu *vcpu, u32 index, u32 type);
+bool minikvm_msr_user_exit(struct minikvm_vcpu *vcpu, u32 index, bool write, u64 data, int r,
+			   int (*complete)(struct minikvm_vcpu *vcpu));
 
 /* core/cpuid.c */
 long minikvm_get_supported_cpuid(struct kvm_cpuid2 __user *ucpuid);

@@ -32,6 +32,7 @@ void minikvm_vm_put(struct minikvm_vm *vm)
 	minikvm_iobus_destroy(vm);
 	minikvm_ioeventfd_destroy(vm);
 	minikvm_coalesced_mmio_free(vm);
+	minikvm_msr_filter_destroy(vm);
 	mmu_vm_destroy(vm);
 	mmdrop(vm->mm);
 	preempt_notifier_dec();
@@ -91,6 +92,13 @@ static long minikvm_vm_ioctl(struct file *filp, unsigned int ioctl, unsigned lon
 	}
 	case KVM_ENABLE_CAP:
 		return minikvm_vm_enable_cap(vm, argp);
+	case KVM_X86_SET_MSR_FILTER: {
+		struct kvm_msr_filter filter;
+
+		if (copy_from_user(&filter, argp, sizeof(filter)))
+			return -EFAULT;
+		return minikvm_set_msr_filter(vm, &filter);
+	}
 	case KVM_SET_BOOT_CPU_ID:
 		return minikvm_set_boot_cpu_id(vm, arg);
 	case KVM_GET_STATS_FD:

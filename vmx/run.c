@@ -250,6 +250,9 @@ int mvmx_vcpu_run(struct minikvm_vcpu *vcpu)
 			return -EINTR;
 		}
 		cond_resched();
+		/* KVM_X86_SET_MSR_FILTER changed which MSRs may skip the exit. */
+		if (unlikely(vmx->msr_filter_gen != READ_ONCE(vcpu->vm->msr_filter_gen)))
+			mvmx_msr_filter_changed(vcpu);
 
 		preempt_disable();
 		mvmx_load_guest_msrs(vcpu);
