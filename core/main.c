@@ -61,6 +61,8 @@ long minikvm_check_extension(long cap)
 	case KVM_CAP_COALESCED_PIO:
 	case KVM_CAP_X86_USER_SPACE_MSR:
 	case KVM_CAP_X86_MSR_FILTER:
+	case KVM_CAP_ENABLE_CAP:
+	case KVM_CAP_ENFORCE_PV_FEATURE_CPUID:
 		return 1;
 	case KVM_CAP_COALESCED_MMIO:
 		return KVM_COALESCED_MMIO_PAGE_OFFSET;
@@ -68,6 +70,11 @@ long minikvm_check_extension(long cap)
 		return KVM_SYNC_X86_VALID_FIELDS;
 	case KVM_CAP_MCE:
 		return MINIKVM_MAX_MCE_BANKS;
+	case KVM_CAP_DISABLE_QUIRKS2:
+		return MINIKVM_QUIRKS;
+	case KVM_CAP_ADJUST_CLOCK:
+		/* KVM_SET_CLOCK takes what KVM_GET_CLOCK gives (core/kvmclock.c). */
+		return MINIKVM_CLOCK_FLAGS;
 	case KVM_CAP_IRQ_ROUTING:
 		/* KVM's KVM_MAX_IRQ_ROUTES; KVM_SET_GSI_ROUTING still needs an irqchip. */
 		return MINIKVM_MAX_IRQ_ROUTES;

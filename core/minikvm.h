@@ -62,6 +62,8 @@ struct minikvm_vm {
 	u64 tss_addr;
 	u64 identity_map_addr;
 	u64 pv_wall_clock;		/* MSR_KVM_WALL_CLOCK(_NEW), per VM as in KVM */
+	s64 kvmclock_offset;		/* kvmclock - host raw ns (core/kvmclock.c) */
+	u64 disabled_quirks;		/* KVM_CAP_DISABLE_QUIRKS2 (core/vm_cap.c) */
 	struct minikvm_vm_debugfs *debugfs;	/* core/stats.c */
 
 	/* The in-kernel irqchip (irq/irqchip.h); NULL where the VMM has it. */
@@ -178,6 +180,8 @@ struct minikvm_vcpu {
 	u64 mce_banks[MINIKVM_MAX_MCE_BANKS * 4];	/* CTL, STATUS, ADDR, MISC */
 	u64 mci_ctl2[MINIKVM_MAX_MCE_BANKS];
 	u64 pv_system_time;		/* MSR_KVM_SYSTEM_TIME(_NEW) */
+	u32 pvclock_version;		/* of the page last written (core/kvmclock.c) */
+	bool pv_cpuid_enforced;		/* KVM_CAP_ENFORCE_PV_FEATURE_CPUID (core/vcpu_cap.c) */
 
 	struct minikvm_vcpu_stat stat;	/* core/stats.h */
 };
@@ -189,6 +193,30 @@ enum minikvm_exit_action {
 };
 
 long minikvm_check_extension(long cap);
+
+/*
+ * The KVM quirks minikvm has, each on until KVM_CAP_DISABLE_QUIRKS2 turns
+ * it off: MONITOR/MWAIT are NOPs even without MWAIT in the guest's CPUID;
+ * IA32_MISC_ENABLE's MWAIT bit leaves that CPUID bit alone.
+ */
+#define MINIKVM_QUIRKS	(KVM_X86_QUIRK_MISC_ENABLE_NO_MWAIT | KVM_X86_QUIRK_MWAIT_NEVER_UD_FAULTS)
+
+static inline bool minikvm_has_quirk(const struct minikvm_vm *vm, u64 quirk)
+{
+	return !(READ_ONCE(vm->disabled_quirks) & quirk);
+}
+
+/* core/vcpu_cap.c */
+int minikvm_vcpu_enable_cap(struct minikvm_vcpu *vcpu, struct kvm_enable_cap __user *ucap);
+bool minikvm_guest_pv_has(struct minikvm_vcpu *vcpu, unsigned int bit);
+
+/* core/kvmclock.c; the flags KVM_SET_CLOCK takes, KVM's KVM_CLOCK_VALID_FLAGS */
+#define MINIKVM_CLOCK_FLAGS	(KVM_CLOCK_TSC_STABLE | KVM_CLOCK_REALTIME | KVM_CLOCK_HOST_TSC)
+void minikvm_kvmclock_init(struct minikvm_vm *vm);
+void minikvm_kvmclock_update(struct minikvm_vcpu *vcpu);
+void minikvm_kvmclock_wall(struct minikvm_vm *vm, u64 gpa);
+long minikvm_get_clock(struct minikvm_vm *vm, struct kvm_clock_data __user *udata);
+long minikvm_set_clock(struct minikvm_vm *vm, struct kvm_clock_data __user *udata);
 int minikvm_vm_enable_cap(struct minikvm_vm *vm, struct kvm_enable_cap __user *ucap);
 int minikvm_set_boot_cpu_id(struct minikvm_vm *vm, unsigned long id);
 int minikvm_get_stats_fd(struct minikvm_vm *vm, struct minikvm_vcpu *vcpu);
@@ -231,6 +259,7 @@ const struct kvm_cpuid_entry2 *minikvm_find_cpuid(struct minikvm_vcpu *vcpu, u32
 bool minikvm_cpuid_has(struct minikvm_vcpu *vcpu, u32 fn, enum cpuid_regs_idx reg,
 		       unsigned int feature);
 bool minikvm_cpuid_supported(u32 fn, enum cpuid_regs_idx reg, unsigned int feature);
+int minikvm_set_misc_enable(struct minikvm_vcpu *vcpu, u64 data);
 
 /* core/msr_mce.c: MSRs with no VMX state (machine check, kvmclock) */
 int minikvm_get_msr_common(struct minikvm_vcpu *vcpu, u32 index, u64 *data, bool host);

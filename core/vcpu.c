@@ -213,6 +213,9 @@ static long minikvm_vcpu_ioctl(struct file *filp, unsigned int ioctl, unsigned l
 	case KVM_X86_SETUP_MCE:
 		ret = minikvm_setup_mce(vcpu, argp);
 		break;
+	case KVM_ENABLE_CAP:
+		ret = minikvm_vcpu_enable_cap(vcpu, argp);
+		break;
 	default:
 		ret = minikvm_irq_ioctl(vcpu, ioctl, argp);
 		if (ret == -ENOIOCTLCMD)

@@ -127,6 +127,10 @@ static long minikvm_vm_ioctl(struct file *filp, unsigned int ioctl, unsigned lon
 		mutex_unlock(&vm->lock);
 		return ret;
 	}
+	case KVM_GET_CLOCK:
+		return minikvm_get_clock(vm, argp);
+	case KVM_SET_CLOCK:
+		return minikvm_set_clock(vm, argp);
 	case KVM_SET_GSI_ROUTING: {
 		struct kvm_irq_routing routing;
 
@@ -172,6 +176,7 @@ int minikvm_create_vm(unsigned long type)
 	mmgrab(vm->mm);
 	/* KVM's default; KVM_CAP_MSR_PLATFORM_INFO with 0 takes it away. */
 	vm->guest_reads_platform_info = true;
+	minikvm_kvmclock_init(vm);
 
 	ret = mvmx_vm_get();
 	if (ret)

@@ -25,6 +25,7 @@
 #include <asm/vmx.h>
 
 #include "core/minikvm.h"
+#include "core/request.h"
 #include "vmx/vmx.h"
 #include "vmx/exit.h"
 #include "vmx/gpr.h"
@@ -337,6 +338,8 @@ int mvmx_set_msr(struct minikvm_vcpu *vcpu, u32 index, u64 data, bool host)
 	case MSR_IA32_TSC:
 		vcpu->tsc_offset = data - rdtsc();
 		vmcs_write64(TSC_OFFSET, vcpu->tsc_offset);
+		/* The kvmclock page's TSC half moved with it. */
+		minikvm_make_request(MINIKVM_REQ_CLOCK_UPDATE, vcpu);
 		return 0;
 	case MSR_TSC_AUX:
 		if (data >> 32)
@@ -350,8 +353,7 @@ int mvmx_set_msr(struct minikvm_vcpu *vcpu, u32 index, u64 data, bool host)
 		vmcs_write64(GUEST_IA32_DEBUGCTL, 0);
 		return 0;
 	case MSR_IA32_MISC_ENABLE:
-		vcpu->msr_misc_enable = data;
-		return 0;
+		return minikvm_set_misc_enable(vcpu, data);
 	case MSR_IA32_APICBASE:
 		/* The guest cannot flip BSP. */
 		if (!mvmx_apic_base_valid(vcpu, data))
