@@ -55,9 +55,19 @@ long minikvm_check_extension(long cap)
 	case KVM_CAP_GET_MSR_FEATURES:
 	case KVM_CAP_MP_STATE:
 	case KVM_CAP_USER_NMI:
+	case KVM_CAP_IOEVENTFD:
+	case KVM_CAP_IOEVENTFD_NO_LENGTH:
+	case KVM_CAP_IOEVENTFD_ANY_LENGTH:
+	case KVM_CAP_COALESCED_PIO:
+	case KVM_CAP_X86_USER_SPACE_MSR:
+	case KVM_CAP_X86_MSR_FILTER:
 	case KVM_CAP_ENABLE_CAP:
 	case KVM_CAP_ENFORCE_PV_FEATURE_CPUID:
 		return 1;
+	case KVM_CAP_COALESCED_MMIO:
+		return KVM_COALESCED_MMIO_PAGE_OFFSET;
+	case KVM_CAP_SYNC_REGS:
+		return KVM_SYNC_X86_VALID_FIELDS;
 	case KVM_CAP_MCE:
 		return MINIKVM_MAX_MCE_BANKS;
 	case KVM_CAP_XSAVE:
@@ -102,7 +112,7 @@ static long minikvm_dev_ioctl(struct file *filp, unsigned int ioctl, unsigned lo
 	case KVM_GET_VCPU_MMAP_SIZE:
 		if (arg)
 			return -EINVAL;
-		/* kvm_run, the PIO data page, the coalesced MMIO ring (left empty). */
+		/* kvm_run, the PIO data page, the VM's coalesced MMIO ring. */
 		return 3 * PAGE_SIZE;
 	case KVM_GET_SUPPORTED_CPUID:
 		return minikvm_get_supported_cpuid((void __user *)arg);

@@ -13,7 +13,9 @@
 #define MINIKVM_CORE_H
 
 #include <linux/kvm.h>
+#include <linux/list.h>
 #include <linux/mutex.h>
+#include <linux/spinlock.h>
 #include <linux/refcount.h>
 #include <linux/srcu.h>
 #include <linux/preempt.h>
@@ -74,6 +76,21 @@ struct minikvm_vm {
 	struct mutex io_lock;		/* writers */
 	struct srcu_struct io_srcu;	/* readers: the exit path */
 	struct minikvm_io_bus __rcu *io_bus[MINIKVM_NR_BUSES];
+
+	/* KVM_IOEVENTFD (core/ioeventfd.c) */
+	struct mutex ioeventfd_lock;
+	struct list_head ioeventfds;
+
+	/* Guest MSR accesses userspace takes over (core/msr_filter.c). */
+	struct minikvm_msr_filter __rcu *msr_filter;	/* replaced under lock */
+	u32 msr_filter_gen;		/* bumped by each KVM_X86_SET_MSR_FILTER */
+	u32 user_space_msr_mask;	/* KVM_CAP_X86_USER_SPACE_MSR reasons */
+
+	/* Coalesced MMIO (core/coalesced_mmio.c): one ring for all vCPUs. */
+	struct kvm_coalesced_mmio_ring *coalesced_ring;	/* shared with userspace */
+	spinlock_t coalesced_ring_lock;	/* vCPUs appending */
+	struct mutex coalesced_lock;	/* the zone list */
+	struct list_head coalesced_zones;
 };
 
 /* An I/O exit to userspace that KVM_RUN must finish (an IN, string I/O). */
@@ -101,7 +118,6 @@ struct minikvm_vcpu {
 	struct mutex mutex;		/* one ioctl at a time, as KVM */
 	struct kvm_run *run;		/* page 0 of the vCPU mmap */
 	void *pio_data;			/* page KVM_PIO_PAGE_OFFSET */
-	void *coalesced_ring;		/* page KVM_COALESCED_MMIO_PAGE_OFFSET, unused */
 	struct preempt_notifier preempt_notifier;
 	struct fpu_guest guest_fpu;
 
@@ -220,6 +236,32 @@ int minikvm_create_vcpu(struct minikvm_vm *vm, unsigned long id);
 void minikvm_vm_put(struct minikvm_vm *vm);
 void minikvm_vcpu_destroy(struct minikvm_vcpu *vcpu);
 
+/* core/ioeventfd.c */
+void minikvm_ioeventfd_init(struct minikvm_vm *vm);
+void minikvm_ioeventfd_destroy(struct minikvm_vm *vm);
+int minikvm_ioeventfd(struct minikvm_vm *vm, const struct kvm_ioeventfd *args);
+
+/* core/coalesced_mmio.c */
+int minikvm_coalesced_mmio_init(struct minikvm_vm *vm);
+void minikvm_coalesced_mmio_free(struct minikvm_vm *vm);
+int minikvm_register_coalesced_mmio(struct minikvm_vm *vm,
+				    const struct kvm_coalesced_mmio_zone *zone);
+int minikvm_unregister_coalesced_mmio(struct minikvm_vm *vm,
+				      const struct kvm_coalesced_mmio_zone *zone);
+
+/*
+ * core/msr_filter.c. Besides 0 and 1 (the model refused: #GP), a guest
+ * MSR access fails with one of these, KVM's KVM_MSR_RET_* reasons.
+ */
+#define MINIKVM_MSR_UNKNOWN	2	/* no such MSR in the model */
+#define MINIKVM_MSR_FILTERED	3	/* KVM_X86_SET_MSR_FILTER denies it */
+struct minikvm_msr_filter;
+int minikvm_set_msr_filter(struct minikvm_vm *vm, const struct kvm_msr_filter *uf);
+void minikvm_msr_filter_destroy(struct minikvm_vm *vm);
+bool minikvm_msr_allowed(struct minikvm_vcpu *vcpu, u32 index, u32 type);
+bool minikvm_msr_user_exit(struct minikvm_vcpu *vcpu, u32 index, bool write, u64 data, int r,
+			   int (*complete)(struct minikvm_vcpu *vcpu));
+
 /* core/cpuid.c */
 long minikvm_get_supported_cpuid(struct kvm_cpuid2 __user *ucpuid);
 int minikvm_set_cpuid2(struct minikvm_vcpu *vcpu, struct kvm_cpuid2 __user *ucpuid);
@@ -237,8 +279,18 @@ void minikvm_mce_reset(struct minikvm_vcpu *vcpu);
 long minikvm_setup_mce(struct minikvm_vcpu *vcpu, u64 __user *argp);
 long minikvm_get_mce_cap_supported(u64 __user *argp);
 
-/* core/vcpu_state.c: the register ioctls */
+/* core/vcpu_state.c: the register ioctls, and their kernel-side halves */
 long minikvm_vcpu_state_ioctl(struct minikvm_vcpu *vcpu, unsigned int ioctl,
 			      void __user *argp);
+void minikvm_get_regs(struct minikvm_vcpu *vcpu, struct kvm_regs *regs);
+void minikvm_set_regs(struct minikvm_vcpu *vcpu, const struct kvm_regs *regs);
+void minikvm_get_sregs(struct minikvm_vcpu *vcpu, struct kvm_sregs *sregs);
+int minikvm_set_sregs(struct minikvm_vcpu *vcpu, const struct kvm_sregs *sregs);
+void minikvm_get_events(struct minikvm_vcpu *vcpu, struct kvm_vcpu_events *ev);
+int minikvm_set_events(struct minikvm_vcpu *vcpu, const struct kvm_vcpu_events *ev);
+
+/* core/sync_regs.c: KVM_CAP_SYNC_REGS */
+int minikvm_sync_regs_in(struct minikvm_vcpu *vcpu, u64 dirty);
+void minikvm_sync_regs_out(struct minikvm_vcpu *vcpu, u64 valid);
 
 #endif /* MINIKVM_CORE_H */

@@ -28,7 +28,11 @@ void minikvm_vm_put(struct minikvm_vm *vm)
 	minikvm_debugfs_vm_destroy(vm);
 	for (i = 0; i < vm->nr_vcpus; i++)
 		minikvm_vcpu_destroy(vm->vcpus[i]);
+	/* The bus's destructors free the ioeventfds and zones on it. */
 	minikvm_iobus_destroy(vm);
+	minikvm_ioeventfd_destroy(vm);
+	minikvm_coalesced_mmio_free(vm);
+	minikvm_msr_filter_destroy(vm);
 	mmu_vm_destroy(vm);
 	mmdrop(vm->mm);
 	preempt_notifier_dec();
@@ -69,8 +73,32 @@ static long minikvm_vm_ioctl(struct file *filp, unsigned int ioctl, unsigned lon
 	}
 	case KVM_CHECK_EXTENSION:
 		return minikvm_check_extension((long)arg);
+	case KVM_IOEVENTFD: {
+		struct kvm_ioeventfd args;
+
+		if (copy_from_user(&args, argp, sizeof(args)))
+			return -EFAULT;
+		return minikvm_ioeventfd(vm, &args);
+	}
+	case KVM_REGISTER_COALESCED_MMIO:
+	case KVM_UNREGISTER_COALESCED_MMIO: {
+		struct kvm_coalesced_mmio_zone zone;
+
+		if (copy_from_user(&zone, argp, sizeof(zone)))
+			return -EFAULT;
+		if (ioctl == KVM_REGISTER_COALESCED_MMIO)
+			return minikvm_register_coalesced_mmio(vm, &zone);
+		return minikvm_unregister_coalesced_mmio(vm, &zone);
+	}
 	case KVM_ENABLE_CAP:
 		return minikvm_vm_enable_cap(vm, argp);
+	case KVM_X86_SET_MSR_FILTER: {
+		struct kvm_msr_filter filter;
+
+		if (copy_from_user(&filter, argp, sizeof(filter)))
+			return -EFAULT;
+		return minikvm_set_msr_filter(vm, &filter);
+	}
 	case KVM_SET_BOOT_CPU_ID:
 		return minikvm_set_boot_cpu_id(vm, arg);
 	case KVM_GET_STATS_FD:
@@ -153,9 +181,13 @@ int minikvm_create_vm(unsigned long type)
 	ret = mvmx_vm_get();
 	if (ret)
 		goto err_mm;
-	ret = minikvm_iobus_init(vm);
+	minikvm_ioeventfd_init(vm);
+	ret = minikvm_coalesced_mmio_init(vm);
 	if (ret)
 		goto err_vmx;
+	ret = minikvm_iobus_init(vm);
+	if (ret)
+		goto err_coalesced;
 	ret = mmu_vm_init(vm);
 	if (ret)
 		goto err_iobus;
@@ -172,6 +204,8 @@ int minikvm_create_vm(unsigned long type)
 
 err_iobus:
 	cleanup_srcu_struct(&vm->io_srcu);
+err_coalesced:
+	minikvm_coalesced_mmio_free(vm);
 err_vmx:
 	mvmx_vm_put();
 err_mm:

@@ -254,6 +254,9 @@ int mvmx_vcpu_run(struct minikvm_vcpu *vcpu)
 		/* Guest memory: before IRQs go off. */
 		if (minikvm_check_request(MINIKVM_REQ_CLOCK_UPDATE, vcpu))
 			minikvm_kvmclock_update(vcpu);
+		/* KVM_X86_SET_MSR_FILTER changed which MSRs may skip the exit. */
+		if (unlikely(vmx->msr_filter_gen != READ_ONCE(vcpu->vm->msr_filter_gen)))
+			mvmx_msr_filter_changed(vcpu);
 
 		preempt_disable();
 		mvmx_load_guest_msrs(vcpu);

@@ -7,16 +7,21 @@
  * A real-mode guest times, with RDTSC around the whole loop, N CPUIDs
  * (an exit handled in the kernel) and N OUTs to a port nobody claims (an
  * exit that goes all the way to this program and back through KVM_RUN),
- * and an empty loop of the same length for the loop's own cost. It stores
- * the totals in guest memory; one line carries the results:
+ * an empty loop of the same length for the loop's own cost, and N OUTs to
+ * a port with an ioeventfd (the eventfd is signalled in the kernel; no
+ * exit reaches this program). It stores the totals in guest memory; one
+ * line carries the results:
  *
  *   BENCH <dev> iterations=N cpuid=<ticks/exit> out=<ticks/exit> loop=<ticks/iter>
+ *         ioeventfd=<ticks/write>
  *
  * tools/testvm/bench-summary.sh puts the lines of both devices side by
  * side. Not a pass/fail test: the figures only compare within one boot.
  */
 #include <stdlib.h>
 #include <unistd.h>
+#include <sys/eventfd.h>
+#include <sys/ioctl.h>
 
 #include "kvm_util.h"
 #include "test_util.h"
@@ -65,6 +70,19 @@ asm(GUEST_ASM_BEGIN(bench_guest, ".code16")
 	"sbbl %edi, %edx\n"
 	"movl %eax, 0x8010\n"
 	"movl %edx, 0x8014\n"
+	/* OUT loop to an ioeventfd's port: signalled in the kernel, no exit. */
+	"rdtsc\n"
+	"movl %eax, %esi\n"
+	"movl %edx, %edi\n"
+	"movl 0x8020, %ebp\n"
+	"4: outb %al, $0x84\n"
+	"decl %ebp\n"
+	"jnz 4b\n"
+	"rdtsc\n"
+	"subl %esi, %eax\n"
+	"sbbl %edi, %edx\n"
+	"movl %eax, 0x8018\n"
+	"movl %edx, 0x801c\n"
 	"hlt\n"
 	GUEST_ASM_END(bench_guest));
 GUEST_CODE(bench_guest);
@@ -76,6 +94,8 @@ int main(int argc, char **argv)
 	struct kvm_vcpu *vcpu;
 	uint64_t *res;
 	unsigned long outs = 0;
+	uint64_t signals = 0;
+	struct kvm_ioeventfd iofd = { .addr = 0x84, .len = 1, .flags = KVM_IOEVENTFD_FLAG_PIO };
 
 	argc = test_parse_dev(argc, argv);
 	n = argc > 1 ? strtoul(argv[1], NULL, 0) : 2000;
@@ -84,6 +104,9 @@ int main(int argc, char **argv)
 	vm_load_guest(vm, CODE_GPA, bench_guest);
 	vcpu_setup_real(vcpu, CODE_GPA);
 	*(uint32_t *)vm_gpa(vm, DATA_GPA + 0x20) = n;
+	iofd.fd = eventfd(0, EFD_NONBLOCK);
+	TEST_ASSERT(iofd.fd >= 0, "eventfd");
+	TEST_ASSERT(!ioctl(vm->fd, KVM_IOEVENTFD, &iofd), "KVM_IOEVENTFD");
 
 	for (;;) {
 		vcpu_run(vcpu);
@@ -96,10 +119,13 @@ int main(int argc, char **argv)
 		outs++;
 	}
 	TEST_ASSERT(outs == n + 1, "%lu OUT exits for %u iterations", outs, n);
+	TEST_ASSERT(read(iofd.fd, &signals, sizeof(signals)) == sizeof(signals) && signals == n,
+		    "ioeventfd signalled %llu times for %u writes", (unsigned long long)signals, n);
 	res = vm_gpa(vm, DATA_GPA);
-	printf("BENCH %s iterations=%u cpuid=%.0f out=%.0f loop=%.1f\n",
+	printf("BENCH %s iterations=%u cpuid=%.0f out=%.0f loop=%.1f ioeventfd=%.0f\n",
 	       test_dev_path, n, (double)res[0] / n, (double)res[1] / n,
-	       (double)res[2] / n);
+	       (double)res[2] / n, (double)res[3] / n);
+	close(iofd.fd);
 	vcpu_free(vcpu);
 	vm_free(vm);
 	return 0;
