@@ -65,6 +65,16 @@ function gate_one(dev, test, res, why,    l, e) {
 	next
 }
 
+# The VM's own checks (kernel log, rmmod): judged too with gate=1.
+gate && /^MINIKVM-CHECK / {
+	why = ""
+	for (i = 4; i <= NF; i++)
+		why = why (i > 4 ? " " : "") $i
+	judge($3 == "ok" ? "PASS" : "FAIL", "vm", "check." $2, why == "" ? "" : "(" why ")")
+	checks[$2] = 1
+	next
+}
+
 /^MINIKVM-END / && inside {
 	rc = $4 + 0
 	if (rc == 0) {
@@ -125,6 +135,8 @@ END {
 			judge("FAIL", dev, test, "(the VM stopped during this test)")
 		if (!ntests)
 			judge("FAIL", "vm", "kvm-selftests", "(no test ran: see the console log)")
+		if (!("kernel-log" in checks))
+			judge("FAIL", "vm", "check.kernel-log", "(the VM never judged its kernel log)")
 		if (vmrc != 0)
 			judge("FAIL", "vm", "boot", "(test-vm.sh exit " vmrc ")")
 		print "COUNT", judged["PASS"] + 0, judged["FAIL"] + 0, judged["SKIP"] + 0
