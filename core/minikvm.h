@@ -138,6 +138,7 @@ struct minikvm_vcpu {
 	u64 msr_star, msr_lstar, msr_cstar, msr_sfmask, msr_kernel_gs_base;
 	u64 msr_tsc_aux, msr_misc_enable, msr_apic_base;
 	u64 msr_platform_info;		/* set by userspace only, 0 at reset */
+	u64 msr_power_ctl;		/* MSR_IA32_POWER_CTL: storage only, as KVM */
 	u64 msr_mtrr_def_type, msr_mtrr_var[16], msr_mtrr_fixed[11];
 	u64 tsc_offset;			/* guest TSC - host TSC (core/tsc.c) */
 	u64 msr_tsc_adjust;		/* IA32_TSC_ADJUST */

@@ -38,7 +38,7 @@ static const u32 vmx_msrs_to_save[] = {
 	MSR_STAR, MSR_CSTAR, MSR_KERNEL_GS_BASE, MSR_SYSCALL_MASK, MSR_LSTAR,
 	MSR_IA32_TSC, MSR_IA32_TSC_ADJUST, MSR_IA32_CR_PAT, MSR_EFER, MSR_FS_BASE, MSR_GS_BASE,
 	MSR_IA32_MISC_ENABLE, MSR_IA32_APICBASE, MSR_MTRRdefType, MSR_TSC_AUX,
-	MSR_PLATFORM_INFO,
+	MSR_PLATFORM_INFO, MSR_IA32_POWER_CTL,
 	/* core/msr_mce.c, as in KVM's emulated_msrs */
 	MSR_KVM_SYSTEM_TIME, MSR_KVM_WALL_CLOCK, MSR_KVM_SYSTEM_TIME_NEW, MSR_KVM_WALL_CLOCK_NEW,
 	MSR_IA32_MCG_STATUS, MSR_IA32_MCG_CTL,
@@ -167,6 +167,9 @@ int mvmx_get_msr(struct minikvm_vcpu *vcpu, u32 index, u64 *data, bool host)
 		if (!host && !READ_ONCE(vcpu->vm->guest_reads_platform_info))
 			return 1;
 		*data = vcpu->msr_platform_info;
+		return 0;
+	case MSR_IA32_POWER_CTL:
+		*data = vcpu->msr_power_ctl;
 		return 0;
 	case MSR_MTRRcap:
 		*data = VMX_MTRR_CAP;
@@ -356,6 +359,10 @@ int mvmx_set_msr(struct minikvm_vcpu *vcpu, u32 index, u64 data, bool host)
 		vcpu->msr_apic_base = data;
 		return 0;
 	case MSR_IA32_UCODE_REV:
+		return 0;
+	case MSR_IA32_POWER_CTL:
+		/* Plain storage, any value, as KVM keeps it. */
+		vcpu->msr_power_ctl = data;
 		return 0;
 	case MSR_PLATFORM_INFO:
 		/*
