@@ -130,6 +130,8 @@ elif [ "$mode" = check ]; then
 	"$here/tests.sh" list "$group" "$share" "$time_scale" > "$root/etc/minikvm/tests"
 fi
 : > "$root/etc/minikvm/env"
+# The tests may need to know the emulator under them (a Bochs quirk).
+echo "export MINIKVM_TEST_BACKEND=$backend" >> "$root/etc/minikvm/env"
 for v in $test_env; do
 	echo "export $v" >> "$root/etc/minikvm/env"
 done
