@@ -124,7 +124,7 @@ cp "$minikvm_ko" "$root/lib/minikvm/minikvm.ko"
 cp "$kmods/arch/x86/kvm/kvm.ko" "$kmods/arch/x86/kvm/kvm-intel.ko" \
    "$kmods/virt/lib/irqbypass.ko" "$kmods/arch/x86/kernel/msr.ko" "$root/lib/minikvm/"
 cp "$top/userspace/mkvm" "$top/userspace/minikvm-stat" "$root/bin/"
-for b in "$top"/selftests/bench/*; do
+for b in "$top"/selftests/bench/* "$top"/selftests/helpers/*; do
 	[ -x "$b" ] && [ -f "$b" ] && cp "$b" "$root/bin/"
 done
 echo "$mode" > "$root/etc/minikvm/mode"
@@ -280,6 +280,14 @@ start=$SECONDS rc=3
 while [ $((SECONDS - start)) -lt "$timeout" ]; do
 	drain_screen
 	stamp_timeline
+	# After MINIKVM-REBOOT-BEGIN (init.sh) the VM's end is the restart.
+	if grep -q '^MINIKVM-REBOOT-BEGIN' "$console"; then
+		if grep -q 'reboot: Restarting system' "$console"; then rc=0; sleep 2; break; fi
+		[ -n "${reboot_wait:-}" ] || reboot_wait=$SECONDS
+		if [ $((SECONDS - reboot_wait)) -ge 300 ]; then rc=0; break; fi
+		sleep 2
+		continue
+	fi
 	if grep -q '^MINIKVM-DONE' "$console"; then rc=0; break; fi
 	if grep -q 'Kernel panic - not syncing' "$console"; then rc=4; sleep 2; break; fi
 	# The guest resets itself only after MINIKVM-DONE: a restart without
@@ -294,6 +302,21 @@ done
 stop_vm
 trap - EXIT INT TERM
 stamp_timeline
+
+# check.reboot: from MINIKVM-REBOOT-BEGIN to the restart, no splat, and
+# the restart came. The line joins the console log for results.awk.
+if grep -q '^MINIKVM-REBOOT-BEGIN' "$console"; then
+	sed -n '/^MINIKVM-REBOOT-BEGIN/,$p' "$console" > "$dir/reboot.log"
+	bad='BUG|WARNING|Oops|general protection|soft lockup|hung task|refcount|KASAN|UBSAN|circular locking|sleeping function called|Call Trace'
+	if ! grep -q 'reboot: Restarting system' "$dir/reboot.log"; then
+		echo "MINIKVM-CHECK reboot fail no restart within 300 s of reboot -f" >> "$console"
+	elif grep -aE "$bad" "$dir/reboot.log" > "$dir/reboot.bad"; then
+		echo "MINIKVM-CHECK reboot fail $(wc -l < "$dir/reboot.bad") bad lines before the restart:" >> "$console"
+		sed 's/^/MINIKVM-LOG: /' "$dir/reboot.log" | head -n 60 >> "$console"
+	else
+		echo "MINIKVM-CHECK reboot ok restarted with a vCPU running" >> "$console"
+	fi
+fi
 elapsed=$((SECONDS - start))
 echo "$elapsed" > "$dir/elapsed"
 echo "$backend" > "$dir/backend"
