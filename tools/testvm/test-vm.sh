@@ -304,9 +304,11 @@ trap - EXIT INT TERM
 stamp_timeline
 
 # check.reboot: from MINIKVM-REBOOT-BEGIN to the restart, no splat, and
-# the restart came. The line joins the console log for results.awk.
+# the restart came. The line joins the console log for results.awk, on a
+# line of its own: the restart cuts the console's last line short.
 if grep -q '^MINIKVM-REBOOT-BEGIN' "$console"; then
 	sed -n '/^MINIKVM-REBOOT-BEGIN/,$p' "$console" > "$dir/reboot.log"
+	echo >> "$console"
 	bad='BUG|WARNING|Oops|general protection|soft lockup|hung task|refcount|KASAN|UBSAN|circular locking|sleeping function called|Call Trace'
 	if ! grep -q 'reboot: Restarting system' "$dir/reboot.log"; then
 		echo "MINIKVM-CHECK reboot fail no restart within 300 s of reboot -f" >> "$console"
