@@ -181,6 +181,10 @@ int minikvm_create_vcpu(struct minikvm_vm *vm, unsigned long id);
 void minikvm_vm_put(struct minikvm_vm *vm);
 void minikvm_vcpu_destroy(struct minikvm_vcpu *vcpu);
 
+/* irq/pit_ioctl.c: the in-kernel 8254 (Documentation/pit.rst) */
+long minikvm_pit_ioctl(struct minikvm_vm *vm, unsigned int ioctl, void __user *argp);
+void minikvm_pit_destroy(struct minikvm_vm *vm);
+
 /* core/cpuid.c */
 long minikvm_get_supported_cpuid(struct kvm_cpuid2 __user *ucpuid);
 int minikvm_set_cpuid2(struct minikvm_vcpu *vcpu, struct kvm_cpuid2 __user *ucpuid);
