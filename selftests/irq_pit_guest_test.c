@@ -17,7 +17,8 @@
  *    KVM_CREATE_IRQCHIP: without one it reads its initial count, which
  *    shows the access modes exactly (LSB, MSB, word), and a second latch
  *    before the first is read changes nothing;
- *  - port 0x61 goes to userspace unless KVM_PIT_SPEAKER_DUMMY was asked.
+ *  - port 0x61 goes to userspace unless KVM_PIT_SPEAKER_DUMMY was asked;
+ *  - nonsense from KVM_SET_PIT2 leaves every port usable.
  */
 #include <string.h>
 #include <time.h>
@@ -118,6 +119,20 @@ asm(GUEST_ASM_BEGIN(speaker_guest, ".code64")
 	"hlt\n"
 	GUEST_ASM_END(speaker_guest));
 GUEST_CODE(speaker_guest);
+
+/* Every port read and written after KVM_SET_PIT2 loaded nonsense. */
+asm(GUEST_ASM_BEGIN(garbage_guest, ".code64")
+	"mov $4, %ecx\n"
+	"1:\n"
+	G_IN("0x40", "0x8000") G_IN("0x41", "0x8001") G_IN("0x42", "0x8002")
+	G_IN("0x61", "0x8003") G_IN("0x43", "0x8004")
+	G_OUT("0x43", "0xfe")				/* read-back all */
+	G_IN("0x40", "0x8005") G_IN("0x41", "0x8006") G_IN("0x42", "0x8007")
+	G_OUT("0x40", "0x00") G_OUT("0x41", "0x00") G_OUT("0x42", "0x00")
+	"dec %ecx\njnz 1b\n"
+	"hlt\n"
+	GUEST_ASM_END(garbage_guest));
+GUEST_CODE(garbage_guest);
 
 /* The TSC's rate against CLOCK_MONOTONIC, the clock the PIT counts in. */
 static double tsc_hz(void)
@@ -263,6 +278,33 @@ TEST(speaker_port)
 	vcpu = pit_guest(vm, KVM_PIT_SPEAKER_DUMMY, speaker_guest_start, speaker_guest_end);
 	vcpu_run_until_hlt(vcpu);
 	EXPECT_EQ(0x00, b(vm, 0x8000) & 0x23);
+	vcpu_free(vcpu);
+	vm_free(vm);
+}
+
+/*
+ * KVM takes any channel state; so must the counters: modes 6, 7 and
+ * 0xff, counts up to 2^32 - 1, unknown access and latch states. The
+ * guest reaches its HLT, nothing more is promised.
+ */
+TEST(garbage_state)
+{
+	struct kvm_vm *vm = vm_create(GUEST_MEM_SIZE);
+	struct kvm_vcpu *vcpu = pit_guest(vm, KVM_PIT_SPEAKER_DUMMY, garbage_guest_start,
+					  garbage_guest_end);
+	static const uint8_t modes[] = { 3, 7, 0xff };
+	struct kvm_pit_state2 ps2;
+	int i;
+
+	memset(&ps2, 0xff, sizeof(ps2));
+	for (i = 0; i < 3; i++) {
+		ps2.channels[i].mode = modes[i];
+		ps2.channels[i].count = i ? 0xffffffffu : 1;
+		ps2.channels[i].read_state = 9;
+		ps2.channels[i].count_latched = 7;
+	}
+	ASSERT_EQ(0, ioctl(vm->fd, KVM_SET_PIT2, &ps2));
+	vcpu_run_until_hlt(vcpu);
 	vcpu_free(vcpu);
 	vm_free(vm);
 }
