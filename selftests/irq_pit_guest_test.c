@@ -273,11 +273,15 @@ TEST(speaker_port)
 	vcpu_free(vcpu);
 	vm_free(vm);
 
-	/* With it, the kernel answers: gate 2 low at power-on, OUT low. */
+	/*
+	 * With it, the kernel answers: gate 2 low and speaker data off at
+	 * power-on. (OUT, bit 5, rises 0x10000 pulses, 55 ms, after the
+	 * PIT's creation: on a slow kernel that can be before the IN.)
+	 */
 	vm = vm_create(GUEST_MEM_SIZE);
 	vcpu = pit_guest(vm, KVM_PIT_SPEAKER_DUMMY, speaker_guest_start, speaker_guest_end);
 	vcpu_run_until_hlt(vcpu);
-	EXPECT_EQ(0x00, b(vm, 0x8000) & 0x23);
+	EXPECT_EQ(0x00, b(vm, 0x8000) & 0x03);
 	vcpu_free(vcpu);
 	vm_free(vm);
 }
