@@ -63,6 +63,10 @@ long minikvm_check_extension(long cap)
 	case KVM_CAP_X86_MSR_FILTER:
 	case KVM_CAP_ENABLE_CAP:
 	case KVM_CAP_ENFORCE_PV_FEATURE_CPUID:
+	case KVM_CAP_PIT:
+	case KVM_CAP_PIT2:
+	case KVM_CAP_PIT_STATE2:
+	case KVM_CAP_REINJECT_CONTROL:
 		return 1;
 	case KVM_CAP_COALESCED_MMIO:
 		return KVM_COALESCED_MMIO_PAGE_OFFSET;

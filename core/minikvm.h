@@ -262,6 +262,9 @@ void minikvm_msr_filter_destroy(struct minikvm_vm *vm);
 bool minikvm_msr_allowed(struct minikvm_vcpu *vcpu, u32 index, u32 type);
 bool minikvm_msr_user_exit(struct minikvm_vcpu *vcpu, u32 index, bool write, u64 data, int r,
 			   int (*complete)(struct minikvm_vcpu *vcpu));
+/* irq/pit_ioctl.c: the in-kernel 8254 (Documentation/pit.rst) */
+long minikvm_pit_ioctl(struct minikvm_vm *vm, unsigned int ioctl, void __user *argp);
+void minikvm_pit_destroy(struct minikvm_vm *vm);
 
 /* core/cpuid.c */
 long minikvm_get_supported_cpuid(struct kvm_cpuid2 __user *ucpuid);

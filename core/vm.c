@@ -26,6 +26,8 @@ void minikvm_vm_put(struct minikvm_vm *vm)
 	if (!refcount_dec_and_test(&vm->users))
 		return;
 	minikvm_debugfs_vm_destroy(vm);
+	/* The PIT's ticks go to the chipset: it stops first. */
+	minikvm_pit_destroy(vm);
 	for (i = 0; i < vm->nr_vcpus; i++)
 		minikvm_vcpu_destroy(vm->vcpus[i]);
 	/* The bus's destructors free the ioeventfds and zones on it. */
@@ -139,6 +141,14 @@ static long minikvm_vm_ioctl(struct file *filp, unsigned int ioctl, unsigned lon
 			return -EFAULT;
 		return -EINVAL;
 	}
+	case KVM_CREATE_PIT:
+	case KVM_CREATE_PIT2:
+	case KVM_GET_PIT:
+	case KVM_SET_PIT:
+	case KVM_GET_PIT2:
+	case KVM_SET_PIT2:
+	case KVM_REINJECT_CONTROL:
+		return minikvm_pit_ioctl(vm, ioctl, argp);
 	default:
 		/* kvm_arch_vm_ioctl()'s answer to an unknown VM ioctl. */
 		return -ENOTTY;
