@@ -596,4 +596,4 @@ TEST(irqfd_resample_pic)
 	vm_free(vm);
 }
 
-TEST_HARNESS_MAIN
+MINIKVM_TEST_MAIN
