@@ -241,10 +241,14 @@ static int routing_replace(struct minikvm_vm *vm, const struct kvm_irq_routing_e
 /* GSI 0-15 on the PIC and the IOAPIC pin of the same number, 16-23 on the IOAPIC. */
 int minikvm_routing_default(struct minikvm_vm *vm)
 {
-	struct kvm_irq_routing_entry ue[MINIKVM_PIC_PINS + KVM_IOAPIC_NUM_PINS];
+	struct kvm_irq_routing_entry *ue;
 	unsigned int gsi, n = 0;
+	int ret;
 
-	memset(ue, 0, sizeof(ue));
+	/* 40 entries: too big for the stack of a KASAN kernel. */
+	ue = kcalloc(MINIKVM_PIC_PINS + KVM_IOAPIC_NUM_PINS, sizeof(*ue), GFP_KERNEL_ACCOUNT);
+	if (!ue)
+		return -ENOMEM;
 	for (gsi = 0; gsi < KVM_IOAPIC_NUM_PINS; gsi++) {
 		ue[n].gsi = gsi;
 		ue[n].type = KVM_IRQ_ROUTING_IRQCHIP;
@@ -257,7 +261,9 @@ int minikvm_routing_default(struct minikvm_vm *vm)
 		ue[n].u.irqchip.irqchip = gsi < 8 ? KVM_IRQCHIP_PIC_MASTER : KVM_IRQCHIP_PIC_SLAVE;
 		ue[n++].u.irqchip.pin = gsi & 7;
 	}
-	return routing_replace(vm, ue, n);
+	ret = routing_replace(vm, ue, n);
+	kfree(ue);
+	return ret;
 }
 
 /**
