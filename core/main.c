@@ -19,6 +19,7 @@
 #include <linux/kvm.h>
 
 #include "core/minikvm.h"
+#include "irq/chipset.h"
 #include "uapi/minikvm.h"
 
 static ushort dev_mode = 0600;
@@ -67,6 +68,11 @@ long minikvm_check_extension(long cap)
 	case KVM_CAP_PIT2:
 	case KVM_CAP_PIT_STATE2:
 	case KVM_CAP_REINJECT_CONTROL:
+	case KVM_CAP_IRQCHIP:
+	case KVM_CAP_IRQ_INJECT_STATUS:
+	case KVM_CAP_IRQFD:
+	case KVM_CAP_IRQFD_RESAMPLE:
+	case KVM_CAP_SIGNAL_MSI:
 		return 1;
 	case KVM_CAP_COALESCED_MMIO:
 		return KVM_COALESCED_MMIO_PAGE_OFFSET;
@@ -88,7 +94,7 @@ long minikvm_check_extension(long cap)
 		/* KVM_SET_CLOCK takes what KVM_GET_CLOCK gives (core/kvmclock.c). */
 		return MINIKVM_CLOCK_FLAGS;
 	case KVM_CAP_IRQ_ROUTING:
-		/* KVM's KVM_MAX_IRQ_ROUTES; KVM_SET_GSI_ROUTING still needs an irqchip. */
+		/* KVM's KVM_MAX_IRQ_ROUTES (irq/routing.c). */
 		return MINIKVM_MAX_IRQ_ROUTES;
 	case KVM_CAP_NR_VCPUS:
 	case KVM_CAP_MAX_VCPUS:
@@ -168,10 +174,16 @@ static int __init minikvm_init(void)
 	ret = mvmx_hardware_setup();
 	if (ret)
 		return ret;
+	ret = minikvm_irqfd_init();
+	if (ret) {
+		mvmx_hardware_unsetup();
+		return ret;
+	}
 	minikvm_debugfs_init();
 	ret = misc_register(&minikvm_dev);
 	if (ret) {
 		minikvm_debugfs_exit();
+		minikvm_irqfd_exit();
 		pr_err("cannot register /dev/minikvm: %d\n", ret);
 		mvmx_hardware_unsetup();
 		return ret;
@@ -184,6 +196,7 @@ static void __exit minikvm_exit(void)
 {
 	misc_deregister(&minikvm_dev);
 	minikvm_debugfs_exit();
+	minikvm_irqfd_exit();
 	mvmx_hardware_unsetup();
 }
 

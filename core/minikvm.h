@@ -46,6 +46,7 @@ struct minikvm_lapic;
 struct minikvm_pic;
 struct minikvm_ioapic;
 struct minikvm_pit;
+struct minikvm_irq_routing;
 
 struct minikvm_vm {
 	refcount_t users;		/* VM fd + one per vCPU fd */
@@ -71,6 +72,16 @@ struct minikvm_vm {
 	struct minikvm_pic *pic;
 	struct minikvm_ioapic *ioapic;
 	struct minikvm_pit *pit;
+
+	/* GSI routing and irq sources (irq/routing.c), irqfds (irq/irqfd.c). */
+	struct mutex irq_lock;		/* replacing the table, irq sources */
+	struct srcu_struct irq_srcu;	/* readers of the table, resamplers */
+	struct minikvm_irq_routing __rcu *irq_routing;
+	unsigned long irq_sources;	/* irq source ids in use */
+	spinlock_t irqfd_lock;		/* irqfds */
+	struct list_head irqfds;
+	struct mutex irqfd_resampler_lock;
+	struct list_head irqfd_resamplers;
 
 	/* The in-kernel I/O bus (core/iobus.c): ranges kernel devices answer. */
 	struct mutex io_lock;		/* writers */

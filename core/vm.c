@@ -17,6 +17,7 @@
 #include <linux/uaccess.h>
 
 #include "core/minikvm.h"
+#include "irq/chipset.h"
 
 /* Drop one reference; the last one frees vCPUs, memory, then VMX. */
 void minikvm_vm_put(struct minikvm_vm *vm)
@@ -28,8 +29,11 @@ void minikvm_vm_put(struct minikvm_vm *vm)
 	minikvm_debugfs_vm_destroy(vm);
 	/* The PIT's ticks go to the chipset: it stops first. */
 	minikvm_pit_destroy(vm);
+	/* No irqfd injects after this; the chips outlive the vCPUs. */
+	minikvm_irqfd_release(vm);
 	for (i = 0; i < vm->nr_vcpus; i++)
 		minikvm_vcpu_destroy(vm->vcpus[i]);
+	minikvm_chipset_destroy(vm);
 	/* The bus's destructors free the ioeventfds and zones on it. */
 	minikvm_iobus_destroy(vm);
 	minikvm_ioeventfd_destroy(vm);
@@ -133,14 +137,6 @@ static long minikvm_vm_ioctl(struct file *filp, unsigned int ioctl, unsigned lon
 		return minikvm_get_clock(vm, argp);
 	case KVM_SET_CLOCK:
 		return minikvm_set_clock(vm, argp);
-	case KVM_SET_GSI_ROUTING: {
-		struct kvm_irq_routing routing;
-
-		/* KVM copies the header, then wants an in-kernel irqchip. */
-		if (copy_from_user(&routing, argp, sizeof(routing)))
-			return -EFAULT;
-		return -EINVAL;
-	}
 	case KVM_CREATE_PIT:
 	case KVM_CREATE_PIT2:
 	case KVM_GET_PIT:
@@ -150,8 +146,8 @@ static long minikvm_vm_ioctl(struct file *filp, unsigned int ioctl, unsigned lon
 	case KVM_REINJECT_CONTROL:
 		return minikvm_pit_ioctl(vm, ioctl, argp);
 	default:
-		/* kvm_arch_vm_ioctl()'s answer to an unknown VM ioctl. */
-		return -ENOTTY;
+		/* The chipset's, or kvm_arch_vm_ioctl()'s -ENOTTY for an unknown one. */
+		return minikvm_chipset_ioctl(vm, ioctl, argp);
 	}
 }
 
@@ -198,9 +194,13 @@ int minikvm_create_vm(unsigned long type)
 	ret = minikvm_iobus_init(vm);
 	if (ret)
 		goto err_coalesced;
-	ret = mmu_vm_init(vm);
+	ret = minikvm_irq_vm_init(vm);
 	if (ret)
 		goto err_iobus;
+	minikvm_irqfd_vm_init(vm);
+	ret = mmu_vm_init(vm);
+	if (ret)
+		goto err_irq;
 	preempt_notifier_inc();
 	minikvm_debugfs_vm_create(vm);
 
@@ -212,6 +212,8 @@ int minikvm_create_vm(unsigned long type)
 	}
 	return fd;
 
+err_irq:
+	cleanup_srcu_struct(&vm->irq_srcu);
 err_iobus:
 	cleanup_srcu_struct(&vm->io_srcu);
 err_coalesced:
