@@ -6,7 +6,8 @@
  *
  * Supported = the host's CPUID, minus what minikvm cannot give a guest:
  * VMX (no nested), MONITOR/MWAIT, PCID/INVPCID, RDTSCP/RDPID, XSAVES,
- * the PMU (leaf 0xa), TSC deadline and x2APIC (no in-kernel LAPIC yet),
+ * the PMU (leaf 0xa), TSC deadline (as KVM: a VMM adds it when
+ * KVM_CAP_TSC_DEADLINE_TIMER says the in-kernel LAPIC has it),
  * the hypervisor-reserved range, and anything beyond the leaves listed;
  * and minus what the host kernel turned off (boot_cpu_data, as KVM's
  * kvm_cpu_cap_mask()): a kernel that disabled XSAVE at boot runs without
@@ -20,6 +21,7 @@
 #include <asm/processor.h>
 
 #include "core/minikvm.h"
+#include "irq/apic.h"
 
 #define F(x) BIT(X86_FEATURE_##x & 31)
 
@@ -89,8 +91,9 @@ static void cpuid_fill(struct kvm_cpuid_entry2 *e, u32 function, u32 index, u32 
 		e->edx &= m->edx & cpuid_host_caps(m->edx_word);
 		if (function == 7)
 			e->eax = 0;	/* only subleaf 0 */
+		/* x2APIC is the in-kernel LAPIC's, whatever the host has (as KVM). */
 		if (function == 1)
-			e->ecx |= F(HYPERVISOR);
+			e->ecx |= F(HYPERVISOR) | F(X2APIC);
 	}
 	/* Leaf 0: no leaves beyond 0xd are described. */
 	if (function == 0 && e->eax > 0xd)
@@ -202,6 +205,7 @@ int minikvm_set_cpuid2(struct minikvm_vcpu *vcpu, struct kvm_cpuid2 __user *ucpu
 	kvfree(vcpu->cpuid);
 	vcpu->cpuid = e;
 	vcpu->cpuid_nent = hdr.nent;
+	minikvm_lapic_cpuid_changed(vcpu);
 	return 0;
 }
 

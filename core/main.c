@@ -55,6 +55,9 @@ long minikvm_check_extension(long cap)
 	case KVM_CAP_GET_MSR_FEATURES:
 	case KVM_CAP_MP_STATE:
 	case KVM_CAP_USER_NMI:
+	case KVM_CAP_SPLIT_IRQCHIP:
+	case KVM_CAP_TSC_DEADLINE_TIMER:
+	case KVM_CAP_HLT:
 		return 1;
 	case KVM_CAP_MCE:
 		return MINIKVM_MAX_MCE_BANKS;
