@@ -81,7 +81,7 @@ userspace/%: userspace/%.c uapi/minikvm.h | $(NEED_DEPS)
 
 # mkvm is one file per command.
 userspace/mkvm: $(wildcard userspace/mkvm*.c) userspace/mkvm.h uapi/minikvm.h vmx/feature_names.h | $(NEED_DEPS)
-	$(CC) $(USER_CFLAGS) $(STATIC) -o $@ $(filter %.c,$^)
+	$(CC) $(USER_CFLAGS) $(STATIC) -pthread -o $@ $(filter %.c,$^)
 
 # The selftests and benchmarks: selftests/Makefile, kselftest-shaped.
 selftests: | $(NEED_DEPS)
