@@ -42,6 +42,10 @@ static int show_info(const char *dev)
 	ver = ioctl(fd, KVM_GET_API_VERSION, 0);
 	printf("device:        %s\n", dev);
 	printf("api version:   %d\n", ver);
+	/* What mkvm run needs to boot Linux. */
+	printf("irqchip, pit:  %s\n",
+	       ioctl(fd, KVM_CHECK_EXTENSION, KVM_CAP_IRQCHIP) > 0 &&
+	       ioctl(fd, KVM_CHECK_EXTENSION, KVM_CAP_PIT2) > 0 ? "yes" : "no");
 	if (ioctl(fd, MINIKVM_GET_VMX_INFO, &info)) {
 		printf("vmx info:      not available (%s): not minikvm?\n", strerror(errno));
 		close(fd);

@@ -244,7 +244,14 @@ static int get_cpuid(struct mkvm_vm *vm)
 	return 0;
 }
 
-/* The vCPU's APIC ID in CPUID.1:EBX[31:24] and CPUID.0xB:EDX (x2APIC ID). */
+/*
+ * The vCPU's APIC ID in CPUID.1:EBX[31:24] and CPUID.0xB:EDX (x2APIC ID),
+ * and, as QEMU adds it, CPUID.1:ECX[31], "running under a hypervisor":
+ * KVM does not report it as supported, and without it Linux looks for no
+ * paravirtual interface (kvmclock) and boots "on bare hardware".
+ */
+#define CPUID_1_ECX_HYPERVISOR	(1u << 31)
+
 static int set_cpuid(struct mkvm_vm *vm, struct mkvm_vcpu *v)
 {
 	struct kvm_cpuid_entry2 *e;
@@ -252,10 +259,12 @@ static int set_cpuid(struct mkvm_vm *vm, struct mkvm_vcpu *v)
 
 	for (i = 0; i < vm->cpuid->nent; i++) {
 		e = &vm->cpuid->entries[i];
-		if (e->function == 1)
+		if (e->function == 1) {
 			e->ebx = (e->ebx & 0x00ffffff) | (uint32_t)v->id << 24;
-		else if (e->function == 0xb)
+			e->ecx |= CPUID_1_ECX_HYPERVISOR;
+		} else if (e->function == 0xb) {
 			e->edx = v->id;
+		}
 	}
 	return ioctl(v->fd, KVM_SET_CPUID2, vm->cpuid);
 }
