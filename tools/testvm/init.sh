@@ -141,6 +141,24 @@ info)
 	else
 		check probe fail "/dev/minikvm missing: minikvm did not load"
 	fi
+	# The nested Linux (guest-init.sh is its /init) under mkvm run: on
+	# minikvm when it has the in-kernel irqchip and PIT, else on KVM's
+	# /dev/kvm, the reference, saying why.
+	guest=/lib/minikvm/guest
+	MKVM_RUN_CPUS=${MKVM_RUN_CPUS:-1}
+	if [ -r $guest/bzImage ]; then
+		gdev=/dev/minikvm
+		if ! mkvm --info --dev /dev/minikvm 2>/dev/null | grep -q '^irqchip, pit: *yes'; then
+			echo "MINIKVM-VM: minikvm has no in-kernel irqchip yet: the nested Linux boots on /dev/kvm"
+			insmod $mods/irqbypass.ko && insmod $mods/kvm.ko && insmod $mods/kvm-intel.ko
+			gdev=/dev/kvm
+		fi
+		show "nested Linux on $gdev (mkvm run --cpus $MKVM_RUN_CPUS)" \
+			mkvm run --kernel $guest/bzImage --initrd $guest/initrd.gz \
+			--cmdline "console=ttyS0 quiet loglevel=4 panic=-1" \
+			--cpus "$MKVM_RUN_CPUS" --dev $gdev --stats < /dev/null
+		grep -q '^kvm_intel ' /proc/modules && { rmmod kvm_intel; rmmod kvm; rmmod irqbypass; }
+	fi
 	;;
 clock)
 	# Clock diagnostics: how the kernel calibrated and drives its timers,
