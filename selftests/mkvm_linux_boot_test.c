@@ -152,7 +152,8 @@ static void check_boot(struct __test_metadata *_metadata, int cpus)
 	rc = boot(cpus, &seconds);
 	printf("# mkvm run --cpus %d: exit status %d after %.1f s\n", cpus, rc, seconds);
 	EXPECT_EQ(0, rc);
-	snprintf(want, sizeof(want), "MKVM-GUEST: cpus %d\n", cpus);
+	/* The guest's tty ends its lines with "\r\n". */
+	snprintf(want, sizeof(want), "MKVM-GUEST: cpus %d\r", cpus);
 	EXPECT_NE(NULL, strstr(out, want));
 	EXPECT_NE(NULL, strstr(out, "MKVM-GUEST-DONE"));
 	ASSERT_EQ(0, irq_counts("LOC:", cpus, loc));

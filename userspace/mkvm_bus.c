@@ -115,7 +115,7 @@ void mkvm_bus_print(struct mkvm_vm *vm)
 
 	for (i = 0; i < vm->nr_ranges; i++) {
 		r = &vm->ranges[i];
-		printf("  %s %#010llx-%#010llx  %s", space_names[r->space],
+		printf("  %s 0x%08llx-0x%08llx  %s", space_names[r->space],
 		       (unsigned long long)r->base,
 		       (unsigned long long)(r->base + r->len - 1), r->dev->name);
 		if (r->dev->irq >= 0)

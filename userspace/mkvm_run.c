@@ -301,26 +301,26 @@ static int create_vcpus(struct mkvm_vm *vm)
 static void print_memmap(struct mkvm_vm *vm)
 {
 	printf("mkvm: guest-physical memory map\n");
-	printf("  ram  %#010llx-%#010llx  slot 0 (%llu MiB)\n", 0ull,
+	printf("  ram  0x%08llx-0x%08llx  slot 0 (%llu MiB)\n", 0ull,
 	       (unsigned long long)vm->mem_size - 1, (unsigned long long)vm->mem_size >> 20);
-	printf("       %#010x-%#010x  GDT, zero page, boot stack, page tables\n",
+	printf("       0x%08x-0x%08x  GDT, zero page, boot stack, page tables\n",
 	       MKVM_GDT, MKVM_PD + 4 * 0x1000 - 1);
-	printf("       %#010x-%#010x  command line\n", MKVM_CMDLINE,
+	printf("       0x%08x-0x%08x  command line\n", MKVM_CMDLINE,
 	       MKVM_CMDLINE + MKVM_CMDLINE_MAX - 1);
-	printf("       %#010llx-%#010llx  ACPI tables (RSDP first)\n",
+	printf("       0x%08llx-0x%08llx  ACPI tables (RSDP first)\n",
 	       (unsigned long long)vm->acpi_addr,
 	       (unsigned long long)(vm->acpi_addr + vm->acpi_size - 1));
-	printf("       %#010llx-%#010llx  kernel (protected-mode part)\n",
+	printf("       0x%08llx-0x%08llx  kernel (protected-mode part)\n",
 	       (unsigned long long)vm->kernel_addr,
 	       (unsigned long long)(vm->kernel_addr + vm->kernel_size - 1));
 	if (vm->initrd_size)
-		printf("       %#010llx-%#010llx  initrd\n", (unsigned long long)vm->initrd_addr,
+		printf("       0x%08llx-0x%08llx  initrd\n", (unsigned long long)vm->initrd_addr,
 		       (unsigned long long)(vm->initrd_addr + vm->initrd_size - 1));
-	printf("  mmio %#010x-%#010x  IOAPIC (in kernel, GSI 0-23)\n", MKVM_IOAPIC,
+	printf("  mmio 0x%08x-0x%08x  IOAPIC (in kernel, GSI 0-23)\n", MKVM_IOAPIC,
 	       MKVM_IOAPIC + 0xfff);
-	printf("  mmio %#010x-%#010x  LAPIC (in kernel, one per vCPU)\n", MKVM_LAPIC,
+	printf("  mmio 0x%08x-0x%08x  LAPIC (in kernel, one per vCPU)\n", MKVM_LAPIC,
 	       MKVM_LAPIC + 0xfff);
-	printf("  mmio %#010x-%#010x  TSS and identity map (KVM_SET_TSS_ADDR, ..._IDENTITY_MAP_ADDR)\n",
+	printf("  mmio 0x%08x-0x%08x  TSS and identity map (KVM_SET_TSS_ADDR, ..._IDENTITY_MAP_ADDR)\n",
 	       MKVM_IDMAP_ADDR, MKVM_TSS_ADDR + 3 * 0x1000 - 1);
 	printf("  port 0x0020-0x0021, 0x00a0-0x00a1, 0x04d0-0x04d1  PIC (in kernel)\n");
 	printf("  port 0x0040-0x0043, 0x0061  PIT (in kernel)\n");
