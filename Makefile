@@ -292,4 +292,4 @@ clean:
 	rm -rf $(BUILD)/vm-* $(BUILD)/debug-module
 
 help:
-	@sed -n '3,35p' Makefile
+	@sed -n '3,40p' Makefile

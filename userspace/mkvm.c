@@ -31,6 +31,7 @@
 static int show_info(const char *dev)
 {
 	struct minikvm_vmx_info info;
+	const char *why;
 	unsigned int i;
 	int fd, ver;
 
@@ -43,9 +44,8 @@ static int show_info(const char *dev)
 	printf("device:        %s\n", dev);
 	printf("api version:   %d\n", ver);
 	/* What mkvm run needs to boot Linux. */
-	printf("irqchip, pit:  %s\n",
-	       ioctl(fd, KVM_CHECK_EXTENSION, KVM_CAP_IRQCHIP) > 0 &&
-	       ioctl(fd, KVM_CHECK_EXTENSION, KVM_CAP_PIT2) > 0 ? "yes" : "no");
+	why = mkvm_irqchip_missing(fd);
+	printf("linux boot:    %s%s\n", why ? "no: " : "yes", why ? why : "");
 	if (ioctl(fd, MINIKVM_GET_VMX_INFO, &info)) {
 		printf("vmx info:      not available (%s): not minikvm?\n", strerror(errno));
 		close(fd);

@@ -11,6 +11,7 @@
 
 int mkvm_translate(const char *dev, const uint64_t *gvas, int n);
 int mkvm_run(int argc, char **argv);
+const char *mkvm_irqchip_missing(int sys_fd);
 
 /* -- mkvm run ------------------------------------------------------------- */
 

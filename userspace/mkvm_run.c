@@ -193,21 +193,52 @@ static int fail(const char *dev, const char *what)
 	return -1;
 }
 
+/*
+ * NULL when DEV's VMs get the in-kernel interrupt controllers, LAPICs
+ * included, that Linux needs; else why not. KVM_CAP_IRQCHIP promises
+ * LAPICs too, but a device still growing its irqchip may answer it before
+ * it has them: KVM_GET_LAPIC on a vCPU of a throwaway VM tells.
+ */
+const char *mkvm_irqchip_missing(int sys_fd)
+{
+	struct kvm_lapic_state lapic;
+	const char *why = NULL;
+	int vm, vcpu;
+
+	if (ioctl(sys_fd, KVM_CHECK_EXTENSION, KVM_CAP_IRQCHIP) <= 0 ||
+	    ioctl(sys_fd, KVM_CHECK_EXTENSION, KVM_CAP_PIT2) <= 0)
+		return "no in-kernel irqchip and PIT (KVM_CAP_IRQCHIP, KVM_CAP_PIT2)";
+	vm = ioctl(sys_fd, KVM_CREATE_VM, 0);
+	if (vm < 0)
+		return "KVM_CREATE_VM failed";
+	if (ioctl(vm, KVM_CREATE_IRQCHIP, 0)) {
+		why = "KVM_CREATE_IRQCHIP failed";
+	} else {
+		vcpu = ioctl(vm, KVM_CREATE_VCPU, 0);
+		if (vcpu < 0 || ioctl(vcpu, KVM_GET_LAPIC, &lapic))
+			why = "no in-kernel LAPIC (KVM_GET_LAPIC fails)";
+		if (vcpu >= 0)
+			close(vcpu);
+	}
+	close(vm);
+	return why;
+}
+
 static int setup_vm(struct mkvm_vm *vm)
 {
 	struct kvm_pit_config pit = { .flags = KVM_PIT_SPEAKER_DUMMY };
 	struct kvm_userspace_memory_region slot = { 0 };
 	uint64_t idmap = MKVM_IDMAP_ADDR;
 
+	const char *why = mkvm_irqchip_missing(vm->sys_fd);
+
+	if (why) {
+		fprintf(stderr, "mkvm: %s: %s: Linux cannot boot on it\n", vm->dev, why);
+		return -1;
+	}
 	vm->vm_fd = ioctl(vm->sys_fd, KVM_CREATE_VM, 0);
 	if (vm->vm_fd < 0)
 		return fail(vm->dev, "KVM_CREATE_VM");
-	if (ioctl(vm->vm_fd, KVM_CHECK_EXTENSION, KVM_CAP_IRQCHIP) <= 0 ||
-	    ioctl(vm->vm_fd, KVM_CHECK_EXTENSION, KVM_CAP_PIT2) <= 0) {
-		fprintf(stderr, "mkvm: %s has no in-kernel irqchip and PIT (KVM_CAP_IRQCHIP, KVM_CAP_PIT2): Linux cannot boot on it\n",
-			vm->dev);
-		return -1;
-	}
 	if (ioctl(vm->vm_fd, KVM_SET_TSS_ADDR, MKVM_TSS_ADDR))
 		return fail(vm->dev, "KVM_SET_TSS_ADDR");
 	if (ioctl(vm->vm_fd, KVM_SET_IDENTITY_MAP_ADDR, &idmap))

@@ -31,8 +31,8 @@
 #
 # The VM gets minikvm.ko, KVM's own modules from the same kernel package,
 # those selftests, and mkvm; /init (init.sh) runs them. Modes: check runs
-# the tests, info prints the VMX probe and a live translation chain (make
-# run), clock the guest's clock and timer state, bench the benchmarks. Backend "auto" takes QEMU with KVM when this host
+# the tests, info prints the VMX probe and a live translation chain and
+# boots the nested Linux with mkvm run (make run), clock the guest's clock and timer state, bench the benchmarks. Backend "auto" takes QEMU with KVM when this host
 # has VT-x and a usable /dev/kvm, else Bochs with an emulated Intel CPU.
 #
 # Exit: 0 when the VM printed MINIKVM-DONE, 3 on timeout, 4 on a guest
