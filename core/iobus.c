@@ -9,7 +9,9 @@
  * bisects for the last range starting at or below the address, then walks
  * down while a range that long could still cover it; ranges may overlap
  * (ioeventfds on one port with different datamatch), and those at one
- * address are tried in the order they were registered.
+ * address are tried in the order they were registered. A range of length
+ * 0 is KVM's exact-address range: it holds any access that starts at its
+ * address, whatever the access's length (an ioeventfd of length 0).
  *
  * Environment: process context; vm->io_lock serializes writers.
  */
@@ -27,9 +29,13 @@ struct minikvm_io_range {
 
 struct minikvm_io_bus {
 	unsigned int nr;
-	unsigned int max_len;		/* the longest range: bounds the walk down */
+	unsigned int max_len;		/* the longest range, at least 1: bounds the walk down */
 	struct minikvm_io_range range[];
 };
+
+/* What an unregistered device's ranges point at when no smaller table could be had. */
+static const struct minikvm_io_ops iobus_gone_ops;
+static struct minikvm_io_device iobus_gone = { .ops = &iobus_gone_ops };
 
 int minikvm_iobus_init(struct minikvm_vm *vm)
 {
@@ -66,7 +72,7 @@ static void iobus_replace(struct minikvm_vm *vm, enum minikvm_bus b, struct mini
 {
 	unsigned int i;
 
-	new->max_len = 0;
+	new->max_len = 1;
 	for (i = 0; i < new->nr; i++)
 		new->max_len = max(new->max_len, new->range[i].len);
 	rcu_assign_pointer(vm->io_bus[b], new);
@@ -79,10 +85,10 @@ static void iobus_replace(struct minikvm_vm *vm, enum minikvm_bus b, struct mini
  * @vm: the VM
  * @bus: port or MMIO space
  * @addr: first port or guest-physical address
- * @len: bytes, at least 1
+ * @len: bytes; 0 for any access that starts at @addr
  * @dev: the device; registered once, under one range
  *
- * Return: 0, -EINVAL for an empty or wrapping range, -ENOSPC with
+ * Return: 0, -EINVAL for a wrapping range, -ENOSPC with
  * MINIKVM_IOBUS_MAX_DEVS devices on the bus already, -ENOMEM.
  */
 int minikvm_io_bus_register(struct minikvm_vm *vm, enum minikvm_bus bus, u64 addr,
@@ -91,7 +97,7 @@ int minikvm_io_bus_register(struct minikvm_vm *vm, enum minikvm_bus bus, u64 add
 	struct minikvm_io_bus *old, *new;
 	unsigned int nr, i, pos;
 
-	if (!len || addr + len - 1 < addr)
+	if (len && addr + len - 1 < addr)
 		return -EINVAL;
 	mutex_lock(&vm->io_lock);
 	old = rcu_dereference_protected(vm->io_bus[bus], lockdep_is_held(&vm->io_lock));
@@ -126,9 +132,12 @@ int minikvm_io_bus_register(struct minikvm_vm *vm, enum minikvm_bus bus, u64 add
  * @dev: a device registered on @bus
  *
  * When this returns no vCPU is still in one of @dev's callbacks, so the
- * caller may free it. The destructor is not called.
+ * caller may free it. The destructor is not called. It cannot fail for a
+ * device on the bus: with no memory for a smaller table, the device's
+ * ranges are handed to iobus_gone in place, a device that takes nothing,
+ * so that teardown paths never leave a freed device reachable.
  *
- * Return: 0, -ENOENT when @dev is not on the bus, -ENOMEM.
+ * Return: 0, or -ENOENT when @dev is not on the bus.
  */
 int minikvm_io_bus_unregister(struct minikvm_vm *vm, enum minikvm_bus bus,
 			      struct minikvm_io_device *dev)
@@ -144,16 +153,20 @@ int minikvm_io_bus_unregister(struct minikvm_vm *vm, enum minikvm_bus bus,
 			break;
 	if (!old || i == old->nr)
 		goto out;
-	ret = -ENOMEM;
+	ret = 0;
 	new = iobus_alloc(old->nr - 1);
-	if (!new)
+	if (!new) {
+		for (i = 0; i < old->nr; i++)
+			if (old->range[i].dev == dev)
+				WRITE_ONCE(old->range[i].dev, &iobus_gone);
+		synchronize_srcu_expedited(&vm->io_srcu);
 		goto out;
+	}
 	for (i = 0, j = 0; i < old->nr; i++)
 		if (old->range[i].dev != dev)
 			new->range[j++] = old->range[i];
 	new->nr = j;
 	iobus_replace(vm, bus, old, new);
-	ret = 0;
 out:
 	mutex_unlock(&vm->io_lock);
 	return ret;
@@ -196,15 +209,17 @@ static int iobus_access(struct minikvm_vcpu *vcpu, enum minikvm_bus b, u64 addr,
 		first--;
 	for (i = first; i < bus->nr && bus->range[i].addr <= addr; i++) {
 		struct minikvm_io_range *r = &bus->range[i];
+		/* Once: minikvm_io_bus_unregister() may swap it for iobus_gone. */
+		struct minikvm_io_device *dev = READ_ONCE(r->dev);
 
-		if (addr + len > r->addr + r->len)
+		if (r->len ? addr + len > r->addr + r->len : addr != r->addr)
 			continue;
 		if (write)
-			ret = r->dev->ops->write ?
-			      r->dev->ops->write(vcpu, r->dev, addr, len, val) : -EOPNOTSUPP;
+			ret = dev->ops->write ?
+			      dev->ops->write(vcpu, dev, addr, len, val) : -EOPNOTSUPP;
 		else
-			ret = r->dev->ops->read ?
-			      r->dev->ops->read(vcpu, r->dev, addr, len, val) : -EOPNOTSUPP;
+			ret = dev->ops->read ?
+			      dev->ops->read(vcpu, dev, addr, len, val) : -EOPNOTSUPP;
 		if (ret != -EOPNOTSUPP)
 			break;
 	}
