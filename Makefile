@@ -8,7 +8,12 @@
 #                     (all, run, check, bench, check-debug and ci run it first)
 #   make              module + userspace + selftests
 #   make run          boot the test VM, load minikvm, print the VMX probe
-#                     and the GVA -> GPA -> HVA -> HPA chain of a live guest
+#                     and the GVA -> GPA -> HVA -> HPA chain of a live guest,
+#                     then boot the VM's own kernel nested with mkvm run and
+#                     show its console (on /dev/kvm while minikvm has no
+#                     in-kernel irqchip)
+#   make run-linux    the nested Linux boots (mkvm run, 1 and 2 vCPUs) on
+#                     /dev/minikvm and /dev/kvm in one test VM
 #   make check        unit tests, static checks, then every selftest on both
 #                     devices in three test VMs side by side: two with 1 CPU
 #                     sharing the 1cpu tests, one with 2 CPUs
@@ -62,7 +67,7 @@ USERSPACE := userspace/mkvm userspace/minikvm-stat
 UNIT_TESTS := $(patsubst %.c,%,$(wildcard selftests/unit/*_test.c))
 FUZZERS := $(patsubst %.c,%,$(wildcard selftests/unit/*_fuzz.c))
 
-.PHONY: all module userspace selftests run check check-unit check-debug ci bench clean \
+.PHONY: all module userspace selftests run run-linux check check-unit check-debug ci bench clean \
 	help deps sparse checkpatch layering symbols testlist docs docs-check install uninstall dkms-add dkms-install \
 	dkms-remove fuzz kvm-selftests
 
@@ -81,7 +86,7 @@ userspace/%: userspace/%.c uapi/minikvm.h | $(NEED_DEPS)
 
 # mkvm is one file per command.
 userspace/mkvm: $(wildcard userspace/mkvm*.c) userspace/mkvm.h uapi/minikvm.h vmx/feature_names.h | $(NEED_DEPS)
-	$(CC) $(USER_CFLAGS) $(STATIC) -o $@ $(filter %.c,$^)
+	$(CC) $(USER_CFLAGS) $(STATIC) -pthread -o $@ $(filter %.c,$^)
 
 # The selftests and benchmarks: selftests/Makefile, kselftest-shaped.
 selftests: | $(NEED_DEPS)
@@ -114,6 +119,16 @@ VM = $(TESTVM)/test-vm.sh --build $(BUILD)
 run: all
 	@$(VM) --mode info --name run-1cpu $(VM_ARGS); rc=$$?; \
 	$(TESTVM)/show-run.sh $(BUILD)/vm-run-1cpu/console.log && exit $$rc
+
+# The nested Linux boots of mkvm_linux_boot_test with 1 and 2 vCPUs on both
+# devices, in a 1-CPU test VM (make check boots 1 vCPU only: a nested boot
+# under Bochs takes minutes). Prints the guests' consoles and the results.
+run-linux: all
+	@$(VM) --mode check --name run-linux --only "mkvm_linux_boot_test 1800" \
+		--env "MKVM_LINUX_SMP=1" --timeout 2400 $(VM_ARGS); rc=$$?; \
+	grep -a -E '^(MINIKVM-(BEGIN|END) |# \||(not )?ok |# (mkvm|cpu))' $(BUILD)/vm-run-linux/console.log; \
+	awk '/^MINIKVM-END / && $$4 != 0 { bad = 1 } /^MINIKVM-END / { n++ } \
+		END { exit bad || n != 2 }' $(BUILD)/vm-run-linux/console.log && exit $$rc
 
 # Unit results, static checks and the VM runs feed one summary. The 1cpu
 # tests of tools/testvm/tests.list are split over two 1-CPU VMs (--split),
@@ -281,4 +296,4 @@ clean:
 	rm -rf $(BUILD)/vm-* $(BUILD)/debug-module
 
 help:
-	@sed -n '3,35p' Makefile
+	@sed -n '3,40p' Makefile

@@ -8,6 +8,11 @@
  *   mkvm --translate [GVA...] [--dev PATH]
  *	run a small 64-bit guest and show GVA -> GPA -> HVA -> HPA for each
  *	address (mkvm_translate.c)
+ *   mkvm run --kernel BZIMAGE [--initrd FILE] [--cmdline ARGS] [--mem SIZE]
+ *	    [--cpus N] [--dev PATH] [--trace-exits] [--stats] [--memmap]
+ *	boot a Linux bzImage with its console on stdin/stdout (mkvm_run.c,
+ *	Documentation/device-server.rst)
+ *   mkvm --help, mkvm --version
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -26,6 +31,7 @@
 static int show_info(const char *dev)
 {
 	struct minikvm_vmx_info info;
+	const char *why;
 	unsigned int i;
 	int fd, ver;
 
@@ -37,6 +43,9 @@ static int show_info(const char *dev)
 	ver = ioctl(fd, KVM_GET_API_VERSION, 0);
 	printf("device:        %s\n", dev);
 	printf("api version:   %d\n", ver);
+	/* What mkvm run needs to boot Linux. */
+	why = mkvm_irqchip_missing(fd);
+	printf("linux boot:    %s%s\n", why ? "no: " : "yes", why ? why : "");
 	if (ioctl(fd, MINIKVM_GET_VMX_INFO, &info)) {
 		printf("vmx info:      not available (%s): not minikvm?\n", strerror(errno));
 		close(fd);
@@ -62,10 +71,22 @@ static int show_info(const char *dev)
 	return 0;
 }
 
+#define MKVM_VERSION	"0.2"
+
+static const char usage[] =
+	"usage: mkvm --info [--dev PATH]\n"
+	"       mkvm --translate [GVA...] [--dev PATH]\n"
+	"       mkvm run --kernel BZIMAGE [--initrd FILE] [--cmdline \"ARGS\"]\n"
+	"                [--mem SIZE (256M)] [--cpus N (1)] [--dev PATH (/dev/minikvm)]\n"
+	"                [--trace-exits] [--stats] [--memmap]\n"
+	"       mkvm --help | --version\n"
+	"mkvm run exits 0 when the guest reboots or powers off, 1 on an error,\n"
+	"2 on bad usage, 3 on a triple fault, 128+N on signal N, and V when the\n"
+	"guest writes V to the debug-exit port 0x501.\n";
+
 static void print_usage(void)
 {
-	fprintf(stderr, "usage: mkvm --info [--dev PATH]\n"
-			"       mkvm --translate [GVA...] [--dev PATH]\n");
+	fputs(usage, stderr);
 	exit(2);
 }
 
@@ -75,6 +96,16 @@ int main(int argc, char **argv)
 	uint64_t gvas[32];
 	int i, n = 0, info = 0, translate = 0;
 
+	if (argc > 1 && !strcmp(argv[1], "run"))
+		return mkvm_run(argc - 2, argv + 2);
+	if (argc == 2 && !strcmp(argv[1], "--help")) {
+		fputs(usage, stdout);
+		return 0;
+	}
+	if (argc == 2 && !strcmp(argv[1], "--version")) {
+		printf("mkvm %s (minikvm device server)\n", MKVM_VERSION);
+		return 0;
+	}
 	for (i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--info"))
 			info = 1;

@@ -132,6 +132,24 @@ show() {
 	echo "MINIKVM-SHOW-END $?"
 }
 
+# make run: the nested guest's console, each line marked "# | " so that
+# its kernel's panic or reboot lines are not taken for this VM's own.
+# --env MKVM_RUN_TRACE=N: then the first N exits of mkvm --trace-exits
+# (Documentation/device-server.rst's trace was captured this way).
+nested_linux() {
+	trace=
+	[ -n "${MKVM_RUN_TRACE:-}" ] && trace=--trace-exits
+	{
+		mkvm run --kernel /lib/minikvm/guest/bzImage --initrd /lib/minikvm/guest/initrd.gz \
+			--cmdline "console=ttyS0 quiet loglevel=4 panic=-1" \
+			--cpus "$MKVM_RUN_CPUS" --dev "$1" --stats $trace < /dev/null 2>/tmp/nested.err
+		echo $? > /tmp/nested.rc
+		grep -v '^vcpu[0-9]' /tmp/nested.err
+		[ -z "$trace" ] || grep '^vcpu[0-9]' /tmp/nested.err | head -n "$MKVM_RUN_TRACE"
+	} | sed 's/^/# | /'
+	return "$(cat /tmp/nested.rc)"
+}
+
 case "$mode" in
 info)
 	if [ -c /dev/minikvm ]; then
@@ -140,6 +158,22 @@ info)
 			mkvm --translate --dev /dev/minikvm
 	else
 		check probe fail "/dev/minikvm missing: minikvm did not load"
+	fi
+	# The nested Linux (guest-init.sh is its /init) under mkvm run: on
+	# minikvm when it has the in-kernel irqchip, PIT and LAPICs, else on KVM's
+	# /dev/kvm, the reference, saying why.
+	guest=/lib/minikvm/guest
+	MKVM_RUN_CPUS=${MKVM_RUN_CPUS:-1}
+	if [ -r $guest/bzImage ]; then
+		gdev=/dev/minikvm
+		if ! mkvm --info --dev /dev/minikvm 2>/dev/null | grep -q '^linux boot: *yes'; then
+			echo "MINIKVM-VM: minikvm has no in-kernel irqchip yet ($(mkvm --info --dev /dev/minikvm |
+				sed -n 's/^linux boot: *no: //p')): the nested Linux boots on /dev/kvm"
+			insmod $mods/irqbypass.ko && insmod $mods/kvm.ko && insmod $mods/kvm-intel.ko
+			gdev=/dev/kvm
+		fi
+		show "nested Linux on $gdev (mkvm run --cpus $MKVM_RUN_CPUS)" nested_linux $gdev
+		grep -q '^kvm_intel ' /proc/modules && { rmmod kvm_intel; rmmod kvm; rmmod irqbypass; }
 	fi
 	;;
 clock)

@@ -5,7 +5,8 @@
 # is on the terminal and not only in the log: the guest kernel and CPU,
 # minikvm's load messages, each MINIKVM-SHOW section of init.sh (the VMX
 # probe of mkvm --info, the GVA -> GPA -> HVA -> HPA chain of
-# mkvm --translate) and the VM-level checks. Exit status 1 when a section
+# mkvm --translate, the nested Linux's console under mkvm run, its lines
+# unmarked) and the VM-level checks. Exit status 1 when a section
 # or a check failed, or the log holds no section at all.
 #
 #   show-run.sh CONSOLE_LOG
@@ -20,7 +21,8 @@ tr -d '\r' < "$log" | awk -v logfile="$log" '
 	inside = 0; next
 }
 /^MINIKVM-SHOW / { sub(/^MINIKVM-SHOW /, ""); print ""; print "== " $0; inside = 1; shown++; next }
-inside { print; next }
+inside { sub(/^# \| /, ""); print; next }
+/^MINIKVM-VM: minikvm has no/ { sub(/^MINIKVM-VM: /, ""); print ""; print "   " $0; next }
 /^MINIKVM-CHECK / {
 	why = ""
 	for (i = 4; i <= NF; i++) why = why " " $i

@@ -1,0 +1,205 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * mkvm run boots the test VM's own Debian kernel with a busybox initramfs
+ * (tools/testvm/guest-init.sh as its /init, put in the test VM by
+ * test-vm.sh at GUEST_DIR) with one and with two vCPUs: the guest sees
+ * that many CPUs, its /proc/interrupts shows the local timer (LOC) on
+ * every CPU and the UART's IRQ 4 taken, it prints its marker and reboots,
+ * and mkvm run exits 0. On a device without the in-kernel irqchip
+ * (KVM_CAP_IRQCHIP) or its LAPICs, Linux cannot boot: the tests skip and
+ * say so.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/ioctl.h>
+#include <sys/wait.h>
+#include <linux/kvm.h>
+
+#include "minikvm_test.h"
+
+#define GUEST_DIR	"/lib/minikvm/guest"
+#define MKVM		"/bin/mkvm"
+#define CMDLINE		"console=ttyS0 quiet loglevel=4 panic=-1"
+#define CMDLINE_LOUD	"console=ttyS0 earlyprintk=serial,ttyS0 loglevel=7 panic=-1"
+#define OUT_MAX		(256 * 1024)
+
+static char out[OUT_MAX];
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* Why this device or VM cannot boot Linux, or NULL when it can. */
+static const char *cannot_boot(void)
+{
+	struct kvm_lapic_state state;
+	int fd, vm, vcpu, irqchip, lapic = 0;
+
+	if (access(GUEST_DIR "/bzImage", R_OK) || access(MKVM, X_OK))
+		return "no " GUEST_DIR "/bzImage or " MKVM " in this VM";
+	fd = test_open_dev();
+	irqchip = ioctl(fd, KVM_CHECK_EXTENSION, KVM_CAP_IRQCHIP) > 0;
+	vm = ioctl(fd, KVM_CREATE_VM, 0);
+	/* KVM_CAP_IRQCHIP promises LAPICs; minikvm answered it before it had them. */
+	if (irqchip && vm >= 0 && !ioctl(vm, KVM_CREATE_IRQCHIP, 0)) {
+		vcpu = ioctl(vm, KVM_CREATE_VCPU, 0);
+		lapic = vcpu >= 0 && !ioctl(vcpu, KVM_GET_LAPIC, &state);
+		if (vcpu >= 0)
+			close(vcpu);
+	}
+	if (vm >= 0)
+		close(vm);
+	close(fd);
+	if (!irqchip)
+		return "no in-kernel irqchip (KVM_CAP_IRQCHIP) on this device";
+	return lapic ? NULL : "no in-kernel LAPIC (KVM_GET_LAPIC fails) on this device";
+}
+
+/* Runs mkvm run with CPUS vCPUs; its output lands in out[]. */
+static int boot(int cpus, double *seconds)
+{
+	const char *cmdline = CMDLINE;
+	char ncpus[8];
+	int pfd[2], status, null;
+	size_t len = 0, shown = 0;
+	char *nl;
+	ssize_t n;
+	double t0 = now();
+	pid_t pid;
+
+	/* MKVM_GUEST_LOUD=1 (test-vm.sh --env): the whole boot log, to debug. */
+	if (getenv("MKVM_GUEST_LOUD"))
+		cmdline = CMDLINE_LOUD;
+	snprintf(ncpus, sizeof(ncpus), "%d", cpus);
+	if (pipe(pfd))
+		return -1;
+	pid = fork();
+	if (pid == 0) {
+		null = open("/dev/null", O_RDONLY);
+		dup2(null, STDIN_FILENO);
+		dup2(pfd[1], STDOUT_FILENO);
+		dup2(pfd[1], STDERR_FILENO);
+		/* MKVM_TRACE_EXITS=1: every exit mkvm handles, in the log. */
+		execl(MKVM, "mkvm", "run", "--kernel", GUEST_DIR "/bzImage",
+		      "--initrd", GUEST_DIR "/initrd.gz", "--cmdline", cmdline, "--mem", "256M",
+		      "--cpus", ncpus, "--dev", test_dev_path, "--stats", "--memmap",
+		      getenv("MKVM_TRACE_EXITS") ? "--trace-exits" : (char *)NULL, (char *)NULL);
+		_exit(127);
+	}
+	close(pfd[1]);
+	/* Each line as it comes, so that a log shows how far a hung boot got. */
+	while ((n = read(pfd[0], out + len, OUT_MAX - 1 - len)) > 0) {
+		len += n;
+		for (nl = memchr(out + shown, '\n', len - shown); nl;
+		     nl = memchr(out + shown, '\n', len - shown)) {
+			printf("# | %.*s\n", (int)(nl - out - shown), out + shown);
+			shown = nl + 1 - out;
+		}
+		fflush(stdout);
+		/* Full (--trace-exits): keep the unprinted tail, drop the rest. */
+		if (len == OUT_MAX - 1) {
+			memmove(out, out + shown, len - shown);
+			len = shown ? len - shown : 0;
+			shown = 0;
+		}
+	}
+	out[len] = 0;
+	close(pfd[0]);
+	if (pid < 0 || waitpid(pid, &status, 0) != pid)
+		return -1;
+	*seconds = now() - t0;
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+/* The counts of the /proc/interrupts line whose text has KEY. */
+static int irq_counts(const char *key, int cpus, unsigned long *counts)
+{
+	const char *p = strstr(out, "MKVM-GUEST: interrupts"), *line;
+	char *end;
+	int i;
+
+	for (line = p; line && (line = strchr(line, '\n')); ) {
+		line++;
+		end = strchr(line, '\n');
+		if (!end)
+			break;
+		if (memmem(line, end - line, key, strlen(key))) {
+			p = strchr(line, ':');
+			if (!p || p > end)
+				return -1;
+			p++;
+			for (i = 0; i < cpus; i++) {
+				counts[i] = strtoul(p, &end, 10);
+				if (end == p)
+					return -1;
+				p = end;
+			}
+			return 0;
+		}
+	}
+	return -1;
+}
+
+static void check_boot(struct __test_metadata *_metadata, int cpus)
+{
+	unsigned long loc[2], uart[2];
+	const char *why = cannot_boot();
+	double seconds = 0;
+	char want[32];
+	int rc, i;
+
+	if (why)
+		SKIP(return, "%s", why);
+	rc = boot(cpus, &seconds);
+	printf("# mkvm run --cpus %d: exit status %d after %.1f s\n", cpus, rc, seconds);
+	EXPECT_EQ(0, rc);
+	/* The guest's tty ends its lines with "\r\n". */
+	snprintf(want, sizeof(want), "MKVM-GUEST: cpus %d\r", cpus);
+	EXPECT_NE(NULL, strstr(out, want));
+	EXPECT_NE(NULL, strstr(out, "MKVM-GUEST-DONE"));
+	ASSERT_EQ(0, irq_counts("LOC:", cpus, loc));
+	ASSERT_EQ(0, irq_counts("ttyS0", cpus, uart));
+	for (i = 0; i < cpus; i++) {
+		printf("# cpu%d: LOC %lu, ttyS0 %lu\n", i, loc[i], uart[i]);
+		EXPECT_LT(0, loc[i]);
+	}
+	EXPECT_LT(0, uart[0] + (cpus > 1 ? uart[1] : 0));
+}
+
+/* Nested boots under Bochs take minutes: the harness's 30 s is too short. */
+FIXTURE(nested) {
+	int unused;
+};
+
+FIXTURE_SETUP(nested)
+{
+}
+
+FIXTURE_TEARDOWN(nested)
+{
+}
+
+TEST_F_TIMEOUT(nested, boot_1cpu, 1200)
+{
+	check_boot(_metadata, 1);
+}
+
+/* make check boots 1 vCPU only; make run-linux sets MKVM_LINUX_SMP=1. */
+TEST_F_TIMEOUT(nested, boot_2cpu, 1200)
+{
+	if (!getenv("MKVM_LINUX_SMP"))
+		SKIP(return, "2 vCPUs: make run-linux (minutes more under Bochs)");
+	check_boot(_metadata, 2);
+}
+
+MINIKVM_TEST_MAIN
