@@ -14,8 +14,11 @@
  * Upper bounds are loose: Bochs runs the test VM much slower than real
  * time, so only "not early" and "not lost" are asserted closely.
  */
+#include <pthread.h>
+#include <signal.h>
 #include <sys/ioctl.h>
 #include <time.h>
+#include <unistd.h>
 #include <x86intrin.h>
 
 #include "minikvm_test.h"
@@ -119,13 +122,48 @@ TEST(one_shot)
 	vm_free(vm);
 }
 
+static void on_sig(int sig)
+{
+	(void)sig;
+}
+
+/* Interrupt the test's KVM_RUN after WATCHDOG_S seconds. */
+#define WATCHDOG_S	10
+
+static void *watchdog(void *arg)
+{
+	sleep(WATCHDOG_S);
+	pthread_kill(*(pthread_t *)arg, SIGUSR1);
+	return NULL;
+}
+
+/*
+ * KVM 6.1 nested in the Bochs test VM was seen not to finish the periodic
+ * count within the harness's 30 s (cause not known): after WATCHDOG_S
+ * seconds KVM skips with that reason; minikvm must have finished.
+ */
 TEST(periodic)
 {
 	struct kvm_vm *vm = vm_create_split();
 	struct kvm_vcpu *vcpu = timer_setup(vm, 1, false);
+	struct sigaction sa = { .sa_handler = on_sig };
+	pthread_t self = pthread_self(), wd;
 	uint64_t t0 = now_ns(), el;
+	int ret;
 
-	EXPECT_EQ((uint32_t)PERIODS, vcpu_run_until_out(vcpu, PORT_RESULT));
+	sigaction(SIGUSR1, &sa, NULL);
+	ASSERT_EQ(0, pthread_create(&wd, NULL, watchdog, &self));
+	ret = ioctl(vcpu->fd, KVM_RUN, 0);
+	pthread_cancel(wd);
+	pthread_join(wd, NULL);
+	if (ret < 0 && errno == EINTR && !test_dev_is_minikvm()) {
+		vcpu_free(vcpu);
+		vm_free(vm);
+		SKIP(return, "KVM did not count %d periods in %d s", PERIODS, WATCHDOG_S);
+	}
+	ASSERT_EQ(0, ret) TH_LOG("no %d periods in %d s", PERIODS, WATCHDOG_S);
+	ASSERT_EQ(KVM_EXIT_IO, vcpu->run->exit_reason);
+	EXPECT_EQ((uint32_t)PERIODS, *(uint32_t *)io_data(vcpu));
 	el = now_ns() - t0;
 	EXPECT_GE(el, (uint64_t)PERIODS * PERIOD_NS * 9 / 10)
 		TH_LOG("%d periods in %llu ns", PERIODS, (unsigned long long)el);
