@@ -7,7 +7,8 @@
  * Supported = the host's CPUID, minus what minikvm cannot give a guest:
  * VMX (no nested), MONITOR/MWAIT, PCID/INVPCID, RDTSCP/RDPID, XSAVES,
  * the PMU (leaf 0xa), TSC deadline and x2APIC (no in-kernel LAPIC yet),
- * the hypervisor-reserved range, and anything beyond the leaves listed;
+ * and anything beyond the leaves listed; plus KVM's paravirtual leaves
+ * 0x40000000 and 0x40000001 with the features minikvm implements;
  * and minus what the host kernel turned off (boot_cpu_data, as KVM's
  * kvm_cpu_cap_mask()): a kernel that disabled XSAVE at boot runs without
  * CR4.OSXSAVE, so neither XSAVE nor the AVX family it clears with it can
@@ -17,6 +18,7 @@
 #include <linux/uaccess.h>
 #include <linux/vmalloc.h>
 #include <asm/cpufeatures.h>
+#include <asm/kvm_para.h>
 #include <asm/processor.h>
 
 #include "core/minikvm.h"
@@ -87,8 +89,11 @@ static void cpuid_fill(struct kvm_cpuid_entry2 *e, u32 function, u32 index, u32 
 		e->ebx &= m->ebx & cpuid_host_caps(m->ebx_word);
 		e->ecx &= m->ecx & cpuid_host_caps(m->ecx_word);
 		e->edx &= m->edx & cpuid_host_caps(m->edx_word);
-		if (function == 7)
+		if (function == 7) {
 			e->eax = 0;	/* only subleaf 0 */
+			/* Emulated whatever the host has (core/tsc.c), as KVM. */
+			e->ebx |= F(TSC_ADJUST);
+		}
 		if (function == 1)
 			e->ecx |= F(HYPERVISOR);
 	}
@@ -102,6 +107,30 @@ static void cpuid_fill(struct kvm_cpuid_entry2 *e, u32 function, u32 index, u32 
 		e->eax = e->ebx = e->ecx = e->edx = 0;
 	if (function == 0xd && index == 1)
 		e->eax &= F(XSAVEOPT) | F(XSAVEC) | F(XGETBV1);
+}
+
+/*
+ * KVM's paravirtual leaves (Documentation/virt/kvm/x86/cpuid.rst): the
+ * signature, and the features minikvm implements: kvmclock in both MSR
+ * pairs (core/kvmclock.c) and NOP_IO_DELAY (port 0x80 delays are not
+ * needed). No CLOCKSOURCE_STABLE_BIT: there is no master clock.
+ */
+static int cpuid_kvm_leaves(struct kvm_cpuid_entry2 *out, int max)
+{
+	static const char sig[12] __nonstring = "KVMKVMKVM\0\0\0";
+
+	if (max < 2)
+		return -E2BIG;
+	memset(out, 0, 2 * sizeof(*out));
+	out[0].function = KVM_CPUID_SIGNATURE;
+	out[0].eax = KVM_CPUID_FEATURES;
+	memcpy(&out[0].ebx, sig, 4);
+	memcpy(&out[0].ecx, sig + 4, 4);
+	memcpy(&out[0].edx, sig + 8, 4);
+	out[1].function = KVM_CPUID_FEATURES;
+	out[1].eax = BIT(KVM_FEATURE_CLOCKSOURCE) | BIT(KVM_FEATURE_NOP_IO_DELAY) |
+		     BIT(KVM_FEATURE_CLOCKSOURCE2);
+	return 2;
 }
 
 /* Build the supported table; returns the number of entries. */
@@ -139,7 +168,8 @@ static int cpuid_build(struct kvm_cpuid_entry2 *out, int max)
 		if (n >= max)
 			return -E2BIG;
 	}
-	return n;
+	i = cpuid_kvm_leaves(out + n, max - n);
+	return i < 0 ? i : n + i;
 }
 
 /**
@@ -177,6 +207,24 @@ out:
 	return ret;
 }
 
+/* Without KVM_X86_QUIRK_MISC_ENABLE_NO_MWAIT, CPUID.1:ECX.MWAIT follows the MSR. */
+static void cpuid_follow_misc_enable(struct minikvm_vcpu *vcpu)
+{
+	unsigned int i;
+
+	if (minikvm_has_quirk(vcpu->vm, KVM_X86_QUIRK_MISC_ENABLE_NO_MWAIT))
+		return;
+	for (i = 0; i < vcpu->cpuid_nent; i++) {
+		struct kvm_cpuid_entry2 *e = &vcpu->cpuid[i];
+
+		if (e->function != 1)
+			continue;
+		e->ecx &= ~BIT(X86_FEATURE_MWAIT & 31);
+		if (vcpu->msr_misc_enable & MSR_IA32_MISC_ENABLE_MWAIT)
+			e->ecx |= BIT(X86_FEATURE_MWAIT & 31);
+	}
+}
+
 /**
  * minikvm_set_cpuid2() - KVM_SET_CPUID2: the vCPU's CPUID table
  * @vcpu: the vCPU
@@ -202,6 +250,7 @@ int minikvm_set_cpuid2(struct minikvm_vcpu *vcpu, struct kvm_cpuid2 __user *ucpu
 	kvfree(vcpu->cpuid);
 	vcpu->cpuid = e;
 	vcpu->cpuid_nent = hdr.nent;
+	cpuid_follow_misc_enable(vcpu);
 	return 0;
 }
 
@@ -300,6 +349,30 @@ bool minikvm_cpuid_has(struct minikvm_vcpu *vcpu, u32 fn, enum cpuid_regs_idx re
 	if (!e || e->function != fn)
 		return false;
 	return cpuid_entry_has(e, reg, feature);
+}
+
+/**
+ * minikvm_set_misc_enable() - write IA32_MISC_ENABLE
+ * @vcpu: the vCPU
+ * @data: the value, from the guest or the VMM
+ *
+ * As KVM: once KVM_X86_QUIRK_MISC_ENABLE_NO_MWAIT is off, a change of the
+ * ENABLE_MWAIT bit shows in the guest's CPUID.1:ECX.MWAIT, and needs SSE3
+ * in that CPUID.
+ *
+ * Return: 0, or 1 to refuse (#GP for the guest).
+ */
+int minikvm_set_misc_enable(struct minikvm_vcpu *vcpu, u64 data)
+{
+	bool follow = !minikvm_has_quirk(vcpu->vm, KVM_X86_QUIRK_MISC_ENABLE_NO_MWAIT) &&
+		      ((vcpu->msr_misc_enable ^ data) & MSR_IA32_MISC_ENABLE_MWAIT);
+
+	if (follow && !minikvm_cpuid_has(vcpu, 1, CPUID_ECX, X86_FEATURE_XMM3))
+		return 1;
+	vcpu->msr_misc_enable = data;
+	if (follow)
+		cpuid_follow_misc_enable(vcpu);
+	return 0;
 }
 
 /**

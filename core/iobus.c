@@ -9,7 +9,9 @@
  * bisects for the last range starting at or below the address, then walks
  * down while a range that long could still cover it; ranges may overlap
  * (ioeventfds on one port with different datamatch), and those at one
- * address are tried in the order they were registered.
+ * address are tried in the order they were registered. A range of length
+ * 0 is KVM's exact-address range: it holds any access that starts at its
+ * address, whatever the access's length (an ioeventfd of length 0).
  *
  * Environment: process context; vm->io_lock serializes writers.
  */
@@ -27,7 +29,7 @@ struct minikvm_io_range {
 
 struct minikvm_io_bus {
 	unsigned int nr;
-	unsigned int max_len;		/* the longest range: bounds the walk down */
+	unsigned int max_len;		/* the longest range, at least 1: bounds the walk down */
 	struct minikvm_io_range range[];
 };
 
@@ -66,7 +68,7 @@ static void iobus_replace(struct minikvm_vm *vm, enum minikvm_bus b, struct mini
 {
 	unsigned int i;
 
-	new->max_len = 0;
+	new->max_len = 1;
 	for (i = 0; i < new->nr; i++)
 		new->max_len = max(new->max_len, new->range[i].len);
 	rcu_assign_pointer(vm->io_bus[b], new);
@@ -79,10 +81,10 @@ static void iobus_replace(struct minikvm_vm *vm, enum minikvm_bus b, struct mini
  * @vm: the VM
  * @bus: port or MMIO space
  * @addr: first port or guest-physical address
- * @len: bytes, at least 1
+ * @len: bytes; 0 for any access that starts at @addr
  * @dev: the device; registered once, under one range
  *
- * Return: 0, -EINVAL for an empty or wrapping range, -ENOSPC with
+ * Return: 0, -EINVAL for a wrapping range, -ENOSPC with
  * MINIKVM_IOBUS_MAX_DEVS devices on the bus already, -ENOMEM.
  */
 int minikvm_io_bus_register(struct minikvm_vm *vm, enum minikvm_bus bus, u64 addr,
@@ -91,7 +93,7 @@ int minikvm_io_bus_register(struct minikvm_vm *vm, enum minikvm_bus bus, u64 add
 	struct minikvm_io_bus *old, *new;
 	unsigned int nr, i, pos;
 
-	if (!len || addr + len - 1 < addr)
+	if (len && addr + len - 1 < addr)
 		return -EINVAL;
 	mutex_lock(&vm->io_lock);
 	old = rcu_dereference_protected(vm->io_bus[bus], lockdep_is_held(&vm->io_lock));
@@ -197,7 +199,7 @@ static int iobus_access(struct minikvm_vcpu *vcpu, enum minikvm_bus b, u64 addr,
 	for (i = first; i < bus->nr && bus->range[i].addr <= addr; i++) {
 		struct minikvm_io_range *r = &bus->range[i];
 
-		if (addr + len > r->addr + r->len)
+		if (r->len ? addr + len > r->addr + r->len : addr != r->addr)
 			continue;
 		if (write)
 			ret = r->dev->ops->write ?

@@ -61,9 +61,38 @@ long minikvm_check_extension(long cap)
 	case KVM_CAP_IRQFD:
 	case KVM_CAP_IRQFD_RESAMPLE:
 	case KVM_CAP_SIGNAL_MSI:
+	case KVM_CAP_IOEVENTFD:
+	case KVM_CAP_IOEVENTFD_NO_LENGTH:
+	case KVM_CAP_IOEVENTFD_ANY_LENGTH:
+	case KVM_CAP_COALESCED_PIO:
+	case KVM_CAP_X86_USER_SPACE_MSR:
+	case KVM_CAP_X86_MSR_FILTER:
+	case KVM_CAP_ENABLE_CAP:
+	case KVM_CAP_ENFORCE_PV_FEATURE_CPUID:
+	case KVM_CAP_PIT:
+	case KVM_CAP_PIT2:
+	case KVM_CAP_PIT_STATE2:
+	case KVM_CAP_REINJECT_CONTROL:
 		return 1;
+	case KVM_CAP_COALESCED_MMIO:
+		return KVM_COALESCED_MMIO_PAGE_OFFSET;
+	case KVM_CAP_SYNC_REGS:
+		return KVM_SYNC_X86_VALID_FIELDS;
 	case KVM_CAP_MCE:
 		return MINIKVM_MAX_MCE_BANKS;
+	case KVM_CAP_XSAVE:
+	case KVM_CAP_DEBUGREGS:
+		return 1;
+	case KVM_CAP_XSAVE2:
+		/* No AMX: the whole state fits KVM_GET_XSAVE's 4 KiB. */
+		return sizeof(struct kvm_xsave);
+	case KVM_CAP_XCRS:
+		return boot_cpu_has(X86_FEATURE_XSAVE);
+	case KVM_CAP_DISABLE_QUIRKS2:
+		return MINIKVM_QUIRKS;
+	case KVM_CAP_ADJUST_CLOCK:
+		/* KVM_SET_CLOCK takes what KVM_GET_CLOCK gives (core/kvmclock.c). */
+		return MINIKVM_CLOCK_FLAGS;
 	case KVM_CAP_IRQ_ROUTING:
 		/* KVM's KVM_MAX_IRQ_ROUTES (irq/routing.c). */
 		return MINIKVM_MAX_IRQ_ROUTES;
@@ -93,7 +122,7 @@ static long minikvm_dev_ioctl(struct file *filp, unsigned int ioctl, unsigned lo
 	case KVM_GET_VCPU_MMAP_SIZE:
 		if (arg)
 			return -EINVAL;
-		/* kvm_run, the PIO data page, the coalesced MMIO ring (left empty). */
+		/* kvm_run, the PIO data page, the VM's coalesced MMIO ring. */
 		return 3 * PAGE_SIZE;
 	case KVM_GET_SUPPORTED_CPUID:
 		return minikvm_get_supported_cpuid((void __user *)arg);

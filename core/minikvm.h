@@ -13,7 +13,9 @@
 #define MINIKVM_CORE_H
 
 #include <linux/kvm.h>
+#include <linux/list.h>
 #include <linux/mutex.h>
+#include <linux/spinlock.h>
 #include <linux/refcount.h>
 #include <linux/srcu.h>
 #include <linux/preempt.h>
@@ -61,6 +63,8 @@ struct minikvm_vm {
 	u64 tss_addr;
 	u64 identity_map_addr;
 	u64 pv_wall_clock;		/* MSR_KVM_WALL_CLOCK(_NEW), per VM as in KVM */
+	s64 kvmclock_offset;		/* kvmclock - host raw ns (core/kvmclock.c) */
+	u64 disabled_quirks;		/* KVM_CAP_DISABLE_QUIRKS2 (core/vm_cap.c) */
 	struct minikvm_vm_debugfs *debugfs;	/* core/stats.c */
 
 	/* The in-kernel irqchip (irq/irqchip.h); NULL where the VMM has it. */
@@ -83,6 +87,21 @@ struct minikvm_vm {
 	struct mutex io_lock;		/* writers */
 	struct srcu_struct io_srcu;	/* readers: the exit path */
 	struct minikvm_io_bus __rcu *io_bus[MINIKVM_NR_BUSES];
+
+	/* KVM_IOEVENTFD (core/ioeventfd.c) */
+	struct mutex ioeventfd_lock;
+	struct list_head ioeventfds;
+
+	/* Guest MSR accesses userspace takes over (core/msr_filter.c). */
+	struct minikvm_msr_filter __rcu *msr_filter;	/* replaced under lock */
+	u32 msr_filter_gen;		/* bumped by each KVM_X86_SET_MSR_FILTER */
+	u32 user_space_msr_mask;	/* KVM_CAP_X86_USER_SPACE_MSR reasons */
+
+	/* Coalesced MMIO (core/coalesced_mmio.c): one ring for all vCPUs. */
+	struct kvm_coalesced_mmio_ring *coalesced_ring;	/* shared with userspace */
+	spinlock_t coalesced_ring_lock;	/* vCPUs appending */
+	struct mutex coalesced_lock;	/* the zone list */
+	struct list_head coalesced_zones;
 };
 
 /* An I/O exit to userspace that KVM_RUN must finish (an IN, string I/O). */
@@ -110,7 +129,6 @@ struct minikvm_vcpu {
 	struct mutex mutex;		/* one ioctl at a time, as KVM */
 	struct kvm_run *run;		/* page 0 of the vCPU mmap */
 	void *pio_data;			/* page KVM_PIO_PAGE_OFFSET */
-	void *coalesced_ring;		/* page KVM_COALESCED_MMIO_PAGE_OFFSET, unused */
 	struct preempt_notifier preempt_notifier;
 	struct fpu_guest guest_fpu;
 
@@ -131,8 +149,10 @@ struct minikvm_vcpu {
 	u64 msr_star, msr_lstar, msr_cstar, msr_sfmask, msr_kernel_gs_base;
 	u64 msr_tsc_aux, msr_misc_enable, msr_apic_base;
 	u64 msr_platform_info;		/* set by userspace only, 0 at reset */
+	u64 msr_power_ctl;		/* MSR_IA32_POWER_CTL: storage only, as KVM */
 	u64 msr_mtrr_def_type, msr_mtrr_var[16], msr_mtrr_fixed[11];
-	u64 tsc_offset;
+	u64 tsc_offset;			/* guest TSC - host TSC (core/tsc.c) */
+	u64 msr_tsc_adjust;		/* IA32_TSC_ADJUST */
 	u64 xcr0;			/* guest XCR0, loaded around entry */
 	u64 dr[4], dr6;			/* guest DR0-3, DR6; DR7 is in the VMCS */
 	u64 cr8;
@@ -173,6 +193,8 @@ struct minikvm_vcpu {
 	u64 mce_banks[MINIKVM_MAX_MCE_BANKS * 4];	/* CTL, STATUS, ADDR, MISC */
 	u64 mci_ctl2[MINIKVM_MAX_MCE_BANKS];
 	u64 pv_system_time;		/* MSR_KVM_SYSTEM_TIME(_NEW) */
+	u32 pvclock_version;		/* of the page last written (core/kvmclock.c) */
+	bool pv_cpuid_enforced;		/* KVM_CAP_ENFORCE_PV_FEATURE_CPUID (core/vcpu_cap.c) */
 
 	struct minikvm_vcpu_stat stat;	/* core/stats.h */
 };
@@ -184,6 +206,40 @@ enum minikvm_exit_action {
 };
 
 long minikvm_check_extension(long cap);
+
+/*
+ * The KVM quirks minikvm has, each on until KVM_CAP_DISABLE_QUIRKS2 turns
+ * it off: MONITOR/MWAIT are NOPs even without MWAIT in the guest's CPUID;
+ * IA32_MISC_ENABLE's MWAIT bit leaves that CPUID bit alone.
+ */
+#define MINIKVM_QUIRKS	(KVM_X86_QUIRK_MISC_ENABLE_NO_MWAIT | KVM_X86_QUIRK_MWAIT_NEVER_UD_FAULTS)
+
+static inline bool minikvm_has_quirk(const struct minikvm_vm *vm, u64 quirk)
+{
+	return !(READ_ONCE(vm->disabled_quirks) & quirk);
+}
+
+/* core/vcpu_xsave.c */
+u64 minikvm_supported_xcr0(void);
+bool minikvm_xcr0_valid(u64 xcr0);
+long minikvm_xsave_ioctl(struct minikvm_vcpu *vcpu, unsigned int ioctl, void __user *argp);
+
+/* core/tsc.c */
+int minikvm_tsc_get_msr(struct minikvm_vcpu *vcpu, u32 index, u64 *data, bool host);
+int minikvm_tsc_set_msr(struct minikvm_vcpu *vcpu, u32 index, u64 data, bool host);
+long minikvm_vcpu_attr_ioctl(struct minikvm_vcpu *vcpu, unsigned int ioctl, void __user *argp);
+
+/* core/vcpu_cap.c */
+int minikvm_vcpu_enable_cap(struct minikvm_vcpu *vcpu, struct kvm_enable_cap __user *ucap);
+bool minikvm_guest_pv_has(struct minikvm_vcpu *vcpu, unsigned int bit);
+
+/* core/kvmclock.c; the flags KVM_SET_CLOCK takes, KVM's KVM_CLOCK_VALID_FLAGS */
+#define MINIKVM_CLOCK_FLAGS	(KVM_CLOCK_TSC_STABLE | KVM_CLOCK_REALTIME | KVM_CLOCK_HOST_TSC)
+void minikvm_kvmclock_init(struct minikvm_vm *vm);
+void minikvm_kvmclock_update(struct minikvm_vcpu *vcpu);
+void minikvm_kvmclock_wall(struct minikvm_vm *vm, u64 gpa);
+long minikvm_get_clock(struct minikvm_vm *vm, struct kvm_clock_data __user *udata);
+long minikvm_set_clock(struct minikvm_vm *vm, struct kvm_clock_data __user *udata);
 int minikvm_vm_enable_cap(struct minikvm_vm *vm, struct kvm_enable_cap __user *ucap);
 int minikvm_set_boot_cpu_id(struct minikvm_vm *vm, unsigned long id);
 int minikvm_get_stats_fd(struct minikvm_vm *vm, struct minikvm_vcpu *vcpu);
@@ -191,6 +247,35 @@ int minikvm_create_vm(unsigned long type);
 int minikvm_create_vcpu(struct minikvm_vm *vm, unsigned long id);
 void minikvm_vm_put(struct minikvm_vm *vm);
 void minikvm_vcpu_destroy(struct minikvm_vcpu *vcpu);
+
+/* core/ioeventfd.c */
+void minikvm_ioeventfd_init(struct minikvm_vm *vm);
+void minikvm_ioeventfd_destroy(struct minikvm_vm *vm);
+int minikvm_ioeventfd(struct minikvm_vm *vm, const struct kvm_ioeventfd *args);
+
+/* core/coalesced_mmio.c */
+int minikvm_coalesced_mmio_init(struct minikvm_vm *vm);
+void minikvm_coalesced_mmio_free(struct minikvm_vm *vm);
+int minikvm_register_coalesced_mmio(struct minikvm_vm *vm,
+				    const struct kvm_coalesced_mmio_zone *zone);
+int minikvm_unregister_coalesced_mmio(struct minikvm_vm *vm,
+				      const struct kvm_coalesced_mmio_zone *zone);
+
+/*
+ * core/msr_filter.c. Besides 0 and 1 (the model refused: #GP), a guest
+ * MSR access fails with one of these, KVM's KVM_MSR_RET_* reasons.
+ */
+#define MINIKVM_MSR_UNKNOWN	2	/* no such MSR in the model */
+#define MINIKVM_MSR_FILTERED	3	/* KVM_X86_SET_MSR_FILTER denies it */
+struct minikvm_msr_filter;
+int minikvm_set_msr_filter(struct minikvm_vm *vm, const struct kvm_msr_filter *uf);
+void minikvm_msr_filter_destroy(struct minikvm_vm *vm);
+bool minikvm_msr_allowed(struct minikvm_vcpu *vcpu, u32 index, u32 type);
+bool minikvm_msr_user_exit(struct minikvm_vcpu *vcpu, u32 index, bool write, u64 data, int r,
+			   int (*complete)(struct minikvm_vcpu *vcpu));
+/* irq/pit_ioctl.c: the in-kernel 8254 (Documentation/pit.rst) */
+long minikvm_pit_ioctl(struct minikvm_vm *vm, unsigned int ioctl, void __user *argp);
+void minikvm_pit_destroy(struct minikvm_vm *vm);
 
 /* core/cpuid.c */
 long minikvm_get_supported_cpuid(struct kvm_cpuid2 __user *ucpuid);
@@ -200,6 +285,7 @@ const struct kvm_cpuid_entry2 *minikvm_find_cpuid(struct minikvm_vcpu *vcpu, u32
 bool minikvm_cpuid_has(struct minikvm_vcpu *vcpu, u32 fn, enum cpuid_regs_idx reg,
 		       unsigned int feature);
 bool minikvm_cpuid_supported(u32 fn, enum cpuid_regs_idx reg, unsigned int feature);
+int minikvm_set_misc_enable(struct minikvm_vcpu *vcpu, u64 data);
 
 /* core/msr_mce.c: MSRs with no VMX state (machine check, kvmclock) */
 int minikvm_get_msr_common(struct minikvm_vcpu *vcpu, u32 index, u64 *data, bool host);
@@ -208,8 +294,18 @@ void minikvm_mce_reset(struct minikvm_vcpu *vcpu);
 long minikvm_setup_mce(struct minikvm_vcpu *vcpu, u64 __user *argp);
 long minikvm_get_mce_cap_supported(u64 __user *argp);
 
-/* core/vcpu_state.c: the register ioctls */
+/* core/vcpu_state.c: the register ioctls, and their kernel-side halves */
 long minikvm_vcpu_state_ioctl(struct minikvm_vcpu *vcpu, unsigned int ioctl,
 			      void __user *argp);
+void minikvm_get_regs(struct minikvm_vcpu *vcpu, struct kvm_regs *regs);
+void minikvm_set_regs(struct minikvm_vcpu *vcpu, const struct kvm_regs *regs);
+void minikvm_get_sregs(struct minikvm_vcpu *vcpu, struct kvm_sregs *sregs);
+int minikvm_set_sregs(struct minikvm_vcpu *vcpu, const struct kvm_sregs *sregs);
+void minikvm_get_events(struct minikvm_vcpu *vcpu, struct kvm_vcpu_events *ev);
+int minikvm_set_events(struct minikvm_vcpu *vcpu, const struct kvm_vcpu_events *ev);
+
+/* core/sync_regs.c: KVM_CAP_SYNC_REGS */
+int minikvm_sync_regs_in(struct minikvm_vcpu *vcpu, u64 dirty);
+void minikvm_sync_regs_out(struct minikvm_vcpu *vcpu, u64 valid);
 
 #endif /* MINIKVM_CORE_H */

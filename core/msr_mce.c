@@ -15,9 +15,11 @@
  *
  * KVM's paravirtual clock MSRs, old (11h, 12h) and new (4b564d00h,
  * 4b564d01h) numbers: KVM accepts them whatever the guest CPUID says
- * (unless KVM_CAP_ENFORCE_PV_FEATURE_CPUID). minikvm keeps the values
- * so that VMMs may save and restore them; it writes no clock structure
- * into guest memory (Documentation/ioctl.rst).
+ * (unless KVM_CAP_ENFORCE_PV_FEATURE_CPUID, core/vcpu_cap.c). The values
+ * are kept for save and restore; core/kvmclock.c writes the structures
+ * they point at into guest memory.
+ *
+ * The TSC MSRs are core/tsc.c's, asked last.
  *
  * Environment: vCPU loaded, vcpu->mutex held.
  */
@@ -29,6 +31,7 @@
 #include <asm/msr-index.h>
 
 #include "core/minikvm.h"
+#include "core/request.h"
 
 /* KVM_X86_GET_MCE_CAP_SUPPORTED: no LMCE, no CMCI (Documentation/ioctl.rst). */
 #define MINIKVM_MCE_CAP_SUPPORTED	(MCG_CTL_P | MCG_SER_P)
@@ -115,6 +118,18 @@ static int mce_set_bank(struct minikvm_vcpu *vcpu, u32 index, u64 data, bool hos
 	return 0;
 }
 
+/*
+ * The kvmclock MSRs under KVM_CAP_ENFORCE_PV_FEATURE_CPUID: the old pair
+ * (0x11, 0x12) needs KVM_FEATURE_CLOCKSOURCE, the new pair
+ * KVM_FEATURE_CLOCKSOURCE2, for the VMM's accesses too, as in KVM.
+ */
+static bool kvmclock_msr_allowed(struct minikvm_vcpu *vcpu, u32 index)
+{
+	bool old = index == MSR_KVM_WALL_CLOCK || index == MSR_KVM_SYSTEM_TIME;
+
+	return minikvm_guest_pv_has(vcpu, old ? KVM_FEATURE_CLOCKSOURCE : KVM_FEATURE_CLOCKSOURCE2);
+}
+
 /**
  * minikvm_get_msr_common() - read an MSR that only core/ holds
  * @vcpu: the vCPU
@@ -144,16 +159,20 @@ int minikvm_get_msr_common(struct minikvm_vcpu *vcpu, u32 index, u64 *data, bool
 		return 0;
 	case MSR_KVM_WALL_CLOCK:
 	case MSR_KVM_WALL_CLOCK_NEW:
+		if (!kvmclock_msr_allowed(vcpu, index))
+			return 1;
 		*data = vcpu->vm->pv_wall_clock;
 		return 0;
 	case MSR_KVM_SYSTEM_TIME:
 	case MSR_KVM_SYSTEM_TIME_NEW:
+		if (!kvmclock_msr_allowed(vcpu, index))
+			return 1;
 		*data = vcpu->pv_system_time;
 		return 0;
 	}
 	if (mce_is_bank_msr(index))
 		return mce_get_bank(vcpu, index, data, host);
-	return -ENOENT;
+	return minikvm_tsc_get_msr(vcpu, index, data, host);
 }
 
 /**
@@ -183,16 +202,22 @@ int minikvm_set_msr_common(struct minikvm_vcpu *vcpu, u32 index, u64 data, bool 
 		return 0;
 	case MSR_KVM_WALL_CLOCK:
 	case MSR_KVM_WALL_CLOCK_NEW:
+		if (!kvmclock_msr_allowed(vcpu, index))
+			return 1;
 		vcpu->vm->pv_wall_clock = data;
+		minikvm_kvmclock_wall(vcpu->vm, data);
 		return 0;
 	case MSR_KVM_SYSTEM_TIME:
 	case MSR_KVM_SYSTEM_TIME_NEW:
+		if (!kvmclock_msr_allowed(vcpu, index))
+			return 1;
 		vcpu->pv_system_time = data;
+		minikvm_make_request(MINIKVM_REQ_CLOCK_UPDATE, vcpu);
 		return 0;
 	}
 	if (mce_is_bank_msr(index))
 		return mce_set_bank(vcpu, index, data, host);
-	return -ENOENT;
+	return minikvm_tsc_set_msr(vcpu, index, data, host);
 }
 
 /**

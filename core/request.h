@@ -22,6 +22,7 @@
 enum minikvm_request {
 	MINIKVM_REQ_EVENT,	/* event state changed: decide what to inject */
 	MINIKVM_REQ_NMI,	/* KVM_NMI: count nmi_queued into nmi_pending */
+	MINIKVM_REQ_CLOCK_UPDATE, /* rewrite the kvmclock page (core/kvmclock.c) */
 };
 
 static inline void minikvm_make_request(enum minikvm_request req, struct minikvm_vcpu *vcpu)

@@ -98,6 +98,9 @@ static int minikvm_complete_userspace_io(struct minikvm_vcpu *vcpu)
  * comes back before returning), so a guest can never see or change the
  * VMM's vector registers.
  *
+ * Registers userspace marked in kvm_dirty_regs go in first, those it
+ * named in kvm_valid_regs come back on every return (core/sync_regs.c).
+ *
  * Return: 0 with run->exit_reason set, -EINTR (a signal: exit_reason
  * KVM_EXIT_INTR; or immediate_exit, exit_reason untouched), -EINVAL for a
  * bad run->cr8 or sync-regs request, or another -errno.
@@ -106,16 +109,24 @@ static int minikvm_vcpu_run(struct minikvm_vcpu *vcpu)
 {
 	struct kvm_run *run = vcpu->run;
 	/* Read once: the run page is shared with userspace, which may race. */
-	u64 cr8 = READ_ONCE(run->cr8);
+	u64 valid = READ_ONCE(run->kvm_valid_regs);
+	u64 dirty = READ_ONCE(run->kvm_dirty_regs);
+	u64 cr8;
 	int ret;
 
 	run->flags = 0;
-	/* No KVM_CAP_SYNC_REGS: any requested register set is invalid. */
-	if (run->kvm_valid_regs || run->kvm_dirty_regs)
-		return -EINVAL;
+	if ((valid | dirty) & ~(u64)KVM_SYNC_X86_VALID_FIELDS)
+		ret = -EINVAL;
+	else
+		ret = dirty ? minikvm_sync_regs_in(vcpu, dirty) : 0;
+	if (ret)
+		goto out_sync;
 	/* Without an in-kernel LAPIC the VMM owns the TPR, as in KVM. */
-	if (cr8 > 15)
-		return -EINVAL;
+	cr8 = READ_ONCE(run->cr8);
+	if (cr8 > 15) {
+		ret = -EINVAL;
+		goto out_sync;
+	}
 	vcpu->cr8 = cr8;
 
 	minikvm_irq_run_start(vcpu);
@@ -125,8 +136,13 @@ static int minikvm_vcpu_run(struct minikvm_vcpu *vcpu)
 	if (ret > 0)
 		ret = run->immediate_exit ? -EINTR : mvmx_vcpu_run(vcpu);
 	fpu_swap_kvm_fpstate(&vcpu->guest_fpu, false);
+	minikvm_sync_regs_out(vcpu, valid);
 	minikvm_post_run_save(vcpu);
 	minikvm_note_run_return(vcpu, ret);
+	return ret;
+
+out_sync:
+	minikvm_sync_regs_out(vcpu, valid);
 	return ret;
 }
 
@@ -197,8 +213,15 @@ static long minikvm_vcpu_ioctl(struct file *filp, unsigned int ioctl, unsigned l
 	case KVM_X86_SETUP_MCE:
 		ret = minikvm_setup_mce(vcpu, argp);
 		break;
+	case KVM_ENABLE_CAP:
+		ret = minikvm_vcpu_enable_cap(vcpu, argp);
+		break;
 	default:
 		ret = minikvm_irq_ioctl(vcpu, ioctl, argp);
+		if (ret == -ENOIOCTLCMD)
+			ret = minikvm_xsave_ioctl(vcpu, ioctl, argp);
+		if (ret == -ENOIOCTLCMD)
+			ret = minikvm_vcpu_attr_ioctl(vcpu, ioctl, argp);
 		if (ret == -ENOIOCTLCMD)
 			ret = minikvm_vcpu_state_ioctl(vcpu, ioctl, argp);
 	}
@@ -208,7 +231,7 @@ static long minikvm_vcpu_ioctl(struct file *filp, unsigned int ioctl, unsigned l
 	return ret;
 }
 
-/* The vCPU mmap: kvm_run, the PIO data page, the (unused) coalesced MMIO ring. */
+/* The vCPU mmap: kvm_run, the PIO data page, the VM's coalesced MMIO ring. */
 static vm_fault_t minikvm_vcpu_fault(struct vm_fault *vmf)
 {
 	struct minikvm_vcpu *vcpu = vmf->vma->vm_file->private_data;
@@ -222,7 +245,7 @@ static vm_fault_t minikvm_vcpu_fault(struct vm_fault *vmf)
 		addr = vcpu->pio_data;
 		break;
 	case KVM_COALESCED_MMIO_PAGE_OFFSET:
-		addr = vcpu->coalesced_ring;
+		addr = vcpu->vm->coalesced_ring;
 		break;
 	default:
 		return VM_FAULT_SIGBUS;
@@ -267,7 +290,6 @@ void minikvm_vcpu_destroy(struct minikvm_vcpu *vcpu)
 	kvfree(vcpu->cpuid);
 	free_page((unsigned long)vcpu->run);
 	free_page((unsigned long)vcpu->pio_data);
-	free_page((unsigned long)vcpu->coalesced_ring);
 	kfree(vcpu);
 }
 
@@ -311,9 +333,8 @@ int minikvm_create_vcpu(struct minikvm_vm *vm, unsigned long id)
 	preempt_notifier_init(&vcpu->preempt_notifier, &minikvm_preempt_ops);
 	vcpu->run = (void *)get_zeroed_page(GFP_KERNEL_ACCOUNT);
 	vcpu->pio_data = (void *)get_zeroed_page(GFP_KERNEL_ACCOUNT);
-	vcpu->coalesced_ring = (void *)get_zeroed_page(GFP_KERNEL_ACCOUNT);
 	ret = -ENOMEM;
-	if (!vcpu->run || !vcpu->pio_data || !vcpu->coalesced_ring)
+	if (!vcpu->run || !vcpu->pio_data)
 		goto err_pages;
 	if (!fpu_alloc_guest_fpstate(&vcpu->guest_fpu))
 		goto err_pages;
@@ -352,7 +373,6 @@ err_fpu:
 err_pages:
 	free_page((unsigned long)vcpu->run);
 	free_page((unsigned long)vcpu->pio_data);
-	free_page((unsigned long)vcpu->coalesced_ring);
 	kfree(vcpu);
 err_created:
 	mutex_lock(&vm->lock);

@@ -39,41 +39,60 @@ static const size_t vcpu_regs_off[__VCPU_REGS_R15 + 1] = {
 	[__VCPU_REGS_R15] = offsetof(struct kvm_regs, r15),
 };
 
-static long vcpu_get_regs(struct minikvm_vcpu *vcpu, struct kvm_regs __user *u)
+void minikvm_get_regs(struct minikvm_vcpu *vcpu, struct kvm_regs *regs)
 {
-	struct kvm_regs regs = {};
+	unsigned int i;
+
+	memset(regs, 0, sizeof(*regs));
+	for (i = 0; i < ARRAY_SIZE(vcpu_regs_off); i++)
+		*(u64 *)((void *)regs + vcpu_regs_off[i]) = minikvm_register_read(vcpu, i);
+	regs->rip = minikvm_rip_read(vcpu);
+	regs->rflags = minikvm_get_rflags(vcpu);
+}
+
+void minikvm_set_regs(struct minikvm_vcpu *vcpu, const struct kvm_regs *regs)
+{
 	unsigned int i;
 
 	for (i = 0; i < ARRAY_SIZE(vcpu_regs_off); i++)
-		*(u64 *)((void *)&regs + vcpu_regs_off[i]) = minikvm_register_read(vcpu, i);
-	regs.rip = minikvm_rip_read(vcpu);
-	regs.rflags = minikvm_get_rflags(vcpu);
+		minikvm_register_write(vcpu, i, *(const u64 *)((const void *)regs + vcpu_regs_off[i]));
+	minikvm_rip_write(vcpu, regs->rip);
+	/* Bit 1 of RFLAGS always reads 1; KVM forces it too. */
+	minikvm_set_rflags(vcpu, regs->rflags | X86_EFLAGS_FIXED);
+	/* New registers cancel a queued exception, as in KVM. */
+	vcpu->exception_pending = false;
+	minikvm_make_request(MINIKVM_REQ_EVENT, vcpu);
+}
+
+static long vcpu_get_regs(struct minikvm_vcpu *vcpu, struct kvm_regs __user *u)
+{
+	struct kvm_regs regs;
+
+	minikvm_get_regs(vcpu, &regs);
 	return copy_to_user(u, &regs, sizeof(regs)) ? -EFAULT : 0;
 }
 
 static long vcpu_set_regs(struct minikvm_vcpu *vcpu, struct kvm_regs __user *u)
 {
 	struct kvm_regs regs;
-	unsigned int i;
 
 	if (copy_from_user(&regs, u, sizeof(regs)))
 		return -EFAULT;
-	for (i = 0; i < ARRAY_SIZE(vcpu_regs_off); i++)
-		minikvm_register_write(vcpu, i, *(u64 *)((void *)&regs + vcpu_regs_off[i]));
-	minikvm_rip_write(vcpu, regs.rip);
-	/* Bit 1 of RFLAGS always reads 1; KVM forces it too. */
-	minikvm_set_rflags(vcpu, regs.rflags | X86_EFLAGS_FIXED);
-	/* New registers cancel a queued exception, as in KVM. */
-	vcpu->exception_pending = false;
-	minikvm_make_request(MINIKVM_REQ_EVENT, vcpu);
+	minikvm_set_regs(vcpu, &regs);
 	return 0;
+}
+
+void minikvm_get_sregs(struct minikvm_vcpu *vcpu, struct kvm_sregs *sregs)
+{
+	memset(sregs, 0, sizeof(*sregs));
+	mvmx_get_sregs(vcpu, sregs);
 }
 
 static long vcpu_get_sregs(struct minikvm_vcpu *vcpu, struct kvm_sregs __user *u)
 {
-	struct kvm_sregs sregs = {};
+	struct kvm_sregs sregs;
 
-	mvmx_get_sregs(vcpu, &sregs);
+	minikvm_get_sregs(vcpu, &sregs);
 	return copy_to_user(u, &sregs, sizeof(sregs)) ? -EFAULT : 0;
 }
 
@@ -91,15 +110,21 @@ static bool vcpu_sregs_valid(const struct kvm_sregs *s)
 	return s->cr8 <= 15;
 }
 
+/* Return: 0, or -EINVAL with nothing changed. */
+int minikvm_set_sregs(struct minikvm_vcpu *vcpu, const struct kvm_sregs *s)
+{
+	if (!vcpu_sregs_valid(s))
+		return -EINVAL;
+	return mvmx_set_sregs(vcpu, s);
+}
+
 static long vcpu_set_sregs(struct minikvm_vcpu *vcpu, struct kvm_sregs __user *u)
 {
 	struct kvm_sregs s;
 
 	if (copy_from_user(&s, u, sizeof(s)))
 		return -EFAULT;
-	if (!vcpu_sregs_valid(&s))
-		return -EINVAL;
-	return mvmx_set_sregs(vcpu, &s);
+	return minikvm_set_sregs(vcpu, &s);
 }
 
 static long vcpu_get_fpu(struct minikvm_vcpu *vcpu, struct kvm_fpu __user *u)
@@ -142,16 +167,39 @@ static long vcpu_set_fpu(struct minikvm_vcpu *vcpu, struct kvm_fpu __user *u)
 	return 0;
 }
 
+void minikvm_get_events(struct minikvm_vcpu *vcpu, struct kvm_vcpu_events *ev)
+{
+	memset(ev, 0, sizeof(*ev));
+	minikvm_get_event_queue(vcpu, ev);
+}
+
 static long vcpu_get_events(struct minikvm_vcpu *vcpu, struct kvm_vcpu_events __user *u)
 {
-	struct kvm_vcpu_events ev = {};
+	struct kvm_vcpu_events ev;
 
-	minikvm_get_event_queue(vcpu, &ev);
+	minikvm_get_events(vcpu, &ev);
 	return copy_to_user(u, &ev, sizeof(ev)) ? -EFAULT : 0;
 }
 
 #define VCPU_EVENTS_KNOWN (KVM_VCPUEVENT_VALID_NMI_PENDING | KVM_VCPUEVENT_VALID_SIPI_VECTOR | \
 			   KVM_VCPUEVENT_VALID_SHADOW | KVM_VCPUEVENT_VALID_SMM)
+
+/* Return: 0, or -EINVAL with nothing changed. */
+int minikvm_set_events(struct minikvm_vcpu *vcpu, const struct kvm_vcpu_events *ev)
+{
+	/* KVM refuses unknown flags and payloads it was not asked to report. */
+	if (ev->flags & ~VCPU_EVENTS_KNOWN)
+		return -EINVAL;
+	if ((ev->exception.injected || ev->exception.pending) &&
+	    (ev->exception.nr > 31 || ev->exception.nr == NMI_VECTOR))
+		return -EINVAL;
+	/* minikvm has no SMM: entering it is refused. */
+	if ((ev->flags & KVM_VCPUEVENT_VALID_SMM) && ev->smi.smm)
+		return -EINVAL;
+
+	minikvm_set_event_queue(vcpu, ev);
+	return 0;
+}
 
 static long vcpu_set_events(struct minikvm_vcpu *vcpu, struct kvm_vcpu_events __user *u)
 {
@@ -159,17 +207,31 @@ static long vcpu_set_events(struct minikvm_vcpu *vcpu, struct kvm_vcpu_events __
 
 	if (copy_from_user(&ev, u, sizeof(ev)))
 		return -EFAULT;
-	/* KVM refuses unknown flags and payloads it was not asked to report. */
-	if (ev.flags & ~VCPU_EVENTS_KNOWN)
-		return -EINVAL;
-	if ((ev.exception.injected || ev.exception.pending) &&
-	    (ev.exception.nr > 31 || ev.exception.nr == NMI_VECTOR))
-		return -EINVAL;
-	/* minikvm has no SMM: entering it is refused. */
-	if ((ev.flags & KVM_VCPUEVENT_VALID_SMM) && ev.smi.smm)
-		return -EINVAL;
+	return minikvm_set_events(vcpu, &ev);
+}
 
-	minikvm_set_event_queue(vcpu, &ev);
+static long vcpu_get_debugregs(struct minikvm_vcpu *vcpu, struct kvm_debugregs __user *u)
+{
+	struct kvm_debugregs d = { };
+
+	memcpy(d.db, vcpu->dr, sizeof(d.db));
+	d.dr6 = vcpu->dr6;
+	d.dr7 = minikvm_get_dr7(vcpu);
+	return copy_to_user(u, &d, sizeof(d)) ? -EFAULT : 0;
+}
+
+/* As KVM: no flags, and DR6/DR7 have no bits above 31 (#GP on the CPU). */
+static long vcpu_set_debugregs(struct minikvm_vcpu *vcpu, struct kvm_debugregs __user *u)
+{
+	struct kvm_debugregs d;
+
+	if (copy_from_user(&d, u, sizeof(d)))
+		return -EFAULT;
+	if (d.flags || d.dr6 >> 32 || d.dr7 >> 32)
+		return -EINVAL;
+	memcpy(vcpu->dr, d.db, sizeof(vcpu->dr));
+	vcpu->dr6 = d.dr6;
+	minikvm_set_dr7(vcpu, d.dr7);
 	return 0;
 }
 
@@ -197,6 +259,10 @@ long minikvm_vcpu_state_ioctl(struct minikvm_vcpu *vcpu, unsigned int ioctl, voi
 		return vcpu_get_fpu(vcpu, argp);
 	case KVM_SET_FPU:
 		return vcpu_set_fpu(vcpu, argp);
+	case KVM_GET_DEBUGREGS:
+		return vcpu_get_debugregs(vcpu, argp);
+	case KVM_SET_DEBUGREGS:
+		return vcpu_set_debugregs(vcpu, argp);
 	case KVM_GET_VCPU_EVENTS:
 		return vcpu_get_events(vcpu, argp);
 	case KVM_SET_VCPU_EVENTS:

@@ -60,6 +60,13 @@ void minikvm_rip_write(struct minikvm_vcpu *vcpu, unsigned long rip);
 unsigned long minikvm_get_rflags(struct minikvm_vcpu *vcpu);
 void minikvm_set_rflags(struct minikvm_vcpu *vcpu, unsigned long rflags);
 
+/* The TSC offset the CPU applies in guest mode (core/tsc.c keeps the policy). */
+void minikvm_write_tsc_offset(struct minikvm_vcpu *vcpu, u64 offset);
+
+/* DR7 lives in the vendor's state (DR0-3 and DR6 in struct minikvm_vcpu). */
+unsigned long minikvm_get_dr7(struct minikvm_vcpu *vcpu);
+void minikvm_set_dr7(struct minikvm_vcpu *vcpu, unsigned long dr7);
+
 /* RIP past the instruction that exited. */
 void minikvm_skip_emulated_instruction(struct minikvm_vcpu *vcpu);
 /* RIP past an instruction of @len bytes that minikvm emulated itself. */

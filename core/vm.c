@@ -27,12 +27,18 @@ void minikvm_vm_put(struct minikvm_vm *vm)
 	if (!refcount_dec_and_test(&vm->users))
 		return;
 	minikvm_debugfs_vm_destroy(vm);
+	/* The PIT's ticks go to the chipset: it stops first. */
+	minikvm_pit_destroy(vm);
 	/* No irqfd injects after this; the chips outlive the vCPUs. */
 	minikvm_irqfd_release(vm);
 	for (i = 0; i < vm->nr_vcpus; i++)
 		minikvm_vcpu_destroy(vm->vcpus[i]);
 	minikvm_chipset_destroy(vm);
+	/* The bus's destructors free the ioeventfds and zones on it. */
 	minikvm_iobus_destroy(vm);
+	minikvm_ioeventfd_destroy(vm);
+	minikvm_coalesced_mmio_free(vm);
+	minikvm_msr_filter_destroy(vm);
 	mmu_vm_destroy(vm);
 	mmdrop(vm->mm);
 	preempt_notifier_dec();
@@ -73,8 +79,32 @@ static long minikvm_vm_ioctl(struct file *filp, unsigned int ioctl, unsigned lon
 	}
 	case KVM_CHECK_EXTENSION:
 		return minikvm_check_extension((long)arg);
+	case KVM_IOEVENTFD: {
+		struct kvm_ioeventfd args;
+
+		if (copy_from_user(&args, argp, sizeof(args)))
+			return -EFAULT;
+		return minikvm_ioeventfd(vm, &args);
+	}
+	case KVM_REGISTER_COALESCED_MMIO:
+	case KVM_UNREGISTER_COALESCED_MMIO: {
+		struct kvm_coalesced_mmio_zone zone;
+
+		if (copy_from_user(&zone, argp, sizeof(zone)))
+			return -EFAULT;
+		if (ioctl == KVM_REGISTER_COALESCED_MMIO)
+			return minikvm_register_coalesced_mmio(vm, &zone);
+		return minikvm_unregister_coalesced_mmio(vm, &zone);
+	}
 	case KVM_ENABLE_CAP:
 		return minikvm_vm_enable_cap(vm, argp);
+	case KVM_X86_SET_MSR_FILTER: {
+		struct kvm_msr_filter filter;
+
+		if (copy_from_user(&filter, argp, sizeof(filter)))
+			return -EFAULT;
+		return minikvm_set_msr_filter(vm, &filter);
+	}
 	case KVM_SET_BOOT_CPU_ID:
 		return minikvm_set_boot_cpu_id(vm, arg);
 	case KVM_GET_STATS_FD:
@@ -103,6 +133,18 @@ static long minikvm_vm_ioctl(struct file *filp, unsigned int ioctl, unsigned lon
 		mutex_unlock(&vm->lock);
 		return ret;
 	}
+	case KVM_GET_CLOCK:
+		return minikvm_get_clock(vm, argp);
+	case KVM_SET_CLOCK:
+		return minikvm_set_clock(vm, argp);
+	case KVM_CREATE_PIT:
+	case KVM_CREATE_PIT2:
+	case KVM_GET_PIT:
+	case KVM_SET_PIT:
+	case KVM_GET_PIT2:
+	case KVM_SET_PIT2:
+	case KVM_REINJECT_CONTROL:
+		return minikvm_pit_ioctl(vm, ioctl, argp);
 	default:
 		/* The chipset's, or kvm_arch_vm_ioctl()'s -ENOTTY for an unknown one. */
 		return minikvm_chipset_ioctl(vm, ioctl, argp);
@@ -140,13 +182,18 @@ int minikvm_create_vm(unsigned long type)
 	mmgrab(vm->mm);
 	/* KVM's default; KVM_CAP_MSR_PLATFORM_INFO with 0 takes it away. */
 	vm->guest_reads_platform_info = true;
+	minikvm_kvmclock_init(vm);
 
 	ret = mvmx_vm_get();
 	if (ret)
 		goto err_mm;
-	ret = minikvm_iobus_init(vm);
+	minikvm_ioeventfd_init(vm);
+	ret = minikvm_coalesced_mmio_init(vm);
 	if (ret)
 		goto err_vmx;
+	ret = minikvm_iobus_init(vm);
+	if (ret)
+		goto err_coalesced;
 	ret = minikvm_irq_vm_init(vm);
 	if (ret)
 		goto err_iobus;
@@ -169,6 +216,8 @@ err_irq:
 	cleanup_srcu_struct(&vm->irq_srcu);
 err_iobus:
 	cleanup_srcu_struct(&vm->io_srcu);
+err_coalesced:
+	minikvm_coalesced_mmio_free(vm);
 err_vmx:
 	mvmx_vm_put();
 err_mm:

@@ -49,6 +49,33 @@ static int vm_cap_msr_platform_info(struct minikvm_vm *vm, const struct kvm_enab
 	return 0;
 }
 
+/*
+ * KVM_CAP_DISABLE_QUIRKS2: args[0] is the set of quirks off from now on
+ * (a quirk left out is on again), only those of MINIKVM_QUIRKS, as KVM
+ * refuses what it does not report.
+ */
+static int vm_cap_disable_quirks2(struct minikvm_vm *vm, const struct kvm_enable_cap *cap)
+{
+	if (cap->args[0] & ~MINIKVM_QUIRKS)
+		return -EINVAL;
+	WRITE_ONCE(vm->disabled_quirks, cap->args[0]);
+	return 0;
+}
+
+/*
+ * KVM_CAP_X86_USER_SPACE_MSR: args[0] names the KVM_MSR_EXIT_REASON_*
+ * failures of guest RDMSR/WRMSR that exit to userspace instead of raising
+ * #GP (core/msr_filter.c); 0 turns them off. At any time, as KVM.
+ */
+static int vm_cap_user_space_msr(struct minikvm_vm *vm, const struct kvm_enable_cap *cap)
+{
+	if (cap->args[0] & ~(u64)(KVM_MSR_EXIT_REASON_INVAL | KVM_MSR_EXIT_REASON_UNKNOWN |
+				  KVM_MSR_EXIT_REASON_FILTER))
+		return -EINVAL;
+	WRITE_ONCE(vm->user_space_msr_mask, cap->args[0]);
+	return 0;
+}
+
 struct vm_cap {
 	u32 cap;
 	int (*enable)(struct minikvm_vm *vm, const struct kvm_enable_cap *cap);
@@ -58,6 +85,8 @@ struct vm_cap {
 static const struct vm_cap vm_caps[] = {
 	{ KVM_CAP_MAX_VCPU_ID, vm_cap_max_vcpu_id },
 	{ KVM_CAP_MSR_PLATFORM_INFO, vm_cap_msr_platform_info },
+	{ KVM_CAP_X86_USER_SPACE_MSR, vm_cap_user_space_msr },
+	{ KVM_CAP_DISABLE_QUIRKS2, vm_cap_disable_quirks2 },
 };
 
 /**

@@ -84,7 +84,14 @@ bool minikvm_pic_has_interrupt(struct minikvm_vm *vm);
 /* The INTA cycle: the vector the PIC gives (and marks in service). */
 int minikvm_pic_read_irq(struct minikvm_vm *vm);
 
-/* The PIT (irq/pit.c), called by the chipset. */
+/* The PIT (irq/pit*.c), called by the chipset. */
+
+/*
+ * The PIT's source on GSI 0, beside KVM_USERSPACE_IRQ_SOURCE_ID (0) and
+ * KVM_IRQFD_RESAMPLE_IRQ_SOURCE_ID (1): the id KVM's PIT gets from
+ * kvm_request_irq_source_id(), the first free one.
+ */
+#define MINIKVM_PIT_IRQ_SOURCE_ID	2
 
 /*
  * The guest acknowledged the PIT's interrupt (INTA of IRQ 0 at the PIC,

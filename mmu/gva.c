@@ -8,6 +8,12 @@
  * (mmu_gva_copy(): the CPU has just fetched it), and KVM_TRANSLATE /
  * MINIKVM_TRANSLATE_CHAIN (mmu/translate.c).
  *
+ * An emulated access sets the accessed flag of every entry it used, and
+ * the dirty flag of the leaf for a write, as the CPU would have (SDM Vol.
+ * 3A, "Accessed and Dirty Flags"): a guest that clears them to find the
+ * pages used since (its page reclaim, its dirty tracking) must see the
+ * VMM's INS as a store. The translation ioctls only look and set none.
+ *
  * Environment: vCPU loaded (CR3 and the PDPTEs are the vendor's state).
  */
 #include <linux/kernel.h>
@@ -80,6 +86,9 @@ int mmu_gva_walk(struct minikvm_vcpu *vcpu, unsigned long gva, struct mmu_gva_wa
 
 		if (gva_read_pte(vcpu, table, idx, size, &pte) || !(pte & _PAGE_PRESENT))
 			return -EFAULT;
+		w->entry[w->nr_entries] = pte;
+		w->entry_gpa[w->nr_entries++] = table + idx * size;
+		w->entry_size = size;
 		w->writable &= !!(pte & _PAGE_RW);
 		w->user &= !!(pte & _PAGE_USER);
 		/* A large page: 1 GiB/2 MiB (8-byte entries) or 4 MiB (CR4.PSE). */
@@ -97,6 +106,31 @@ int mmu_gva_walk(struct minikvm_vcpu *vcpu, unsigned long gva, struct mmu_gva_wa
 	w->gpa = table | (gva & ~PAGE_MASK);
 	w->level = 1;
 	w->pte = pte;
+	return 0;
+}
+
+/*
+ * Set the accessed flag of each entry of @w, and the dirty flag of its
+ * leaf for a write, where not set yet. Return: 0; 1 when an entry changed
+ * since the walk (walk again); -EFAULT.
+ */
+static int gva_set_accessed_dirty(struct minikvm_vcpu *vcpu, const struct mmu_gva_walk *w,
+				  bool write)
+{
+	unsigned int i;
+
+	for (i = 0; i < w->nr_entries; i++) {
+		u64 old = w->entry[i], new = old | _PAGE_ACCESSED;
+		int ret;
+
+		if (write && i == w->nr_entries - 1)
+			new |= _PAGE_DIRTY;
+		if (new == old)
+			continue;
+		ret = mmu_update_guest_entry(vcpu->vm, w->entry_gpa[i], old, new, w->entry_size);
+		if (ret)
+			return ret;
+	}
 	return 0;
 }
 
@@ -135,14 +169,12 @@ static bool gva_allowed(struct minikvm_vcpu *vcpu, const struct mmu_gva_walk *w,
  * the rights refused, W for a write, U at CPL 3) and CR2.
  */
 static int gva_translate(struct minikvm_vcpu *vcpu, unsigned long gva, bool write,
-			 u64 *gpa, struct mmu_gva_fault *fault)
+			 struct mmu_gva_walk *w, struct mmu_gva_fault *fault)
 {
 	bool user = minikvm_get_cpl(vcpu) == 3;
-	struct mmu_gva_walk w;
-	int ret = mmu_gva_walk(vcpu, gva, &w);
+	int ret = mmu_gva_walk(vcpu, gva, w);
 
-	*gpa = w.gpa;
-	if (!ret && gva_allowed(vcpu, &w, write, user))
+	if (!ret && gva_allowed(vcpu, w, write, user))
 		return 0;
 	if (ret == -EINVAL) {
 		*fault = (struct mmu_gva_fault) { .vector = GP_VECTOR };
@@ -167,7 +199,9 @@ static int gva_translate(struct minikvm_vcpu *vcpu, unsigned long gva, bool writ
  * @fault: where the exception the guest must take is described
  *
  * Every page the access touches is translated and its rights checked
- * before any byte moves, so a faulting access changes nothing. A write
+ * before any byte moves, so a faulting access changes nothing; then the
+ * accessed and dirty flags of both walks are set (an entry that changed
+ * meanwhile makes the whole access start again). A write
  * to a KVM_MEM_READONLY slot, or an access to a GPA no slot backs (MMIO),
  * is not emulated: minikvm reports an emulation failure where KVM would
  * make an MMIO exit (Documentation/memory.rst).
@@ -179,16 +213,29 @@ int mmu_gva_access(struct minikvm_vcpu *vcpu, unsigned long gva, void *buf,
 		   unsigned int len, bool write, struct mmu_gva_fault *fault)
 {
 	unsigned int first = min_t(unsigned int, len, PAGE_SIZE - offset_in_page(gva));
+	struct mmu_gva_walk w[2];
 	u64 gpa[2] = { 0, 0 };
 	int ret;
 
 	if (len > PAGE_SIZE)
 		return -EFAULT;
-	ret = gva_translate(vcpu, gva, write, &gpa[0], fault);
-	if (!ret && first < len)
-		ret = gva_translate(vcpu, gva + first, write, &gpa[1], fault);
+	do {
+		w[1].nr_entries = 0;
+		ret = gva_translate(vcpu, gva, write, &w[0], fault);
+		if (!ret && first < len)
+			ret = gva_translate(vcpu, gva + first, write, &w[1], fault);
+		if (ret)
+			return ret;
+		ret = gva_set_accessed_dirty(vcpu, &w[0], write);
+		if (!ret)
+			ret = gva_set_accessed_dirty(vcpu, &w[1], write);
+		if (ret < 0)
+			return -EFAULT;
+	} while (ret && !fatal_signal_pending(current));
 	if (ret)
-		return ret;
+		return -EFAULT;
+	gpa[0] = w[0].gpa;
+	gpa[1] = w[1].gpa;
 	if (write)
 		ret = mmu_write_guest(vcpu->vm, gpa[0], buf, first) ?:
 		      (first < len ? mmu_write_guest(vcpu->vm, gpa[1], buf + first, len - first) : 0);
@@ -209,7 +256,9 @@ int mmu_gva_access(struct minikvm_vcpu *vcpu, unsigned long gva, void *buf,
  * Page by page, each page translated on its own, stopping at the first
  * that has no translation or no memory behind it. No access rights are
  * checked: this is for the bytes of the instruction the CPU has just
- * fetched (mmu/mmio.c).
+ * fetched (mmu/mmio.c). The accessed flags of the walk are set as the
+ * fetch set them (again, should the guest have cleared them since), and
+ * the dirty flag too for a write.
  *
  * Return: the number of bytes copied (@len when all went).
  */
@@ -221,13 +270,18 @@ unsigned int mmu_gva_copy(struct minikvm_vcpu *vcpu, unsigned long gva, void *bu
 	while (done < len) {
 		unsigned int chunk = min_t(unsigned int, len - done,
 					   PAGE_SIZE - offset_in_page(gva + done));
-		u64 gpa;
+		struct mmu_gva_walk w;
 		int ret;
 
-		if (mmu_gva_to_gpa(vcpu, gva + done, &gpa))
+		do {
+			ret = mmu_gva_walk(vcpu, gva + done, &w);
+			if (!ret)
+				ret = gva_set_accessed_dirty(vcpu, &w, to_guest);
+		} while (ret > 0 && !fatal_signal_pending(current));
+		if (ret)
 			break;
-		ret = to_guest ? mmu_write_guest(vcpu->vm, gpa, buf + done, chunk) :
-				 mmu_read_guest(vcpu->vm, gpa, buf + done, chunk);
+		ret = to_guest ? mmu_write_guest(vcpu->vm, w.gpa, buf + done, chunk) :
+				 mmu_read_guest(vcpu->vm, w.gpa, buf + done, chunk);
 		if (ret)
 			break;
 		done += chunk;

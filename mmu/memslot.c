@@ -260,6 +260,61 @@ static int mmu_copy_guest(struct minikvm_vm *vm, u64 gpa, void *data, unsigned l
 	return 0;
 }
 
+/**
+ * mmu_update_guest_entry() - compare and exchange a guest paging entry
+ * @vm: the VM
+ * @gpa: the entry's guest-physical address, aligned to @size
+ * @old: the value the walk read
+ * @new: the value to store (@old with A, or A and D, set)
+ * @size: 4 (32-bit paging) or 8 bytes
+ *
+ * Atomic against the guest's other vCPUs and the VMM, which may change
+ * the entry meanwhile (a LOCK CMPXCHG on the slot's user mapping, as the
+ * CPU's own update is a locked operation: SDM Vol. 3A, "Accessed and
+ * Dirty Flags"). An entry in a KVM_MEM_READONLY slot is left as it is,
+ * as KVM does: a ROM cannot take the update, and the guest's access goes
+ * on. A changed page is marked in the dirty log.
+ *
+ * Return: 0 when stored or left alone; 1 when the entry no longer holds
+ * @old (the caller walks again); -EFAULT when no slot backs @gpa or the
+ * mapping faults.
+ */
+int mmu_update_guest_entry(struct minikvm_vm *vm, u64 gpa, u64 old, u64 new, unsigned int size)
+{
+	struct mmu_slot *s;
+	unsigned long hva;
+	int ret;
+
+	if ((size != 4 && size != 8) || !IS_ALIGNED(gpa, size))
+		return -EFAULT;
+	mutex_lock(&vm->mmu.lock);
+	s = mmu_find_slot(&vm->mmu, gpa >> PAGE_SHIFT);
+	if (s && (s->flags & KVM_MEM_READONLY)) {
+		mutex_unlock(&vm->mmu.lock);
+		return 0;
+	}
+	hva = s ? s->userspace_addr + ((gpa >> PAGE_SHIFT) - s->base_gfn) * PAGE_SIZE +
+		  offset_in_page(gpa) : 0;
+	mutex_unlock(&vm->mmu.lock);
+	if (!hva || !access_ok((void __user *)hva, size))
+		return -EFAULT;
+	if (size == 8) {
+		u64 __user *p = (u64 __user *)hva;
+
+		ret = __try_cmpxchg_user(p, &old, new, efault8);
+	} else {
+		u32 __user *p = (u32 __user *)hva;
+		u32 o = old;
+
+		ret = __try_cmpxchg_user(p, &o, (u32)new, efault4);
+	}
+	if (ret < 0)
+		return -EFAULT;
+	if (!ret)
+		mmu_mark_written(&vm->mmu, gpa >> PAGE_SHIFT, hva);
+	return ret;
+}
+
 int mmu_read_guest(struct minikvm_vm *vm, u64 gpa, void *data, unsigned long len)
 {
 	return mmu_copy_guest(vm, gpa, data, len, false);

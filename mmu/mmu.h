@@ -52,6 +52,7 @@ int mmu_set_user_memory_region(struct minikvm_vm *vm,
 struct mmu_slot *mmu_find_slot(struct mmu_vm *mmu, u64 gfn);
 int mmu_read_guest(struct minikvm_vm *vm, u64 gpa, void *data, unsigned long len);
 int mmu_write_guest(struct minikvm_vm *vm, u64 gpa, const void *data, unsigned long len);
+int mmu_update_guest_entry(struct minikvm_vm *vm, u64 gpa, u64 old, u64 new, unsigned int size);
 
 /* mmu/gva.c: the guest's own page tables, GVA -> GPA */
 struct mmu_gva_walk {
@@ -59,6 +60,9 @@ struct mmu_gva_walk {
 	u64 pte;		/* the leaf entry, 0 without paging */
 	unsigned int level;	/* 1 = 4 KiB ... 3 = 1 GiB; 0 = no paging */
 	bool writable, user;	/* R/W and U/S of every level */
+	/* Each entry used, top level first, with its GPA: for the A/D bits. */
+	unsigned int nr_entries, entry_size;
+	u64 entry[4], entry_gpa[4];
 };
 int mmu_gva_walk(struct minikvm_vcpu *vcpu, unsigned long gva, struct mmu_gva_walk *w);
 int mmu_gva_to_gpa(struct minikvm_vcpu *vcpu, unsigned long gva, u64 *gpa);

@@ -21,16 +21,23 @@
  *   MINIKVM_FUZZ_SEED     (default 1)
  *   MINIKVM_FUZZ_SECONDS  (default 10)
  *   MINIKVM_FUZZ_CALLS    (default 10000, over all threads)
+ *   MINIKVM_FUZZ_HOST_SECONDS  (default 0: none) seconds of the host's
+ *                         wall time, asked of tools/testvm/host-clock.py
+ *                         on MINIKVM_FUZZ_HOST_CLOCK (default /dev/ttyS1)
  * whichever runs out first. make check runs the defaults: on the cloud
  * kernel the calls run out first (40000 of them were the longest part of
  * make check, about 8 minutes of a VM's wall time for both devices), on
- * the debug kernel the seconds. make fuzz runs a long one (FUZZ_SECONDS,
- * 30 minutes by default, and FUZZ_SEED, passed in through test-vm.sh
- * --env). Slot sizes are
+ * the debug kernel the seconds. make fuzz runs a long one, FUZZ_SECONDS
+ * (30 minutes by default) of host wall time on each device, with
+ * FUZZ_SEED, passed in through test-vm.sh --env and --host-clock: the
+ * guest's own seconds under Bochs follow the instruction count and ran
+ * hours of host time for 30 guest minutes. Slot sizes are
  * kept at 64 MiB or less: this is a crash finder, not a memory stress.
  */
+#include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
+#include <termios.h>
 #include <time.h>
 #include <unistd.h>
 #include <sys/ioctl.h>
@@ -384,6 +391,60 @@ static void fuzz_report(void)
 		       fz.calls[i], fz.oks[i]);
 }
 
+/*
+ * The host's timer (tools/testvm/host-clock.py): "start TOKEN SECONDS" out
+ * on the serial port, and "stop TOKEN" comes back once that much host
+ * time has passed. Returns the port's fd, or -1.
+ */
+static int host_clock_start(long seconds, char *token, size_t len)
+{
+	const char *path = getenv("MINIKVM_FUZZ_HOST_CLOCK");
+	struct termios t;
+	char line[64];
+	int fd, n;
+
+	fd = open(path && *path ? path : "/dev/ttyS1", O_RDWR | O_NOCTTY | O_NONBLOCK);
+	if (fd < 0)
+		return -1;
+	if (tcgetattr(fd, &t) == 0) {
+		cfmakeraw(&t);
+		cfsetspeed(&t, B115200);
+		tcsetattr(fd, TCSANOW, &t);
+	}
+	tcflush(fd, TCIOFLUSH);
+	snprintf(token, len, "fuzz-%d-%ld", getpid(), (long)time(NULL));
+	n = snprintf(line, sizeof(line), "start %s %ld\n", token, seconds);
+	if (write(fd, line, n) != n) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* Whether "stop TOKEN" has arrived; @buf keeps a partial line. */
+static bool host_clock_stopped(int fd, const char *token, char *buf, size_t len)
+{
+	size_t have = strlen(buf);
+	char want[64], *nl;
+	ssize_t n;
+
+	snprintf(want, sizeof(want), "stop %s", token);
+	while ((n = read(fd, buf + have, len - 1 - have)) > 0) {
+		have += n;
+		buf[have] = 0;
+		while ((nl = strchr(buf, '\n'))) {
+			*nl = 0;
+			if (!strcmp(buf, want))
+				return true;
+			memmove(buf, nl + 1, strlen(nl + 1) + 1);
+		}
+		have = strlen(buf);
+		if (have == len - 1)
+			buf[have = 0] = 0;	/* a line too long: not ours */
+	}
+	return false;
+}
+
 FIXTURE(fuzz) {
 };
 
@@ -399,6 +460,10 @@ TEST_F_TIMEOUT(fuzz, random_ioctls, 7200)
 {
 	uint64_t seed = env_long("MINIKVM_FUZZ_SEED", 1);
 	long seconds = env_long("MINIKVM_FUZZ_SECONDS", 10);
+	long host_seconds = env_long("MINIKVM_FUZZ_HOST_SECONDS", 0);
+	char token[48], clock_buf[128] = "";
+	struct timespec t0, t1;
+	int clock_fd = -1;
 	struct sigaction sa = { .sa_handler = fuzz_sig };	/* no SA_RESTART */
 	pthread_t workers[NR_WORKERS], reaper;
 	struct kvm_vm *vm;
@@ -439,6 +504,16 @@ TEST_F_TIMEOUT(fuzz, random_ioctls, 7200)
 					    (void *)(uintptr_t)rnd(&seed)));
 	ASSERT_EQ(0, pthread_create(&reaper, NULL, fuzz_reaper,
 				    (void *)(uintptr_t)rnd(&seed)));
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	if (host_seconds > 0) {
+		clock_fd = host_clock_start(host_seconds, token, sizeof(token));
+		if (clock_fd < 0) {
+			TH_LOG("no host clock (%s): the run is bounded by guest time only",
+			       strerror(errno));
+			TEST_STORE(fz.stop, true);
+			_metadata->passed = 0;
+		}
+	}
 
 	/* The watchdog: interrupt every worker every few milliseconds. */
 	while (!TEST_LOAD(fz.stop)) {
@@ -450,7 +525,16 @@ TEST_F_TIMEOUT(fuzz, random_ioctls, 7200)
 		clock_gettime(CLOCK_MONOTONIC, &now);
 		if (TEST_LOAD(fz.calls_left) < 0 || now.tv_sec > fz.deadline.tv_sec)
 			TEST_STORE(fz.stop, true);
+		if (clock_fd >= 0 &&
+		    host_clock_stopped(clock_fd, token, clock_buf, sizeof(clock_buf))) {
+			printf("# host clock: %ld s of host time are over\n", host_seconds);
+			TEST_STORE(fz.stop, true);
+		}
 	}
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	printf("# %ld s of guest time\n", (long)(t1.tv_sec - t0.tv_sec));
+	if (clock_fd >= 0)
+		close(clock_fd);
 	for (i = 0; i < NR_WORKERS; i++)
 		ASSERT_EQ(0, pthread_join(workers[i], NULL));
 	ASSERT_EQ(0, pthread_join(reaper, NULL));

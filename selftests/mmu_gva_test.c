@@ -13,6 +13,11 @@
  * - under CR4.SMAP a CPL 0 INSB into a user page takes #PF unless
  *   EFLAGS.AC is set;
  * - an INSB store dirties its page in the dirty log;
+ * - the emulated access sets the accessed flag of the page-table entries
+ *   it used and, for the INS store, the dirty flag of the leaf (a 4 KiB
+ *   PTE or a 2 MiB PDE), as the CPU does (SDM Vol. 3A, "Accessed and
+ *   Dirty Flags"); OUTS sets accessed only. Before, the VMM's INS left
+ *   both clear, so a guest that tracks its writes with D lost the store;
  * - an INSB into a KVM_MEM_READONLY slot leaves it unchanged. KVM turns
  *   the store into an MMIO exit; minikvm reports an emulation failure
  *   (Documentation/memory.rst, "Emulated guest accesses").
@@ -40,6 +45,8 @@
 #define PTE_P		0x1ull
 #define PTE_RW		0x2ull
 #define PTE_US		0x4ull
+#define PTE_A		0x20ull
+#define PTE_D		0x40ull
 #define PTE_PS		0x80ull
 
 #define PF_P		0x1u
@@ -356,8 +363,45 @@ TEST(insb_store_is_in_the_dirty_log)
 	EXPECT_EQ(0xaa, mem[4096 + 3]);
 	ASSERT_EQ(0, ioctl(g.vm->fd, KVM_GET_DIRTY_LOG, &log));
 	EXPECT_EQ(2ul, bitmap) TH_LOG("dirty bitmap %#lx", bitmap);
+	/* The 2 MiB leaf that mapped the store is accessed and dirty. */
+	EXPECT_EQ(PTE_A | PTE_D, ((uint64_t *)vm_gpa(g.vm, PD_GPA))[2] & (PTE_A | PTE_D));
 	gva_free(&g);
 	free(mem);
+}
+
+/* The PTE of USER_GPA after the guest's one access at USER_GPA + 8. */
+static uint64_t pte_after_access(struct __test_metadata *_metadata, const char *start,
+				 const char *end)
+{
+	struct gva_guest g;
+	uint64_t *pte, ret;
+	uint32_t val = 0;
+
+	gva_setup(&g, start, end, true);
+	pte = (uint64_t *)vm_gpa(g.vm, PT4K_GPA) + (USER_GPA >> 12);
+	*pte &= ~(PTE_A | PTE_D);
+	gva_set_regs(&g, USER_GPA + 8, USER_GPA + 8, 0, 2);
+	EXPECT_EQ(0u, gva_run(&g, &val));
+	EXPECT_EQ(DONE, val);
+	ret = *pte;
+	gva_free(&g);
+	return ret;
+}
+
+TEST(insb_sets_accessed_and_dirty)
+{
+	uint64_t pte = pte_after_access(_metadata, insb_guest_start, insb_guest_end);
+
+	EXPECT_EQ(PTE_A | PTE_D, pte & (PTE_A | PTE_D)) TH_LOG("PTE %#llx",
+							     (unsigned long long)pte);
+	EXPECT_EQ(USER_GPA | PTE_P | PTE_RW | PTE_US, pte & ~(PTE_A | PTE_D));
+}
+
+TEST(outsb_sets_accessed_only)
+{
+	uint64_t pte = pte_after_access(_metadata, outsb_guest_start, outsb_guest_end);
+
+	EXPECT_EQ(PTE_A, pte & (PTE_A | PTE_D)) TH_LOG("PTE %#llx", (unsigned long long)pte);
 }
 
 TEST(insb_into_readonly_slot_leaves_it_unchanged)

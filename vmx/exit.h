@@ -29,6 +29,7 @@ int mvmx_handle_vmcall(struct minikvm_vcpu *vcpu);		/* exit_insn.c */
 int mvmx_handle_vmx_insn(struct minikvm_vcpu *vcpu);
 int mvmx_handle_invalid_op(struct minikvm_vcpu *vcpu);
 int mvmx_handle_rdpmc(struct minikvm_vcpu *vcpu);
+int mvmx_handle_monitor_mwait(struct minikvm_vcpu *vcpu);
 int mvmx_handle_nop_insn(struct minikvm_vcpu *vcpu);
 int mvmx_handle_pause(struct minikvm_vcpu *vcpu);
 int mvmx_handle_ept_violation(struct minikvm_vcpu *vcpu);	/* exit_ept.c */

@@ -20,16 +20,28 @@
 #include "vmx/vmx_ops.h"
 
 /*
- * An exception raised while the CPU was delivering another one (IDT
- * vectoring information valid) was queued for re-injection by
- * mvmx_handle_exit(). #DB and #AC are benign: the two are handled one
- * after the other, so the new one replaces the old, which comes back when
- * the instruction runs again (SDM Vol. 3A, "Conditions for Generating a
- * Double Fault"; KVM does the same).
+ * An intercepted exception raised while the CPU was delivering another
+ * event (IDT-vectoring information valid): #AC while pushing an #AC frame
+ * on a misaligned CPL3 stack (CVE-2015-5307) is the storm this ends. It
+ * goes to userspace as KVM_INTERNAL_ERROR_SIMUL_EX with KVM's four data
+ * words (its handle_exception_nmi()): the IDT-vectoring information, the
+ * exit interruption information, its error code and the CPU of the last
+ * entry. The interrupted event stays queued for re-injection
+ * (mvmx_handle_exit()), as in KVM, should userspace run the vCPU again.
  */
-static void drop_reinjected_exception(struct minikvm_vcpu *vcpu)
+static int simultaneous_exceptions(struct minikvm_vcpu *vcpu, u32 info)
 {
-	vcpu->exception_injected = false;
+	struct kvm_run *run = vcpu->run;
+
+	run->exit_reason = KVM_EXIT_INTERNAL_ERROR;
+	run->internal.suberror = KVM_INTERNAL_ERROR_SIMUL_EX;
+	run->internal.ndata = 4;
+	run->internal.data[0] = vmcs_read32(IDT_VECTORING_INFO_FIELD);
+	run->internal.data[1] = info;
+	run->internal.data[2] = (info & INTR_INFO_DELIVER_CODE_MASK) ?
+				vmcs_read32(VM_EXIT_INTR_ERROR_CODE) : 0;
+	run->internal.data[3] = to_vmx(vcpu)->cpu;
+	return EXIT_TO_USER;
 }
 
 /*
@@ -46,7 +58,6 @@ static int handle_guest_db(struct minikvm_vcpu *vcpu, u32 info)
 	vcpu->dr6 = (vcpu->dr6 & ~DR_TRAP_BITS) | (q & (DR_TRAP_BITS | DR6_BD | DR6_BS));
 	if ((info & INTR_INFO_INTR_TYPE_MASK) == INTR_TYPE_PRIV_SW_EXCEPTION)
 		mvmx_skip_instruction_notrap(vcpu);
-	drop_reinjected_exception(vcpu);
 	mvmx_queue_exception(vcpu, DB_VECTOR, false, 0);
 	return RESUME_GUEST;
 }
@@ -54,7 +65,6 @@ static int handle_guest_db(struct minikvm_vcpu *vcpu, u32 info)
 /* A #AC in the guest: straight back to it, through an exit each time. */
 static int handle_guest_ac(struct minikvm_vcpu *vcpu)
 {
-	drop_reinjected_exception(vcpu);
 	mvmx_queue_exception(vcpu, AC_VECTOR, true, vmcs_read32(VM_EXIT_INTR_ERROR_CODE));
 	return RESUME_GUEST;
 }
@@ -67,8 +77,8 @@ static int handle_guest_ac(struct minikvm_vcpu *vcpu)
  * checks were handed to the host's own handlers in mvmx_vcpu_run(), with
  * IRQs still off; the guest does not see a host machine check, as in KVM.
  *
- * Return: RESUME_GUEST, or an internal error for an exception nobody
- * asked to intercept.
+ * Return: RESUME_GUEST, or an internal error for an exception raised
+ * during event delivery or one nobody asked to intercept.
  */
 int mvmx_handle_exception_nmi(struct minikvm_vcpu *vcpu)
 {
@@ -76,6 +86,9 @@ int mvmx_handle_exception_nmi(struct minikvm_vcpu *vcpu)
 
 	if ((info & INTR_INFO_INTR_TYPE_MASK) == INTR_TYPE_NMI_INTR)
 		return RESUME_GUEST;
+	if ((info & INTR_INFO_VECTOR_MASK) != MC_VECTOR &&
+	    minikvm_exit_during_event_delivery(vcpu))
+		return simultaneous_exceptions(vcpu, info);
 	switch (info & INTR_INFO_VECTOR_MASK) {
 	case DB_VECTOR:
 		return handle_guest_db(vcpu, info);

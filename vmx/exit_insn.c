@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Instructions that exit and need little: VMCALL (KVM's answer to an
- * unknown hypercall), VMX instructions and MONITOR/MWAIT (#UD: no nested
- * VMX, no MWAIT in the guest's CPUID), RDPMC (#GP: no vPMU), and INVD,
- * WBINVD and PAUSE (nothing to do but step over them).
+ * unknown hypercall), VMX instructions (#UD: no nested VMX), MONITOR and
+ * MWAIT (NOPs, as KVM's), RDPMC (#GP: no vPMU), and INVD, WBINVD and PAUSE
+ * (nothing to do but step over them).
  */
 #include <linux/kernel.h>
 #include <linux/kvm_para.h>
@@ -23,6 +23,20 @@ int mvmx_handle_invalid_op(struct minikvm_vcpu *vcpu)
 int mvmx_handle_vmx_insn(struct minikvm_vcpu *vcpu)
 {
 	return mvmx_handle_invalid_op(vcpu);
+}
+
+/*
+ * MONITOR and MWAIT do nothing (the vCPU never sleeps in MWAIT), as KVM's
+ * kvm_emulate_monitor_mwait(); once KVM_X86_QUIRK_MWAIT_NEVER_UD_FAULTS is
+ * off they are #UD where the guest's CPUID has no MWAIT.
+ */
+int mvmx_handle_monitor_mwait(struct minikvm_vcpu *vcpu)
+{
+	if (!minikvm_has_quirk(vcpu->vm, KVM_X86_QUIRK_MWAIT_NEVER_UD_FAULTS) &&
+	    !minikvm_cpuid_has(vcpu, 1, CPUID_ECX, X86_FEATURE_MWAIT))
+		return mvmx_handle_invalid_op(vcpu);
+	mvmx_skip_instruction(vcpu);
+	return RESUME_GUEST;
 }
 
 int mvmx_handle_rdpmc(struct minikvm_vcpu *vcpu)

@@ -6,13 +6,16 @@
  * Where each MSR lives: EFER, PAT, SYSENTER_*, FS/GS base and DEBUGCTL in
  * VMCS guest fields (switched by the CPU); the SYSCALL MSRs and
  * KERNEL_GS_BASE in struct minikvm_vcpu, swapped lazily by
- * mvmx_load_guest_msrs(); TSC as an offset (TSC_OFFSET) to the host TSC;
- * the rest are plain storage. FS/GS base, KERNEL_GS_BASE and SYSENTER_*
- * do not exit at all (MSR bitmap, vmx/vmcs.c). MSRs with no VT-x state
- * (machine check, kvmclock) are core/msr_mce.c's.
+ * mvmx_load_guest_msrs(); the rest are plain storage. FS/GS base,
+ * KERNEL_GS_BASE and SYSENTER_* do not exit at all (MSR bitmap,
+ * vmx/vmcs.c). MSRs with no VT-x state (machine check, kvmclock, and
+ * TSC/TSC_ADJUST, an offset the CPU applies: core/tsc.c) are core's
+ * (core/msr_mce.c asks the others).
  *
  * An MSR not listed here faults: #GP in the guest, and KVM_GET/SET_MSRS
- * stop at it, as KVM does with ignore_msrs=0.
+ * stop at it, as KVM does with ignore_msrs=0. A guest access the MSR
+ * filter denies, or that faults, may exit to userspace instead
+ * (KVM_CAP_X86_USER_SPACE_MSR, core/msr_filter.c).
  */
 #include <linux/kernel.h>
 #include <linux/nospec.h>
@@ -23,6 +26,7 @@
 #include <asm/vmx.h>
 
 #include "core/minikvm.h"
+#include "core/request.h"
 #include "vmx/vmx.h"
 #include "vmx/exit.h"
 #include "vmx/gpr.h"
@@ -32,9 +36,9 @@
 static const u32 vmx_msrs_to_save[] = {
 	MSR_IA32_SYSENTER_CS, MSR_IA32_SYSENTER_ESP, MSR_IA32_SYSENTER_EIP,
 	MSR_STAR, MSR_CSTAR, MSR_KERNEL_GS_BASE, MSR_SYSCALL_MASK, MSR_LSTAR,
-	MSR_IA32_TSC, MSR_IA32_CR_PAT, MSR_EFER, MSR_FS_BASE, MSR_GS_BASE,
+	MSR_IA32_TSC, MSR_IA32_TSC_ADJUST, MSR_IA32_CR_PAT, MSR_EFER, MSR_FS_BASE, MSR_GS_BASE,
 	MSR_IA32_MISC_ENABLE, MSR_IA32_APICBASE, MSR_MTRRdefType, MSR_TSC_AUX,
-	MSR_PLATFORM_INFO,
+	MSR_PLATFORM_INFO, MSR_IA32_POWER_CTL,
 	/* core/msr_mce.c, as in KVM's emulated_msrs */
 	MSR_KVM_SYSTEM_TIME, MSR_KVM_WALL_CLOCK, MSR_KVM_SYSTEM_TIME_NEW, MSR_KVM_WALL_CLOCK_NEW,
 	MSR_IA32_MCG_STATUS, MSR_IA32_MCG_CTL,
@@ -81,6 +85,14 @@ static int vmx_mtrr_fixed_index(u32 msr)
 	return -1;
 }
 
+/* core/msr_mce.c's answer as mvmx_get/set_msr() give it. */
+static int vmx_msr_common_result(int ret)
+{
+	if (ret == -ENOENT)
+		return MINIKVM_MSR_UNKNOWN;
+	return ret ? 1 : 0;
+}
+
 /**
  * mvmx_get_msr() - read a guest MSR
  * @vcpu: the loaded vCPU
@@ -88,7 +100,8 @@ static int vmx_mtrr_fixed_index(u32 msr)
  * @data: where the value goes
  * @host: true for KVM_GET_MSRS (no CPUID-based refusal)
  *
- * Return: 0, or 1 when the MSR does not exist for this guest (#GP).
+ * Return: 0; 1 when the model refuses the read (#GP for the guest),
+ * MINIKVM_MSR_UNKNOWN for an MSR the model does not hold (#GP too).
  */
 int mvmx_get_msr(struct minikvm_vcpu *vcpu, u32 index, u64 *data, bool host)
 {
@@ -134,9 +147,6 @@ int mvmx_get_msr(struct minikvm_vcpu *vcpu, u32 index, u64 *data, bool host)
 	case MSR_SYSCALL_MASK:
 		*data = vcpu->msr_sfmask;
 		return 0;
-	case MSR_IA32_TSC:
-		*data = rdtsc() + vcpu->tsc_offset;
-		return 0;
 	case MSR_TSC_AUX:
 		*data = vcpu->msr_tsc_aux;
 		return 0;
@@ -158,6 +168,9 @@ int mvmx_get_msr(struct minikvm_vcpu *vcpu, u32 index, u64 *data, bool host)
 			return 1;
 		*data = vcpu->msr_platform_info;
 		return 0;
+	case MSR_IA32_POWER_CTL:
+		*data = vcpu->msr_power_ctl;
+		return 0;
 	case MSR_MTRRcap:
 		*data = VMX_MTRR_CAP;
 		return 0;
@@ -174,7 +187,7 @@ int mvmx_get_msr(struct minikvm_vcpu *vcpu, u32 index, u64 *data, bool host)
 		*data = vcpu->msr_mtrr_fixed[fixed];
 		return 0;
 	}
-	return minikvm_get_msr_common(vcpu, index, data, host) ? 1 : 0;
+	return vmx_msr_common_result(minikvm_get_msr_common(vcpu, index, data, host));
 }
 
 /*
@@ -259,7 +272,8 @@ static int vmx_write_efer(struct minikvm_vcpu *vcpu, u64 data, bool host)
  * @data: the value
  * @host: true for KVM_SET_MSRS
  *
- * Return: 0, or 1 for a missing MSR or a value the MSR refuses (#GP).
+ * Return: 0; 1 for a value the MSR refuses (#GP for the guest),
+ * MINIKVM_MSR_UNKNOWN for an MSR the model does not hold (#GP too).
  */
 int mvmx_set_msr(struct minikvm_vcpu *vcpu, u32 index, u64 data, bool host)
 {
@@ -322,10 +336,6 @@ int mvmx_set_msr(struct minikvm_vcpu *vcpu, u32 index, u64 data, bool host)
 			return 1;
 		vcpu->msr_sfmask = data;
 		break;
-	case MSR_IA32_TSC:
-		vcpu->tsc_offset = data - rdtsc();
-		vmcs_write64(TSC_OFFSET, vcpu->tsc_offset);
-		return 0;
 	case MSR_TSC_AUX:
 		if (data >> 32)
 			return 1;
@@ -338,8 +348,7 @@ int mvmx_set_msr(struct minikvm_vcpu *vcpu, u32 index, u64 data, bool host)
 		vmcs_write64(GUEST_IA32_DEBUGCTL, 0);
 		return 0;
 	case MSR_IA32_MISC_ENABLE:
-		vcpu->msr_misc_enable = data;
-		return 0;
+		return minikvm_set_misc_enable(vcpu, data);
 	case MSR_IA32_APICBASE:
 		/* The guest cannot flip BSP. */
 		if (!mvmx_apic_base_valid(vcpu, data))
@@ -350,6 +359,10 @@ int mvmx_set_msr(struct minikvm_vcpu *vcpu, u32 index, u64 data, bool host)
 		vcpu->msr_apic_base = data;
 		return 0;
 	case MSR_IA32_UCODE_REV:
+		return 0;
+	case MSR_IA32_POWER_CTL:
+		/* Plain storage, any value, as KVM keeps it. */
+		vcpu->msr_power_ctl = data;
 		return 0;
 	case MSR_PLATFORM_INFO:
 		/*
@@ -375,7 +388,8 @@ int mvmx_set_msr(struct minikvm_vcpu *vcpu, u32 index, u64 data, bool host)
 	default:
 		fixed = vmx_mtrr_fixed_index(index);
 		if (fixed < 0)
-			return minikvm_set_msr_common(vcpu, index, data, host) ? 1 : 0;
+			return vmx_msr_common_result(minikvm_set_msr_common(vcpu, index, data,
+									    host));
 		vcpu->msr_mtrr_fixed[fixed] = data;
 		return 0;
 	}
@@ -461,14 +475,61 @@ long minikvm_get_msr_features(struct kvm_msrs __user *umsrs)
 	return i;
 }
 
-/* SDM Vol. 2B, "RDMSR": ECX selects, EDX:EAX receives; #GP(0) if absent. */
+/*
+ * The next KVM_RUN after a KVM_EXIT_X86_RDMSR/WRMSR: userspace's error
+ * byte, read once, raises #GP; else a read takes its data, and the
+ * instruction is done (KVM's complete_fast_rdmsr/complete_fast_msr_access).
+ */
+static int vmx_msr_complete(struct minikvm_vcpu *vcpu, bool read)
+{
+	struct kvm_run *run = vcpu->run;
+	unsigned long *regs = to_vmx(vcpu)->regs;
+	u8 error = READ_ONCE(run->msr.error);
+	u64 data = READ_ONCE(run->msr.data);
+
+	if (error) {
+		mvmx_inject_gp(vcpu);
+		return 1;
+	}
+	if (read) {
+		regs[__VCPU_REGS_RAX] = (u32)data;
+		regs[__VCPU_REGS_RDX] = data >> 32;
+	}
+	mvmx_skip_instruction(vcpu);
+	return 1;
+}
+
+static int vmx_rdmsr_complete(struct minikvm_vcpu *vcpu)
+{
+	return vmx_msr_complete(vcpu, true);
+}
+
+static int vmx_wrmsr_complete(struct minikvm_vcpu *vcpu)
+{
+	return vmx_msr_complete(vcpu, false);
+}
+
+/*
+ * SDM Vol. 2B, "RDMSR": ECX selects, EDX:EAX receives; #GP(0) if absent.
+ * A read the MSR filter denies, or the model refuses, exits to userspace
+ * instead when KVM_CAP_X86_USER_SPACE_MSR asked for that reason.
+ */
 int mvmx_handle_rdmsr(struct minikvm_vcpu *vcpu)
 {
 	unsigned long *regs = to_vmx(vcpu)->regs;
-	u64 data;
+	u32 index = regs[__VCPU_REGS_RCX];
+	u64 data = 0;
+	int r;
 
-	if (mvmx_get_msr(vcpu, (u32)regs[__VCPU_REGS_RCX], &data, false))
+	if (!minikvm_msr_allowed(vcpu, index, KVM_MSR_FILTER_READ))
+		r = MINIKVM_MSR_FILTERED;
+	else
+		r = mvmx_get_msr(vcpu, index, &data, false);
+	if (r) {
+		if (minikvm_msr_user_exit(vcpu, index, false, 0, r, vmx_rdmsr_complete))
+			return EXIT_TO_USER;
 		return mvmx_inject_gp(vcpu);
+	}
 	regs[__VCPU_REGS_RAX] = (u32)data;
 	regs[__VCPU_REGS_RDX] = data >> 32;
 	mvmx_skip_instruction(vcpu);
@@ -479,9 +540,18 @@ int mvmx_handle_wrmsr(struct minikvm_vcpu *vcpu)
 {
 	unsigned long *regs = to_vmx(vcpu)->regs;
 	u64 data = (u32)regs[__VCPU_REGS_RAX] | (u64)regs[__VCPU_REGS_RDX] << 32;
+	u32 index = regs[__VCPU_REGS_RCX];
+	int r;
 
-	if (mvmx_set_msr(vcpu, (u32)regs[__VCPU_REGS_RCX], data, false))
+	if (!minikvm_msr_allowed(vcpu, index, KVM_MSR_FILTER_WRITE))
+		r = MINIKVM_MSR_FILTERED;
+	else
+		r = mvmx_set_msr(vcpu, index, data, false);
+	if (r) {
+		if (minikvm_msr_user_exit(vcpu, index, true, data, r, vmx_wrmsr_complete))
+			return EXIT_TO_USER;
 		return mvmx_inject_gp(vcpu);
+	}
 	mvmx_skip_instruction(vcpu);
 	return RESUME_GUEST;
 }

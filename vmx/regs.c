@@ -53,6 +53,21 @@ void minikvm_set_rflags(struct minikvm_vcpu *vcpu, unsigned long rflags)
 	vmcs_writel(GUEST_RFLAGS, rflags);
 }
 
+void minikvm_write_tsc_offset(struct minikvm_vcpu *vcpu, u64 offset)
+{
+	vmcs_write64(TSC_OFFSET, offset);
+}
+
+unsigned long minikvm_get_dr7(struct minikvm_vcpu *vcpu)
+{
+	return vmcs_readl(GUEST_DR7);
+}
+
+void minikvm_set_dr7(struct minikvm_vcpu *vcpu, unsigned long dr7)
+{
+	mvmx_set_guest_dr7(vcpu, dr7);
+}
+
 void minikvm_skip_emulated_instruction(struct minikvm_vcpu *vcpu)
 {
 	mvmx_skip_instruction(vcpu);

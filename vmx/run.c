@@ -7,6 +7,7 @@
  *     loop:
  *       signal pending?            -> -EINTR, KVM_EXIT_INTR
  *       need_resched?              -> cond_resched() (preempt notifiers move the VMCS)
+ *       kvmclock moved?            -> minikvm_kvmclock_update() (core/kvmclock.c)
  *       IRQs off; minikvm_inject_events() (irq/event.c, only if a request
  *         is made); host CR3/CR4/FS base up to date;
  *         guest DR0-3 if its DR7 arms them
@@ -250,6 +251,12 @@ int mvmx_vcpu_run(struct minikvm_vcpu *vcpu)
 			return -EINTR;
 		}
 		cond_resched();
+		/* Guest memory: before IRQs go off. */
+		if (minikvm_check_request(MINIKVM_REQ_CLOCK_UPDATE, vcpu))
+			minikvm_kvmclock_update(vcpu);
+		/* KVM_X86_SET_MSR_FILTER changed which MSRs may skip the exit. */
+		if (unlikely(vmx->msr_filter_gen != READ_ONCE(vcpu->vm->msr_filter_gen)))
+			mvmx_msr_filter_changed(vcpu);
 
 		preempt_disable();
 		mvmx_load_guest_msrs(vcpu);

@@ -47,16 +47,49 @@ static const u32 vmx_passthrough_msrs[] = {
  * (MSRs 0-1fffh), read-high (c0000000h-c0001fffh), write-low, write-high.
  * A set bit makes the access exit.
  */
-static void vmx_msr_bitmap_passthrough(unsigned long *bitmap, u32 msr)
+static void vmx_msr_bitmap_intercept(unsigned long *bitmap, u32 msr, bool rd, bool wr)
 {
 	u8 *base = (u8 *)bitmap;
+	unsigned int read_off, bit;
 
 	if (msr <= 0x1fff) {
-		__clear_bit(msr, (unsigned long *)(base + 0x000));
-		__clear_bit(msr, (unsigned long *)(base + 0x800));
+		read_off = 0x000;
+		bit = msr;
 	} else if (msr >= 0xc0000000 && msr <= 0xc0001fff) {
-		__clear_bit(msr & 0x1fff, (unsigned long *)(base + 0x400));
-		__clear_bit(msr & 0x1fff, (unsigned long *)(base + 0xc00));
+		read_off = 0x400;
+		bit = msr & 0x1fff;
+	} else {
+		return;
+	}
+	__assign_bit(bit, (unsigned long *)(base + read_off), rd);
+	__assign_bit(bit, (unsigned long *)(base + read_off + 0x800), wr);
+}
+
+static void vmx_msr_bitmap_passthrough(unsigned long *bitmap, u32 msr)
+{
+	vmx_msr_bitmap_intercept(bitmap, msr, false, false);
+}
+
+/**
+ * mvmx_msr_filter_changed() - follow KVM_X86_SET_MSR_FILTER in the bitmap
+ * @vcpu: the vCPU, before an entry
+ *
+ * A passthrough MSR the filter denies must exit after all, so that the
+ * denial reaches userspace (KVM's vmx_msr_filter_changed()); one it allows
+ * again goes back to no exit.
+ */
+void mvmx_msr_filter_changed(struct minikvm_vcpu *vcpu)
+{
+	struct vmx_vcpu *vmx = to_vmx(vcpu);
+	unsigned int i;
+
+	vmx->msr_filter_gen = READ_ONCE(vcpu->vm->msr_filter_gen);
+	for (i = 0; i < ARRAY_SIZE(vmx_passthrough_msrs); i++) {
+		u32 msr = vmx_passthrough_msrs[i];
+
+		vmx_msr_bitmap_intercept(vmx->msr_bitmap, msr,
+					 !minikvm_msr_allowed(vcpu, msr, KVM_MSR_FILTER_READ),
+					 !minikvm_msr_allowed(vcpu, msr, KVM_MSR_FILTER_WRITE));
 	}
 }
 

@@ -35,8 +35,9 @@ struct mvmx_config mvmx_config;
  * I/O always exits (no I/O bitmaps: every port belongs to userspace).
  * CR8 exits because without a TPR shadow a guest CR8 write would reach
  * the host's real TPR. MOV DR exits so the guest cannot change the host's
- * debug registers. RDPMC, MONITOR and MWAIT exit: there is no vPMU and no
- * MWAIT in the guest's CPUID. No CR3 or INVLPG exiting: EPT handles both.
+ * debug registers. RDPMC exits: there is no vPMU. MONITOR and MWAIT exit
+ * and are NOPs (exit_insn.c): a guest must not sleep a host CPU in MWAIT.
+ * No CR3 or INVLPG exiting: EPT handles both.
  */
 #define PROC_REQUIRED	(CPU_BASED_HLT_EXITING | CPU_BASED_CR8_LOAD_EXITING |	\
 			 CPU_BASED_CR8_STORE_EXITING | CPU_BASED_UNCOND_IO_EXITING | \

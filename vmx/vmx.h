@@ -55,6 +55,7 @@ struct vmx_vcpu {
 	struct vmx_exit_info exit;
 	struct vmx_controls ctls;
 	unsigned long *msr_bitmap;	/* one page, SDM "MSR-Bitmap Address" */
+	u32 msr_filter_gen;		/* vm->msr_filter_gen the bitmap follows */
 
 	/* Guest DR7 enables a breakpoint: DR0-3 are loaded for the guest. */
 	bool guest_dr_armed;
@@ -119,6 +120,7 @@ void mvmx_clear_proc_bits(struct vmx_vcpu *vmx, u32 bits);
 /* vmx/inject.c */
 void mvmx_queue_exception(struct minikvm_vcpu *vcpu, u8 vector, bool has_error, u32 error);
 int mvmx_inject_gp(struct minikvm_vcpu *vcpu);
+void mvmx_msr_filter_changed(struct minikvm_vcpu *vcpu);
 void mvmx_skip_instruction(struct minikvm_vcpu *vcpu);
 void mvmx_skip_instruction_notrap(struct minikvm_vcpu *vcpu);
 void mvmx_advance_rip(struct minikvm_vcpu *vcpu, unsigned int len);

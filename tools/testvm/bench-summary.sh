@@ -20,6 +20,8 @@ function val(key,   i, kv) {
 /^BENCH \/dev\// {
 	d = $2; sub(/^\/dev\//, "", d)
 	cpuid[d] = val("cpuid"); out[d] = val("out"); loop[d] = val("loop"); n[d] = val("iterations")
+	iofd[d] = val("ioeventfd")
+	reps[d] = val("reps"); cmin[d] = val("cpuid_min"); cmax[d] = val("cpuid_max")
 }
 /^BENCH-MMU \/dev\// {
 	d = $2; sub(/^\/dev\//, "", d)
@@ -31,9 +33,9 @@ function val(key,   i, kv) {
 }
 function show(d) {
 	if (d in cpuid)
-		printf "%-8s %12s %12s %10s %8s\n", d, cpuid[d], out[d], loop[d], n[d]
+		printf "%-8s %12s %12s %12s %10s %8s\n", d, cpuid[d], out[d], iofd[d], loop[d], n[d]
 	else
-		printf "%-8s %12s %12s %10s %8s  (exit_bench %s)\n", d, "-", "-", "-", "-",
+		printf "%-8s %12s %12s %12s %10s %8s  (exit_bench %s)\n", d, "-", "-", "-", "-", "-",
 			(d in failed) ? "exit " failed[d] : "did not run"
 }
 function show_mmu(d) {
@@ -44,10 +46,15 @@ function show_mmu(d) {
 }
 function ratio(a, b) { return (a != "" && b != "" && b > 0) ? sprintf("%.2f", a / b) : "n/a" }
 END {
-	print "TSC ticks per exit, measured by the guest (Bochs clock: ticks follow instructions)"
-	printf "%-8s %12s %12s %10s %8s\n", "device", "cpuid", "out(user)", "loop/iter", "iters"
+	print "TSC ticks per exit, measured by the guest (Bochs clock: ticks follow instructions),"
+	print "the median of " (reps["minikvm"] != "" ? reps["minikvm"] : "1") " runs of the guest on each device"
+	printf "%-8s %12s %12s %12s %10s %8s\n", "device", "cpuid", "out(user)", "ioeventfd", "loop/iter", "iters"
 	show("minikvm"); show("kvm")
-	printf "%-8s %12s %12s\n", "ratio", ratio(cpuid["minikvm"], cpuid["kvm"]), ratio(out["minikvm"], out["kvm"])
+	printf "%-8s %12s %12s %12s\n", "ratio", ratio(cpuid["minikvm"], cpuid["kvm"]), ratio(out["minikvm"], out["kvm"]),
+		ratio(iofd["minikvm"], iofd["kvm"])
+	for (d in cmin)
+		if (cmin[d] != "")
+			printf "cpuid over the runs, %s: %s to %s\n", d, cmin[d], cmax[d]
 	print ""
 	print "TSC ticks per 4 KiB page first touch (EPT fault-in) and per MMIO read to userspace"
 	printf "%-8s %12s %12s %10s %8s\n", "device", "touch", "mmio(user)", "mapped", "pages"

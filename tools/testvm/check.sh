@@ -10,7 +10,7 @@
 #            [--split N] [--static "MAKE-TARGETS" --kdir KDIR]
 #            [--backend B] [--timeout S] [--model M] [--name NAME]
 #            [--kernel K --modules D --module KO --cmdline-extra "ARGS"]
-#            [--time-scale N] [--megs MIB]
+#            [--time-scale N] [--megs MIB] [--kvm-selftests]
 #
 # The VMs: for --cpus 1, N VMs with 1 CPU (--split N, default 2) that
 # share the 1cpu tests of tests.list between them, balanced by their time
@@ -23,10 +23,15 @@
 # options, which go to test-vm.sh unchanged, no --units and no --static
 # (neither depends on the kernel the VM boots), and --name check-debug, so
 # its VM directories are build/vm-check-debug-* next to make check's.
+#
+# --kvm-selftests adds one more 2-CPU VM, NAME-kst: Linux's own KVM
+# selftests (kvm-selftests.sh builds them once, cached) on KVM, then on
+# minikvm behind /dev/kvm, judged by kvm-selftests.awk against the kvm
+# and minikvm columns of kvm-selftests.list.
 set -uo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
-build= kver= units= cpus_list="1 2" split=2 vm_args=() name=check kernel_label= static= kdir=
+build= kver= units= cpus_list="1 2" split=2 vm_args=() name=check kernel_label= static= kdir= kst=
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--build) build=$2; shift ;;
@@ -34,6 +39,7 @@ while [ $# -gt 0 ]; do
 	--units) units=$2; shift ;;
 	--static) static=$2; shift ;;
 	--kdir) kdir=$2; shift ;;
+	--kvm-selftests) kst=1 ;;
 	--cpus) cpus_list=$2; shift ;;
 	--split) split=$2; shift ;;
 	--name) name=$2; shift ;;
@@ -76,6 +82,15 @@ for c in $cpus_list; do
 done
 
 declare -A pids
+if [ -n "$kst" ]; then
+	kst_dir=$("$here/kvm-selftests.sh" 2 2> "$build/kst-build.log") ||
+		{ cat "$build/kst-build.log"; echo "FAIL  kvm-selftests did not build"; exit 1; }
+	# Host time: the tests' own bounds are guest seconds (kvm-selftests.list).
+	"$here/test-vm.sh" --build "$build" --mode kvm-selftests --cpus 2 --name "$name-kst" \
+		--timeout 2400 --kvm-selftests "$kst_dir" "${vm_args[@]}" \
+		> "$build/vm-$name-kst.out" 2>&1 &
+	pids[kst]=$!
+fi
 for v in "${vms[@]}"; do
 	read -r label c group share <<< "$v"
 	"$here/test-vm.sh" --build "$build" --mode check --cpus "$c" --group "$group" \
@@ -112,6 +127,20 @@ for v in "${vms[@]}"; do
 		echo "   console log: $build/vm-$name-$label/console.log"
 	fi
 done
+
+if [ -n "$kst" ]; then
+	wait "${pids[kst]}"
+	rc=$?
+	echo "== test VM kst: 2 CPU(s), Linux's KVM selftests on kvm and minikvm"
+	cat "$build/vm-$name-kst.out"
+	awk -v gate=1 -v vmrc="$rc" -v list="$here/kvm-selftests.list" -f "$here/kvm-selftests.awk" \
+		"$build/vm-$name-kst/console.log" > "$build/vm-$name-kst.res"
+	tally "$build/vm-$name-kst.res"
+	if grep -q '^FAIL' "$build/vm-$name-kst.res"; then
+		echo "   console log: $build/vm-$name-kst/console.log"
+	fi
+	vms+=("kst")
+fi
 
 # Per-VM wall times and where they went (test-vm.sh's timeline): boot to
 # /init, the selftests (the three costliest named, both devices summed),

@@ -6,7 +6,12 @@
 # table of both devices side by side, with the counts. A test KVM did not
 # run in this VM shows the list's record for KVM, in lower case.
 #
-# Usage: awk -v list=kvm-selftests.list -f kvm-selftests.awk console.log
+# With -v gate=1 (make check), instead: one judged line per test and
+# device in results.awk's format, by the list's kvm and minikvm columns,
+# and a last line "COUNT <pass> <fail> <skip>". A test KVM fails here
+# (listed fail) counts as a skip on KVM and, listed info, on minikvm.
+#
+# Usage: awk [-v gate=1] -v list=kvm-selftests.list -f kvm-selftests.awk console.log
 
 function trim(s) {
 	gsub(/\r/, "", s)
@@ -21,7 +26,30 @@ BEGIN {
 		if (n < 3 || f[1] ~ /^#/)
 			continue
 		listed[f[1]] = f[3]
+		expect[f[1]] = f[4]
 	}
+}
+
+function judge(what, dev, test, why) {
+	printf "%-5s %-8s %-6s %s%s\n", what, dev, "kst", test, why == "" ? "" : "  " why
+	judged[what]++
+}
+
+# Judge one result against the list (gate=1).
+function gate_one(dev, test, res, why,    l, e) {
+	l = (test in listed) ? listed[test] : "?"
+	e = (test in expect) ? expect[test] : "pass"
+	if (res == "PASS")
+		judge("PASS", dev, test)
+	else if (dev == "kvm")
+		judge(res == "FAIL" && l == "fail" ? "SKIP" : res == "SKIP" && l != "pass" ? "SKIP" : "FAIL",
+		      dev, test, "(" why ")")
+	else if (e == "info")
+		judge("SKIP", dev, test, "(for information: " res ", " why ")")
+	else if (res == "SKIP" && (e == "skip" || l == "skip"))
+		judge("SKIP", dev, test, "(" why ")")
+	else
+		judge("FAIL", dev, test, "(" res (res == "SKIP" ? " where KVM passes" : "") ": " why ")")
 }
 
 # The serial console ends its lines with CR LF.
@@ -34,6 +62,16 @@ BEGIN {
 		order_of[test] = ++ntests
 		order[ntests] = test
 	}
+	next
+}
+
+# The VM's own checks (kernel log, rmmod): judged too with gate=1.
+gate && /^MINIKVM-CHECK / {
+	why = ""
+	for (i = 4; i <= NF; i++)
+		why = why (i > 4 ? " " : "") $i
+	judge($3 == "ok" ? "PASS" : "FAIL", "vm", "check." $2, why == "" ? "" : "(" why ")")
+	checks[$2] = 1
 	next
 }
 
@@ -56,10 +94,14 @@ BEGIN {
 	result[dev, test] = res
 	count[dev, res]++
 	devs[dev] = 1
+	inside = 0
+	if (gate) {
+		gate_one(dev, test, res, why)
+		next
+	}
 	line = sprintf("%-4s  %-7s  %-38s %s", res, dev, test, why)
 	sub(/ +$/, "", line)
 	print line
-	inside = 0
 	next
 }
 
@@ -88,6 +130,18 @@ inside {
 }
 
 END {
+	if (gate) {
+		if (inside)
+			judge("FAIL", dev, test, "(the VM stopped during this test)")
+		if (!ntests)
+			judge("FAIL", "vm", "kvm-selftests", "(no test ran: see the console log)")
+		if (!("kernel-log" in checks))
+			judge("FAIL", "vm", "check.kernel-log", "(the VM never judged its kernel log)")
+		if (vmrc != 0)
+			judge("FAIL", "vm", "boot", "(test-vm.sh exit " vmrc ")")
+		print "COUNT", judged["PASS"] + 0, judged["FAIL"] + 0, judged["SKIP"] + 0
+		exit 0
+	}
 	if (!ntests) {
 		print "kvm-selftests: no test ran (see the console log)"
 		exit 1

@@ -10,7 +10,7 @@
 #              [--kernel BZIMAGE --modules DIR] [--module MINIKVM_KO]
 #              [--cmdline-extra "ARGS"] [--time-scale N] [--megs MIB]
 #              [--only "TEST BOUND"] [--env "VAR=VALUE ..."]
-#              [--kvm-selftests DIR]
+#              [--kvm-selftests DIR] [--host-clock]
 #
 # By default the VM boots the Debian cloud kernel VER (default: DIR/kver,
 # written by deps.sh) unpacked by deps.sh;
@@ -29,6 +29,10 @@
 # kvm-selftests.sh into DIR (--kvm-selftests), those kvm-selftests.list
 # names (or the --only one), stripped into the initramfs.
 #
+# --host-clock gives the guest a second serial port (/dev/ttyS1) wired to
+# host-clock.py, a timer in host wall time the guest asks for by serial
+# (make fuzz bounds its runs with it).
+#
 # The VM gets minikvm.ko, KVM's own modules from the same kernel package,
 # those selftests, and mkvm; /init (init.sh) runs them. Modes: check runs
 # the tests, info prints the VMX probe and a live translation chain (make
@@ -44,7 +48,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
 build= kver= mode=check cpus=1 backend=auto timeout= model=corei7_skylake_x name=
 vmlinuz= kmods= minikvm_ko=$top/minikvm.ko cmdline_extra= time_scale=1 megs=2048
-group= share=1/1 only= test_env= kst_dir=
+group= share=1/1 only= test_env= kst_dir= host_clock=
 
 while [ $# -gt 0 ]; do
 	case "$1" in
@@ -67,6 +71,7 @@ while [ $# -gt 0 ]; do
 	--only) only=$2; shift ;;
 	--env) test_env=$2; shift ;;
 	--kvm-selftests) kst_dir=$2; shift ;;
+	--host-clock) host_clock=1 ;;
 	*) echo "test-vm: unknown argument $1" >&2; exit 1 ;;
 	esac
 	shift
@@ -119,7 +124,7 @@ cp "$minikvm_ko" "$root/lib/minikvm/minikvm.ko"
 cp "$kmods/arch/x86/kvm/kvm.ko" "$kmods/arch/x86/kvm/kvm-intel.ko" \
    "$kmods/virt/lib/irqbypass.ko" "$kmods/arch/x86/kernel/msr.ko" "$root/lib/minikvm/"
 cp "$top/userspace/mkvm" "$top/userspace/minikvm-stat" "$root/bin/"
-for b in "$top"/selftests/bench/*; do
+for b in "$top"/selftests/bench/* "$top"/selftests/helpers/*; do
 	[ -x "$b" ] && [ -f "$b" ] && cp "$b" "$root/bin/"
 done
 echo "$mode" > "$root/etc/minikvm/mode"
@@ -130,6 +135,8 @@ elif [ "$mode" = check ]; then
 	"$here/tests.sh" list "$group" "$share" "$time_scale" > "$root/etc/minikvm/tests"
 fi
 : > "$root/etc/minikvm/env"
+# The tests may need to know the emulator under them (a Bochs quirk).
+echo "export MINIKVM_TEST_BACKEND=$backend" >> "$root/etc/minikvm/env"
 for v in $test_env; do
 	echo "export $v" >> "$root/etc/minikvm/env"
 done
@@ -164,12 +171,28 @@ console=$dir/console.log
 : > "$console"
 
 # -- boot ----------------------------------------------------------------------
+# --host-clock: host-clock.py listens first; the emulator's COM2 connects.
+clock_pid= clock_serial= clock_bochs=
+if [ -n "$host_clock" ]; then
+	rm -f "$dir/host-clock.port"
+	"$here/host-clock.py" "$dir/host-clock.port" > "$dir/host-clock.log" 2>&1 &
+	clock_pid=$!
+	for _ in $(seq 50); do
+		[ -s "$dir/host-clock.port" ] && break
+		sleep 0.1
+	done
+	[ -s "$dir/host-clock.port" ] ||
+		{ kill "$clock_pid"; echo "test-vm: host-clock.py did not start" >&2; exit 1; }
+	port=$(cat "$dir/host-clock.port")
+	clock_serial="-serial tcp:127.0.0.1:$port"
+	clock_bochs="com2: enabled=1, mode=socket-client, dev=127.0.0.1:$port"
+fi
 echo "test-vm: $name: booting $backend with $cpus CPU(s), timeout ${timeout}s, log $console"
 case "$backend" in
 qemu)
 	setsid qemu-system-x86_64 -enable-kvm -cpu host -smp "$cpus" -m "$megs" \
 		-kernel "$vmlinuz" -initrd "$dir/initrd.gz" -append "$cmdline" \
-		-display none -monitor none -serial "file:$console" -no-reboot \
+		-display none -monitor none -serial "file:$console" $clock_serial -no-reboot \
 		</dev/null >"$dir/backend.log" 2>&1 &
 	;;
 bochs)
@@ -193,6 +216,7 @@ bochs)
 	ata0-master: type=cdrom, path=$dir/boot.iso, status=inserted
 	boot: cdrom
 	com1: enabled=1, mode=file, dev=$console
+	$clock_bochs
 	display_library: term
 	sound: waveoutdrv=dummy, waveindrv=dummy, midioutdrv=dummy
 	speaker: enabled=0
@@ -219,6 +243,7 @@ stop_vm() {
 	kill -KILL -- "-$pid" 2>/dev/null || kill -KILL "$pid" 2>/dev/null || true
 	wait "$pid" 2>/dev/null || true
 	[ -z "$drain" ] || { kill "$drain" 2>/dev/null; wait "$drain" 2>/dev/null; } || true
+	[ -z "$clock_pid" ] || { kill "$clock_pid" 2>/dev/null; wait "$clock_pid" 2>/dev/null; } || true
 }
 # Bochs' term display draws the guest screen on a pseudo-terminal of its
 # own ("Bochs connected to screen /dev/pts/N"). Nothing reads it, so once
@@ -255,6 +280,14 @@ start=$SECONDS rc=3
 while [ $((SECONDS - start)) -lt "$timeout" ]; do
 	drain_screen
 	stamp_timeline
+	# After MINIKVM-REBOOT-BEGIN (init.sh) the VM's end is the restart.
+	if grep -q '^MINIKVM-REBOOT-BEGIN' "$console"; then
+		if grep -q 'reboot: Restarting system' "$console"; then rc=0; sleep 2; break; fi
+		[ -n "${reboot_wait:-}" ] || reboot_wait=$SECONDS
+		if [ $((SECONDS - reboot_wait)) -ge 300 ]; then rc=0; break; fi
+		sleep 2
+		continue
+	fi
 	if grep -q '^MINIKVM-DONE' "$console"; then rc=0; break; fi
 	if grep -q 'Kernel panic - not syncing' "$console"; then rc=4; sleep 2; break; fi
 	# The guest resets itself only after MINIKVM-DONE: a restart without
@@ -269,6 +302,23 @@ done
 stop_vm
 trap - EXIT INT TERM
 stamp_timeline
+
+# check.reboot: from MINIKVM-REBOOT-BEGIN to the restart, no splat, and
+# the restart came. The line joins the console log for results.awk, on a
+# line of its own: the restart cuts the console's last line short.
+if grep -q '^MINIKVM-REBOOT-BEGIN' "$console"; then
+	sed -n '/^MINIKVM-REBOOT-BEGIN/,$p' "$console" > "$dir/reboot.log"
+	echo >> "$console"
+	bad='BUG|WARNING|Oops|general protection|soft lockup|hung task|refcount|KASAN|UBSAN|circular locking|sleeping function called|Call Trace'
+	if ! grep -q 'reboot: Restarting system' "$dir/reboot.log"; then
+		echo "MINIKVM-CHECK reboot fail no restart within 300 s of reboot -f" >> "$console"
+	elif grep -aE "$bad" "$dir/reboot.log" > "$dir/reboot.bad"; then
+		echo "MINIKVM-CHECK reboot fail $(wc -l < "$dir/reboot.bad") bad lines before the restart:" >> "$console"
+		sed 's/^/MINIKVM-LOG: /' "$dir/reboot.log" | head -n 60 >> "$console"
+	else
+		echo "MINIKVM-CHECK reboot ok restarted with a vCPU running" >> "$console"
+	fi
+fi
 elapsed=$((SECONDS - start))
 echo "$elapsed" > "$dir/elapsed"
 echo "$backend" > "$dir/backend"

@@ -1,0 +1,67 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * A vCPU that never stops, for the reboot check of the test VM
+ * (tools/testvm/init.sh, "reboot with a vCPU running"):
+ *
+ *   reboot_spinner [--dev PATH] [CPU]
+ *
+ * Pinned to CPU (default: the last online one), it creates a VM whose
+ * real-mode guest makes one OUT, then CPUID exits forever (handled in
+ * the kernel: KVM_RUN does not return). After the OUT it prints
+ * "MINIKVM-REBOOT: vCPU running" on stdout, its last line there (/init
+ * reads it from a FIFO: no timed wait, since the guest clock of the Bochs
+ * test VM all but stops while the vCPU runs), then runs the vCPU again.
+ * While it runs, /init reboots: the reboot notifier (vmx/vmxon.c) turns
+ * VMX off under it. Whatever KVM_RUN returns after that goes to stderr,
+ * the first few times, should the console still carry it; what is
+ * judged is the kernel log up to the restart (tools/testvm/test-vm.sh).
+ */
+#define _GNU_SOURCE
+#include <sched.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "kvm_util.h"
+#include "test_util.h"
+
+asm(GUEST_ASM_BEGIN(spin_guest, ".code16")
+	"outl %eax, $0x10\n"
+	"1: xorl %eax, %eax\n"
+	"cpuid\n"
+	"jmp 1b\n"
+	GUEST_ASM_END(spin_guest));
+GUEST_CODE(spin_guest);
+
+int main(int argc, char **argv)
+{
+	int cpu = sysconf(_SC_NPROCESSORS_ONLN) - 1;
+	struct kvm_vcpu *vcpu;
+	struct kvm_vm *vm;
+	cpu_set_t set;
+	int n;
+
+	argc = test_parse_dev(argc, argv);
+	if (argc > 1)
+		cpu = atoi(argv[1]);
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	TEST_ASSERT(!sched_setaffinity(0, sizeof(set), &set), "sched_setaffinity %d", cpu);
+	vm = vm_create(GUEST_MEM_SIZE);
+	vcpu = vcpu_create(vm, 0);
+	vm_load_guest(vm, CODE_GPA, spin_guest);
+	vcpu_setup_real(vcpu, CODE_GPA);
+	vcpu_run_until_out(vcpu, PORT_RESULT);
+	printf("MINIKVM-REBOOT: vCPU running on CPU %d\n", cpu);
+	fflush(stdout);
+	for (n = 0;; n++) {
+		int ret = __vcpu_run(vcpu);
+
+		if (n < 3)
+			fprintf(stderr, "MINIKVM-REBOOT: KVM_RUN returned %d (%s), exit reason %u (%s)\n",
+				ret, ret ? strerror(errno) : "ok", vcpu->run->exit_reason,
+				exit_reason_str(vcpu->run->exit_reason));
+		if (n >= 3)
+			usleep(10000);
+	}
+	return 0;
+}

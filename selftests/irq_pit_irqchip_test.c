@@ -1,0 +1,118 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The PIT's interrupt end to end, through KVM_CREATE_IRQCHIP (irq/pit_timer.c
+ * raising GSI 0, the in-kernel 8259 giving vector 0x20 through the BSP's
+ * LINT0 in ExtINT mode, KVM's reset state):
+ *
+ *  - a real-mode guest initializes the master PIC (vectors 0x20-0x27,
+ *    only IRQ 0 unmasked), programs channel 0 in mode 2 at 200 Hz, and
+ *    counts its handler's runs (each ends with a non-specific EOI) for
+ *    half a second of TSC time: the count is the programmed rate times
+ *    the time (-25%/+10% for Bochs; reinjection, on by default, makes up
+ *    ticks the guest was too slow to take);
+ *  - with the timer running, channel 0 reads down.
+ *
+ * Skipped where KVM_CAP_IRQCHIP is absent, and on minikvm until the
+ * in-kernel LAPIC (KVM_GET_LAPIC) lands.
+ */
+#include <time.h>
+#include <unistd.h>
+#include <sys/ioctl.h>
+#include <x86intrin.h>
+
+#include "minikvm_test.h"
+#include "kvm_util.h"
+
+#define PIT_HZ		1193182.0
+#define PIT_COUNT	5966		/* 200 Hz */
+#define TICKS_GPA	0x8000		/* handler runs */
+#define COUNT_GPA	0x8100		/* the host's count for channel 0 */
+#define RUN_GPA		0x8104		/* the host's TSC cycles to run */
+#define VEC_PIT		0x20
+
+asm(GUEST_ASM_BEGIN(tick_guest, ".code16")
+	"cli\n"
+	"mov $0x11, %al\nout %al, $0x20\n"	/* ICW1: edge, cascade, ICW4 */
+	"mov $0x20, %al\nout %al, $0x21\n"	/* ICW2: vectors 0x20-0x27 */
+	"mov $0x04, %al\nout %al, $0x21\n"	/* ICW3: slave on IRQ 2 */
+	"mov $0x01, %al\nout %al, $0x21\n"	/* ICW4: 8086 mode */
+	"mov $0xfe, %al\nout %al, $0x21\n"	/* OCW1: IRQ 0 only */
+	"mov $0x34, %al\nout %al, $0x43\n"	/* ch0, word, mode 2 */
+	"mov 0x8100, %ax\nout %al, $0x40\nmov %ah, %al\nout %al, $0x40\n"
+	"rdtsc\nmov %eax, %esi\n"
+	"sti\n"
+	"1: rdtsc\nsub %esi, %eax\ncmp 0x8104, %eax\njb 1b\n"
+	"cli\n"
+	/* Latch channel 0 twice, a little apart. */
+	"mov $0x00, %al\nout %al, $0x43\n"
+	"in $0x40, %al\nmov %al, 0x8010\nin $0x40, %al\nmov %al, 0x8011\n"
+	"mov $2000, %cx\n2: pause\nloop 2b\n"
+	"mov $0x00, %al\nout %al, $0x43\n"
+	"in $0x40, %al\nmov %al, 0x8012\nin $0x40, %al\nmov %al, 0x8013\n"
+	"mov 0x8000, %eax\n"
+	"out %eax, $0x10\n"
+	"tick_guest_handler:\n"
+	"incl 0x8000\n"
+	"push %ax\nmov $0x20, %al\nout %al, $0x20\npop %ax\n"	/* EOI */
+	"iret\n"
+	GUEST_ASM_END(tick_guest));
+GUEST_CODE(tick_guest);
+extern const char tick_guest_handler[];
+
+static double tsc_hz(void)
+{
+	struct timespec t0, t1;
+	uint64_t c0, c1;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	c0 = __rdtsc();
+	usleep(100000);
+	c1 = __rdtsc();
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	return (c1 - c0) / ((t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9);
+}
+
+TEST(mode2_rate_counted_in_guest)
+{
+	struct kvm_pit_config config = { .flags = KVM_PIT_SPEAKER_DUMMY };
+	struct kvm_vm *vm = vm_create(GUEST_MEM_SIZE);
+	struct kvm_lapic_state lapic;
+	struct kvm_vcpu *vcpu;
+	uint32_t *ivt = vm_gpa(vm, 0);
+	double hz = tsc_hz(), want;
+	uint32_t ticks;
+	uint16_t c1, c2;
+
+	if (ioctl(vm->dev_fd, KVM_CHECK_EXTENSION, KVM_CAP_IRQCHIP) <= 0) {
+		vm_free(vm);
+		SKIP(return, "no KVM_CAP_IRQCHIP: the in-kernel PIC is not there yet");
+	}
+	ASSERT_EQ(0, ioctl(vm->fd, KVM_CREATE_IRQCHIP));
+	ASSERT_EQ(0, ioctl(vm->fd, KVM_CREATE_PIT2, &config));
+	vcpu = vcpu_create(vm, 0);
+	if (test_dev_is_minikvm() && ioctl(vcpu->fd, KVM_GET_LAPIC, &lapic)) {
+		vcpu_free(vcpu);
+		vm_free(vm);
+		SKIP(return, "needs the in-kernel LAPIC");
+	}
+	vm_load_guest(vm, CODE_GPA, tick_guest);
+	vcpu_setup_real(vcpu, CODE_GPA);
+	ivt[VEC_PIT] = (CODE_GPA >> 4) << 16 | (uint16_t)(tick_guest_handler - tick_guest_start);
+	*(uint16_t *)vm_gpa(vm, COUNT_GPA) = PIT_COUNT;
+	*(uint32_t *)vm_gpa(vm, RUN_GPA) = hz / 2;
+
+	ticks = vcpu_run_until_out(vcpu, PORT_RESULT);
+	want = PIT_HZ / PIT_COUNT / 2;
+	EXPECT_GE(ticks, want * 0.75) TH_LOG("%u ticks in 0.5 s, want %.0f", ticks, want);
+	EXPECT_LE(ticks, want * 1.1 + 1) TH_LOG("%u ticks in 0.5 s, want %.0f", ticks, want);
+	/* Channel 0 runs on its timer: the second latch reads lower. */
+	c1 = *(uint16_t *)vm_gpa(vm, 0x8010);
+	c2 = *(uint16_t *)vm_gpa(vm, 0x8012);
+	EXPECT_LE(c1, PIT_COUNT);
+	EXPECT_LE(c2, PIT_COUNT);
+	EXPECT_NE(c1, c2) TH_LOG("channel 0 read %u twice", c1);
+	vcpu_free(vcpu);
+	vm_free(vm);
+}
+
+MINIKVM_TEST_MAIN
