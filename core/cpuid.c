@@ -6,7 +6,8 @@
  *
  * Supported = the host's CPUID, minus what minikvm cannot give a guest:
  * VMX (no nested), MONITOR/MWAIT, PCID/INVPCID, RDTSCP/RDPID, XSAVES,
- * the PMU (leaf 0xa), TSC deadline and x2APIC (no in-kernel LAPIC yet),
+ * the PMU (leaf 0xa), TSC deadline (as KVM: a VMM adds it when
+ * KVM_CAP_TSC_DEADLINE_TIMER says the in-kernel LAPIC has it),
  * and anything beyond the leaves listed; plus KVM's paravirtual leaves
  * 0x40000000 and 0x40000001 with the features minikvm implements;
  * and minus what the host kernel turned off (boot_cpu_data, as KVM's
@@ -22,6 +23,7 @@
 #include <asm/processor.h>
 
 #include "core/minikvm.h"
+#include "irq/apic.h"
 
 #define F(x) BIT(X86_FEATURE_##x & 31)
 
@@ -94,8 +96,9 @@ static void cpuid_fill(struct kvm_cpuid_entry2 *e, u32 function, u32 index, u32 
 			/* Emulated whatever the host has (core/tsc.c), as KVM. */
 			e->ebx |= F(TSC_ADJUST);
 		}
+		/* x2APIC is the in-kernel LAPIC's, whatever the host has (as KVM). */
 		if (function == 1)
-			e->ecx |= F(HYPERVISOR);
+			e->ecx |= F(HYPERVISOR) | F(X2APIC);
 	}
 	/* Leaf 0: no leaves beyond 0xd are described. */
 	if (function == 0 && e->eax > 0xd)
@@ -251,6 +254,7 @@ int minikvm_set_cpuid2(struct minikvm_vcpu *vcpu, struct kvm_cpuid2 __user *ucpu
 	vcpu->cpuid = e;
 	vcpu->cpuid_nent = hdr.nent;
 	cpuid_follow_misc_enable(vcpu);
+	minikvm_lapic_cpuid_changed(vcpu);
 	return 0;
 }
 

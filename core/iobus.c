@@ -33,6 +33,10 @@ struct minikvm_io_bus {
 	struct minikvm_io_range range[];
 };
 
+/* What an unregistered device's ranges point at when no smaller table could be had. */
+static const struct minikvm_io_ops iobus_gone_ops;
+static struct minikvm_io_device iobus_gone = { .ops = &iobus_gone_ops };
+
 int minikvm_iobus_init(struct minikvm_vm *vm)
 {
 	mutex_init(&vm->io_lock);
@@ -128,9 +132,12 @@ int minikvm_io_bus_register(struct minikvm_vm *vm, enum minikvm_bus bus, u64 add
  * @dev: a device registered on @bus
  *
  * When this returns no vCPU is still in one of @dev's callbacks, so the
- * caller may free it. The destructor is not called.
+ * caller may free it. The destructor is not called. It cannot fail for a
+ * device on the bus: with no memory for a smaller table, the device's
+ * ranges are handed to iobus_gone in place, a device that takes nothing,
+ * so that teardown paths never leave a freed device reachable.
  *
- * Return: 0, -ENOENT when @dev is not on the bus, -ENOMEM.
+ * Return: 0, or -ENOENT when @dev is not on the bus.
  */
 int minikvm_io_bus_unregister(struct minikvm_vm *vm, enum minikvm_bus bus,
 			      struct minikvm_io_device *dev)
@@ -146,16 +153,20 @@ int minikvm_io_bus_unregister(struct minikvm_vm *vm, enum minikvm_bus bus,
 			break;
 	if (!old || i == old->nr)
 		goto out;
-	ret = -ENOMEM;
+	ret = 0;
 	new = iobus_alloc(old->nr - 1);
-	if (!new)
+	if (!new) {
+		for (i = 0; i < old->nr; i++)
+			if (old->range[i].dev == dev)
+				WRITE_ONCE(old->range[i].dev, &iobus_gone);
+		synchronize_srcu_expedited(&vm->io_srcu);
 		goto out;
+	}
 	for (i = 0, j = 0; i < old->nr; i++)
 		if (old->range[i].dev != dev)
 			new->range[j++] = old->range[i];
 	new->nr = j;
 	iobus_replace(vm, bus, old, new);
-	ret = 0;
 out:
 	mutex_unlock(&vm->io_lock);
 	return ret;
@@ -198,15 +209,17 @@ static int iobus_access(struct minikvm_vcpu *vcpu, enum minikvm_bus b, u64 addr,
 		first--;
 	for (i = first; i < bus->nr && bus->range[i].addr <= addr; i++) {
 		struct minikvm_io_range *r = &bus->range[i];
+		/* Once: minikvm_io_bus_unregister() may swap it for iobus_gone. */
+		struct minikvm_io_device *dev = READ_ONCE(r->dev);
 
 		if (r->len ? addr + len > r->addr + r->len : addr != r->addr)
 			continue;
 		if (write)
-			ret = r->dev->ops->write ?
-			      r->dev->ops->write(vcpu, r->dev, addr, len, val) : -EOPNOTSUPP;
+			ret = dev->ops->write ?
+			      dev->ops->write(vcpu, dev, addr, len, val) : -EOPNOTSUPP;
 		else
-			ret = r->dev->ops->read ?
-			      r->dev->ops->read(vcpu, r->dev, addr, len, val) : -EOPNOTSUPP;
+			ret = dev->ops->read ?
+			      dev->ops->read(vcpu, dev, addr, len, val) : -EOPNOTSUPP;
 		if (ret != -EOPNOTSUPP)
 			break;
 	}

@@ -16,6 +16,7 @@
 #include <linux/list.h>
 #include <linux/mutex.h>
 #include <linux/spinlock.h>
+#include <linux/rcuwait.h>
 #include <linux/refcount.h>
 #include <linux/srcu.h>
 #include <linux/preempt.h>
@@ -69,9 +70,12 @@ struct minikvm_vm {
 
 	/* The in-kernel irqchip (irq/irqchip.h); NULL where the VMM has it. */
 	enum minikvm_irqchip_mode irqchip_mode;	/* set once, before vCPUs */
+	u32 nr_reserved_ioapic_pins;	/* KVM_CAP_SPLIT_IRQCHIP's args[0] */
 	struct minikvm_pic *pic;
 	struct minikvm_ioapic *ioapic;
 	struct minikvm_pit *pit;
+	/* The xAPIC page on the MMIO bus, once the first LAPIC exists. */
+	struct minikvm_io_device apic_mmio;
 
 	/* GSI routing and irq sources (irq/routing.c), irqfds (irq/irqfd.c). */
 	struct mutex irq_lock;		/* replacing the table, irq sources */
@@ -187,6 +191,15 @@ struct minikvm_vcpu {
 	bool event_requeued;		/* the next injection is a re-injection */
 	u32 mp_state;			/* KVM_MP_STATE_*: RUNNABLE without a LAPIC */
 	struct minikvm_lapic *apic;	/* the in-kernel LAPIC (irq/lapic.c), or NULL */
+	u8 pending_ioapic_eoi;		/* split irqchip: the vector of KVM_EXIT_IOAPIC_EOI */
+	/*
+	 * Reaching the vCPU from another thread (irq/posted.c): mode is
+	 * enum minikvm_vcpu_mode, run_cpu the CPU of the last entry,
+	 * wait where a halted vCPU sleeps.
+	 */
+	int mode;
+	int run_cpu;
+	struct rcuwait wait;
 
 	/* Machine-check architecture (core/msr_mce.c), KVM's layout. */
 	u64 mcg_cap, mcg_status, mcg_ctl;

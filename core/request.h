@@ -7,9 +7,8 @@
  * (minikvm_inject_events(), irq/event.c), so an exit path with nothing
  * pending pays one load and one test.
  *
- * Today every maker is the vCPU thread itself (vcpu->mutex held), but the
- * bit operations are atomic so that another thread can make a request
- * once something kicks the vCPU (the in-kernel LAPIC, later).
+ * The bit operations are atomic: other threads make requests too (an
+ * IPI, the LAPIC timer), then kick the vCPU (irq/posted.c).
  */
 #ifndef MINIKVM_CORE_REQUEST_H
 #define MINIKVM_CORE_REQUEST_H
@@ -23,6 +22,7 @@ enum minikvm_request {
 	MINIKVM_REQ_EVENT,	/* event state changed: decide what to inject */
 	MINIKVM_REQ_NMI,	/* KVM_NMI: count nmi_queued into nmi_pending */
 	MINIKVM_REQ_CLOCK_UPDATE, /* rewrite the kvmclock page (core/kvmclock.c) */
+	MINIKVM_REQ_IOAPIC_EOI_EXIT,	/* split irqchip: KVM_EXIT_IOAPIC_EOI */
 };
 
 static inline void minikvm_make_request(enum minikvm_request req, struct minikvm_vcpu *vcpu)

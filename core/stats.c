@@ -52,6 +52,9 @@ static const struct minikvm_stat_desc minikvm_stat_descs[] = {
 	STAT(irq_window_exits),
 	STAT(nmi_window_exits),
 	STAT(request_irq_exits),
+	STAT(irq_posted),
+	STAT(kicks),
+	STAT(halt_wakeup),
 };
 
 /* Exit reason names from the kernel's own list, not a private copy. */

@@ -33,6 +33,9 @@ struct minikvm_vcpu_stat {
 	u64 irq_window_exits;		/* interrupt-window exits */
 	u64 nmi_window_exits;		/* NMI-window exits */
 	u64 request_irq_exits;		/* KVM_EXIT_IRQ_WINDOW_OPEN returns */
+	u64 irq_posted;			/* vectors posted to this vCPU's LAPIC */
+	u64 kicks;			/* kicks of this vCPU: IPIs and wakeups */
+	u64 halt_wakeup;		/* halts ended by an event */
 };
 
 struct minikvm_vm;

@@ -66,6 +66,10 @@ static const struct stats_fd_desc stats_fd_descs[] = {
 	STATS_FD_DESC(pages_2m),
 	STATS_FD_DESC(mmio_exits),
 	STATS_FD_DESC(injections),
+	STATS_FD_DESC(irq_injections),
+	STATS_FD_DESC(irq_posted),
+	STATS_FD_DESC(kicks),
+	STATS_FD_DESC(halt_wakeup),
 };
 
 #define STATS_NR_U64	(sizeof(struct minikvm_vcpu_stat) / sizeof(u64))

@@ -237,6 +237,103 @@ TRACE_EVENT(minikvm_mmio,
 		  __entry->write ? "write" : "read", __entry->gpa, __entry->len)
 );
 
+/* The in-kernel LAPIC (irq/): register accesses, IPIs, EOIs, posting, kicks. */
+TRACE_EVENT(minikvm_apic_access,
+	TP_PROTO(struct minikvm_vcpu *vcpu, u32 reg, u32 val, bool write),
+	TP_ARGS(vcpu, reg, val, write),
+
+	TP_STRUCT__entry(
+		__field(unsigned int,	vcpu_id)
+		__field(u32,		reg)
+		__field(u32,		val)
+		__field(bool,		write)
+	),
+
+	TP_fast_assign(
+		__entry->vcpu_id = vcpu->id;
+		__entry->reg = reg;
+		__entry->val = val;
+		__entry->write = write;
+	),
+
+	TP_printk("vcpu %u apic_%s reg 0x%x = 0x%x", __entry->vcpu_id,
+		  __entry->write ? "write" : "read", __entry->reg, __entry->val)
+);
+
+TRACE_EVENT(minikvm_apic_ipi,
+	TP_PROTO(struct minikvm_vcpu *vcpu, u32 icr_low, u32 dest),
+	TP_ARGS(vcpu, icr_low, dest),
+
+	TP_STRUCT__entry(
+		__field(unsigned int,	vcpu_id)
+		__field(u32,		icr_low)
+		__field(u32,		dest)
+	),
+
+	TP_fast_assign(
+		__entry->vcpu_id = vcpu->id;
+		__entry->icr_low = icr_low;
+		__entry->dest = dest;
+	),
+
+	TP_printk("vcpu %u icr 0x%x dest 0x%x", __entry->vcpu_id, __entry->icr_low,
+		  __entry->dest)
+);
+
+TRACE_EVENT(minikvm_apic_eoi,
+	TP_PROTO(struct minikvm_vcpu *vcpu, int vector),
+	TP_ARGS(vcpu, vector),
+
+	TP_STRUCT__entry(
+		__field(unsigned int,	vcpu_id)
+		__field(int,		vector)
+	),
+
+	TP_fast_assign(
+		__entry->vcpu_id = vcpu->id;
+		__entry->vector = vector;
+	),
+
+	TP_printk("vcpu %u vector 0x%x", __entry->vcpu_id, __entry->vector)
+);
+
+TRACE_EVENT(minikvm_irq_post,
+	TP_PROTO(struct minikvm_vcpu *vcpu, u8 vector),
+	TP_ARGS(vcpu, vector),
+
+	TP_STRUCT__entry(
+		__field(unsigned int,	vcpu_id)
+		__field(u8,		vector)
+	),
+
+	TP_fast_assign(
+		__entry->vcpu_id = vcpu->id;
+		__entry->vector = vector;
+	),
+
+	TP_printk("vcpu %u vector 0x%x", __entry->vcpu_id, __entry->vector)
+);
+
+TRACE_EVENT(minikvm_kick,
+	TP_PROTO(struct minikvm_vcpu *vcpu, int cpu, bool ipi),
+	TP_ARGS(vcpu, cpu, ipi),
+
+	TP_STRUCT__entry(
+		__field(unsigned int,	vcpu_id)
+		__field(int,		cpu)
+		__field(bool,		ipi)
+	),
+
+	TP_fast_assign(
+		__entry->vcpu_id = vcpu->id;
+		__entry->cpu = cpu;
+		__entry->ipi = ipi;
+	),
+
+	TP_printk("vcpu %u cpu %d %s", __entry->vcpu_id, __entry->cpu,
+		  __entry->ipi ? "ipi" : "wake")
+);
+
 #endif /* MINIKVM_TRACE_H */
 
 #undef TRACE_INCLUDE_PATH

@@ -23,7 +23,9 @@
 #include "core/minikvm.h"
 #include "uapi/minikvm.h"
 #include "core/observe.h"
+#include "irq/apic.h"
 #include "irq/event.h"
+#include "irq/irqchip.h"
 
 #define MINIKVM_MAX_IO_MSRS	256	/* KVM's MAX_IO_MSRS */
 
@@ -69,9 +71,10 @@ static void minikvm_post_run_save(struct minikvm_vcpu *vcpu)
 	struct kvm_run *run = vcpu->run;
 
 	run->if_flag = !!(minikvm_get_rflags(vcpu) & X86_EFLAGS_IF);
-	run->cr8 = vcpu->cr8;
+	run->cr8 = minikvm_get_cr8(vcpu);
 	run->apic_base = vcpu->msr_apic_base;
-	run->ready_for_interrupt_injection = minikvm_ready_for_interrupt(vcpu);
+	run->ready_for_interrupt_injection = minikvm_irqchip_kernel(vcpu->vm) ||
+					     minikvm_ready_for_interrupt(vcpu);
 	run->flags = 0;
 }
 
@@ -88,6 +91,24 @@ static int minikvm_complete_userspace_io(struct minikvm_vcpu *vcpu)
 		return 1;
 	vcpu->complete_userspace_io = NULL;
 	return cui(vcpu);
+}
+
+/*
+ * KVM_RUN of an AP that waits for INIT (KVM 6.1's kvm_arch_vcpu_ioctl_run()):
+ * it blocks until an INIT or SIPI arrives or a signal, takes the INIT,
+ * and returns -EAGAIN (-EINTR with KVM_EXIT_INTR on a signal) without
+ * running the guest; the VMM calls KVM_RUN again.
+ */
+static int minikvm_vcpu_run_uninitialized(struct minikvm_vcpu *vcpu)
+{
+	if (vcpu->run->immediate_exit)
+		return -EINTR;
+	minikvm_vcpu_block(vcpu);
+	minikvm_lapic_accept_events(vcpu);
+	if (!signal_pending(current))
+		return -EAGAIN;
+	vcpu->run->exit_reason = KVM_EXIT_INTR;
+	return -EINTR;
 }
 
 /**
@@ -115,6 +136,10 @@ static int minikvm_vcpu_run(struct minikvm_vcpu *vcpu)
 	int ret;
 
 	run->flags = 0;
+	if (vcpu->mp_state == KVM_MP_STATE_UNINITIALIZED) {
+		ret = minikvm_vcpu_run_uninitialized(vcpu);
+		goto out;
+	}
 	if ((valid | dirty) & ~(u64)KVM_SYNC_X86_VALID_FIELDS)
 		ret = -EINVAL;
 	else
@@ -122,12 +147,14 @@ static int minikvm_vcpu_run(struct minikvm_vcpu *vcpu)
 	if (ret)
 		goto out_sync;
 	/* Without an in-kernel LAPIC the VMM owns the TPR, as in KVM. */
-	cr8 = READ_ONCE(run->cr8);
-	if (cr8 > 15) {
-		ret = -EINVAL;
-		goto out_sync;
+	if (!vcpu->apic) {
+		cr8 = READ_ONCE(run->cr8);
+		if (cr8 > 15) {
+			ret = -EINVAL;
+			goto out_sync;
+		}
+		vcpu->cr8 = cr8;
 	}
-	vcpu->cr8 = cr8;
 
 	minikvm_irq_run_start(vcpu);
 	fpu_swap_kvm_fpstate(&vcpu->guest_fpu, true);
@@ -136,6 +163,7 @@ static int minikvm_vcpu_run(struct minikvm_vcpu *vcpu)
 	if (ret > 0)
 		ret = run->immediate_exit ? -EINTR : mvmx_vcpu_run(vcpu);
 	fpu_swap_kvm_fpstate(&vcpu->guest_fpu, false);
+out:
 	minikvm_sync_regs_out(vcpu, valid);
 	minikvm_post_run_save(vcpu);
 	minikvm_note_run_return(vcpu, ret);
@@ -285,6 +313,7 @@ static const struct file_operations minikvm_vcpu_fops = {
 /* Free a vCPU; only from minikvm_vm_put(), when no fd can reach it. */
 void minikvm_vcpu_destroy(struct minikvm_vcpu *vcpu)
 {
+	minikvm_lapic_free(vcpu);
 	mvmx_vcpu_free(vcpu);
 	fpu_free_guest_fpstate(&vcpu->guest_fpu);
 	kvfree(vcpu->cpuid);
@@ -330,6 +359,8 @@ int minikvm_create_vcpu(struct minikvm_vm *vm, unsigned long id)
 	vcpu->vm = vm;
 	vcpu->id = id;
 	mutex_init(&vcpu->mutex);
+	rcuwait_init(&vcpu->wait);
+	vcpu->run_cpu = -1;
 	preempt_notifier_init(&vcpu->preempt_notifier, &minikvm_preempt_ops);
 	vcpu->run = (void *)get_zeroed_page(GFP_KERNEL_ACCOUNT);
 	vcpu->pio_data = (void *)get_zeroed_page(GFP_KERNEL_ACCOUNT);
@@ -346,6 +377,9 @@ int minikvm_create_vcpu(struct minikvm_vm *vm, unsigned long id)
 	ret = mvmx_vcpu_create(vcpu);
 	if (ret)
 		goto err_fpu;
+	ret = minikvm_lapic_create(vcpu);
+	if (ret)
+		goto err_vmx;
 
 	mutex_lock(&vm->lock);
 	ret = -EEXIST;
@@ -360,13 +394,17 @@ int minikvm_create_vcpu(struct minikvm_vm *vm, unsigned long id)
 		ret = fd;
 		goto err_unlock;
 	}
-	vm->vcpus[vm->nr_vcpus++] = vcpu;
+	vm->vcpus[vm->nr_vcpus] = vcpu;
+	/* Senders walk vcpus[] without the lock (irq/lapic_deliver.c). */
+	smp_store_release(&vm->nr_vcpus, vm->nr_vcpus + 1);
 	minikvm_debugfs_vcpu_create(vcpu);
 	mutex_unlock(&vm->lock);
 	return fd;
 
 err_unlock:
 	mutex_unlock(&vm->lock);
+	minikvm_lapic_free(vcpu);
+err_vmx:
 	mvmx_vcpu_free(vcpu);
 err_fpu:
 	fpu_free_guest_fpstate(&vcpu->guest_fpu);

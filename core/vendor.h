@@ -137,6 +137,15 @@ bool minikvm_exit_during_event_delivery(struct minikvm_vcpu *vcpu);
 /* End KVM_RUN with KVM_EXIT_INTERNAL_ERROR; returns EXIT_TO_USER. */
 int minikvm_internal_error(struct minikvm_vcpu *vcpu, u32 suberror);
 
+/*
+ * INIT and SIPI (irq/posted.c): the vCPU's state after INIT (KVM's
+ * kvm_vcpu_reset() with init_event: as at power-on, but IA32_APIC_BASE,
+ * CR0.CD/NW and the MSRs stay), and the start of an AP at a SIPI's
+ * vector: CS = vector << 8, base vector << 12, IP 0.
+ */
+void minikvm_vcpu_init_reset(struct minikvm_vcpu *vcpu);
+void minikvm_vcpu_start_at(struct minikvm_vcpu *vcpu, u8 vector);
+
 /* Drop this CPU's cached guest translations made through the root @root. */
 void minikvm_flush_guest_tlb(u64 root);
 

@@ -76,6 +76,28 @@ static int vm_cap_user_space_msr(struct minikvm_vm *vm, const struct kvm_enable_
 	return 0;
 }
 
+/*
+ * KVM_CAP_SPLIT_IRQCHIP: the LAPICs in the kernel, the IOAPIC and PIC in
+ * the VMM; args[0] is how many IOAPIC pins the VMM routes (KVM keeps
+ * that many GSI routes for them). Only before the first vCPU and when
+ * no irqchip exists: -EEXIST otherwise, as KVM 6.1.
+ */
+static int vm_cap_split_irqchip(struct minikvm_vm *vm, const struct kvm_enable_cap *cap)
+{
+	int ret = -EEXIST;
+
+	if (cap->args[0] > MINIKVM_MAX_IRQ_ROUTES)
+		return -EINVAL;
+	mutex_lock(&vm->lock);
+	if (vm->irqchip_mode == MINIKVM_IRQCHIP_NONE && !vm->created_vcpus) {
+		vm->nr_reserved_ioapic_pins = cap->args[0];
+		WRITE_ONCE(vm->irqchip_mode, MINIKVM_IRQCHIP_SPLIT);
+		ret = 0;
+	}
+	mutex_unlock(&vm->lock);
+	return ret;
+}
+
 struct vm_cap {
 	u32 cap;
 	int (*enable)(struct minikvm_vm *vm, const struct kvm_enable_cap *cap);
@@ -87,6 +109,7 @@ static const struct vm_cap vm_caps[] = {
 	{ KVM_CAP_MSR_PLATFORM_INFO, vm_cap_msr_platform_info },
 	{ KVM_CAP_X86_USER_SPACE_MSR, vm_cap_user_space_msr },
 	{ KVM_CAP_DISABLE_QUIRKS2, vm_cap_disable_quirks2 },
+	{ KVM_CAP_SPLIT_IRQCHIP, vm_cap_split_irqchip },
 };
 
 /**
@@ -119,7 +142,8 @@ int minikvm_vm_enable_cap(struct minikvm_vm *vm, struct kvm_enable_cap __user *u
  *
  * As in KVM 6.1 the id itself is not checked: a VM whose BSP id names no
  * vCPU simply has none. The BSP flag of each new vCPU's IA32_APIC_BASE
- * follows it (mvmx_vcpu_reset()); there is no in-kernel LAPIC to tell.
+ * follows it (mvmx_vcpu_reset()), and with an in-kernel LAPIC every other
+ * vCPU starts waiting for INIT/SIPI (irq/lapic.c).
  *
  * Return: 0, or -EBUSY once a vCPU is created.
  */

@@ -27,6 +27,7 @@
 #include "core/minikvm.h"
 #include "core/observe.h"
 #include "core/request.h"
+#include "irq/apic.h"
 #include "irq/event.h"
 
 /* vcpu->event_in_flight: which injected event the last entry carried. */
@@ -109,6 +110,12 @@ void __minikvm_inject_events(struct minikvm_vcpu *vcpu)
 		irq_process_nmi(vcpu);
 	if (!minikvm_check_request(MINIKVM_REQ_EVENT, vcpu))
 		return;
+	/* The LAPIC's NMIs join KVM_NMI's; the posted vectors join the IRR. */
+	if (vcpu->apic) {
+		minikvm_lapic_sync(vcpu);
+		if (minikvm_check_request(MINIKVM_REQ_NMI, vcpu))
+			irq_process_nmi(vcpu);
+	}
 
 	/* Userspace waits to give an interrupt: exit once the guest can take it. */
 	if (READ_ONCE(vcpu->run->request_interrupt_window) && !vcpu->interrupt.injected)
@@ -133,6 +140,14 @@ void __minikvm_inject_events(struct minikvm_vcpu *vcpu)
 		}
 		if (vcpu->nmi_pending)
 			minikvm_enable_window(vcpu, MINIKVM_WINDOW_NMI);
+	}
+	/* The LAPIC's interrupt, now that nothing else goes in (irq/posted.c). */
+	if (vcpu->apic) {
+		minikvm_lapic_inject(vcpu, busy);
+		if (!busy && vcpu->interrupt.injected) {
+			irq_inject_intr(vcpu);
+			return;
+		}
 	}
 	/* A waiting interrupt behind an injected event: come back for it. */
 	if (vcpu->interrupt.injected && vcpu->event_in_flight != IRQ_IN_FLIGHT_INTR)
@@ -235,7 +250,13 @@ void minikvm_entry_failed(struct minikvm_vcpu *vcpu)
  */
 bool minikvm_ready_for_interrupt(struct minikvm_vcpu *vcpu)
 {
-	return minikvm_interrupt_allowed(vcpu) && !vcpu->interrupt.injected;
+	if (!minikvm_interrupt_allowed(vcpu) || vcpu->interrupt.injected)
+		return false;
+	/* With the LAPIC here: LINT0 takes ExtINT and none waits (kvm_cpu_accept_dm_intr()). */
+	if (vcpu->apic)
+		return minikvm_lapic_ready_for_extint(vcpu) && !minikvm_lapic_extint_pending(vcpu) &&
+		       !vcpu->exception_pending && !vcpu->exception_injected && !vcpu->nmi_injected;
+	return true;
 }
 
 /**
@@ -315,7 +336,7 @@ void minikvm_set_event_queue(struct minikvm_vcpu *vcpu, const struct kvm_vcpu_ev
 	minikvm_make_request(MINIKVM_REQ_EVENT, vcpu);
 }
 
-/* A new vCPU: runnable (KVM without an irqchip), nothing queued. */
+/* A new vCPU: runnable; an AP waits for SIPI once its LAPIC is made (irq/lapic.c). */
 void minikvm_irq_vcpu_reset(struct minikvm_vcpu *vcpu)
 {
 	vcpu->mp_state = KVM_MP_STATE_RUNNABLE;

@@ -3,9 +3,11 @@
  * The vCPU ioctls of interrupt delivery without an in-kernel irqchip,
  * answered as KVM's kvm_arch_vcpu_ioctl() answers them for such a VM:
  *
- *   KVM_INTERRUPT          the vector is injected with the next entry
+ *   KVM_INTERRUPT          the vector is injected with the next entry; with
+ *                          the split irqchip, an ExtINT for LINT0 (irq/lapic.c)
  *   KVM_NMI                an NMI is queued (KVM_REQ_NMI in KVM)
- *   KVM_GET/SET_MP_STATE   RUNNABLE only: the other states need a LAPIC
+ *   KVM_GET/SET_MP_STATE   RUNNABLE only without a LAPIC, every x86 state with
+ *   KVM_GET/SET_LAPIC      irq/lapic.c
  *   KVM_SET_VAPIC_ADDR     -EINVAL: no in-kernel LAPIC
  *   KVM_TPR_ACCESS_REPORTING  accepted (flags must be 0), never reports:
  *                          there is no TPR access to report without a LAPIC
@@ -19,6 +21,7 @@
 
 #include "core/minikvm.h"
 #include "core/request.h"
+#include "irq/apic.h"
 #include "irq/event.h"
 
 static long irq_interrupt(struct minikvm_vcpu *vcpu, struct kvm_interrupt __user *u)
@@ -29,6 +32,8 @@ static long irq_interrupt(struct minikvm_vcpu *vcpu, struct kvm_interrupt __user
 		return -EFAULT;
 	if (irq.irq >= KVM_NR_INTERRUPTS)
 		return -EINVAL;
+	if (vcpu->apic)
+		return minikvm_lapic_interrupt(vcpu, irq.irq);
 	vcpu->interrupt.injected = true;
 	vcpu->interrupt.soft = false;
 	vcpu->interrupt.nr = irq.irq;
@@ -45,10 +50,13 @@ static long irq_nmi(struct minikvm_vcpu *vcpu)
 	return 0;
 }
 
+/* As KVM, a pending INIT or SIPI is taken first. */
 static long irq_get_mp_state(struct minikvm_vcpu *vcpu, struct kvm_mp_state __user *u)
 {
-	struct kvm_mp_state mp = { .mp_state = vcpu->mp_state };
+	struct kvm_mp_state mp;
 
+	minikvm_lapic_accept_events(vcpu);
+	mp.mp_state = vcpu->mp_state;
 	return copy_to_user(u, &mp, sizeof(mp)) ? -EFAULT : 0;
 }
 
@@ -63,9 +71,27 @@ static long irq_set_mp_state(struct minikvm_vcpu *vcpu, struct kvm_mp_state __us
 
 	if (copy_from_user(&mp, u, sizeof(mp)))
 		return -EFAULT;
-	if (mp.mp_state != KVM_MP_STATE_RUNNABLE)
+	switch (mp.mp_state) {
+	case KVM_MP_STATE_RUNNABLE:
+		break;
+	case KVM_MP_STATE_UNINITIALIZED:
+	case KVM_MP_STATE_HALTED:
+	case KVM_MP_STATE_AP_RESET_HOLD:
+	case KVM_MP_STATE_INIT_RECEIVED:
+	case KVM_MP_STATE_SIPI_RECEIVED:
+		if (!vcpu->apic)
+			return -EINVAL;
+		break;
+	default:
 		return -EINVAL;
-	vcpu->mp_state = mp.mp_state;
+	}
+	/* SIPI_RECEIVED is a SIPI waiting for a vCPU in INIT_RECEIVED. */
+	if (mp.mp_state == KVM_MP_STATE_SIPI_RECEIVED) {
+		vcpu->mp_state = KVM_MP_STATE_INIT_RECEIVED;
+		minikvm_lapic_sipi_pending(vcpu);
+	} else {
+		vcpu->mp_state = mp.mp_state;
+	}
 	minikvm_make_request(MINIKVM_REQ_EVENT, vcpu);
 	return 0;
 }
@@ -105,5 +131,5 @@ long minikvm_irq_ioctl(struct minikvm_vcpu *vcpu, unsigned int ioctl, void __use
 	case KVM_TPR_ACCESS_REPORTING:
 		return irq_tpr_access_reporting(argp);
 	}
-	return -ENOIOCTLCMD;
+	return minikvm_lapic_ioctl(vcpu, ioctl, argp);
 }

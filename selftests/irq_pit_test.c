@@ -11,9 +11,11 @@
  *  - the power-on state, KVM_SET_PIT2 / KVM_GET_PIT2 round trips (flags
  *    kept as given, count 0 meaning 0x10000), KVM_GET/SET_PIT on the same
  *    channels, and a rejected call that changes nothing;
- *  - KVM_REINJECT_CONTROL both ways.
+ *  - KVM_REINJECT_CONTROL both ways;
+ *  - with KVM_CREATE_IRQCHIP, channel 0's ticks reach the master PIC.
  */
 #include <string.h>
+#include <unistd.h>
 #include <sys/ioctl.h>
 
 #include "minikvm_test.h"
@@ -241,6 +243,35 @@ TEST(free_with_pit)
 	ps2.channels[0].count = 100;
 	ASSERT_EQ(0, ioctl(vm->fd, KVM_SET_PIT2, &ps2));
 	vcpu_free(vcpu_create(vm, 0));
+	vm_free(vm);
+}
+
+/*
+ * With KVM_CREATE_IRQCHIP, channel 0 in mode 2 pulses GSI 0: the master
+ * PIC latches the edge in IRR bit 0 (no guest takes it here). The VM is
+ * then freed with the timer running.
+ */
+TEST(ticks_reach_the_pic)
+{
+	struct kvm_vm *vm = vm_create(GUEST_MEM_SIZE);
+	struct kvm_irqchip chip = { .chip_id = KVM_IRQCHIP_PIC_MASTER };
+	struct kvm_pit_config config = { .flags = 0 };
+	struct kvm_pit_state2 ps2;
+	struct kvm_vcpu *vcpu;
+
+	ASSERT_EQ(0, ioctl(vm->fd, KVM_CREATE_IRQCHIP));
+	ASSERT_EQ(0, ioctl(vm->fd, KVM_CREATE_PIT2, &config));
+	vcpu = vcpu_create(vm, 0);
+	ASSERT_EQ(0, ioctl(vm->fd, KVM_GET_IRQCHIP, &chip));
+	EXPECT_EQ(0, chip.chip.pic.irr & 1);
+	ASSERT_EQ(0, ioctl(vm->fd, KVM_GET_PIT2, &ps2));
+	ps2.channels[0].mode = 2;
+	ps2.channels[0].count = 1193;	/* 1 ms */
+	ASSERT_EQ(0, ioctl(vm->fd, KVM_SET_PIT2, &ps2));
+	usleep(50000);
+	ASSERT_EQ(0, ioctl(vm->fd, KVM_GET_IRQCHIP, &chip));
+	EXPECT_EQ(1, chip.chip.pic.irr & 1);
+	vcpu_free(vcpu);
 	vm_free(vm);
 }
 

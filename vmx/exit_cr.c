@@ -4,10 +4,10 @@
  *
  * CR0/CR4: only writes that change a host-owned bit exit (vmx/cr.c says
  * which and why); reads are served by the read shadows without an exit.
- * CR3: no exits at all under EPT. CR8: always exits (no TPR shadow); when
- * the guest lowers it, KVM_RUN returns KVM_EXIT_SET_TPR as KVM does
- * without an in-kernel LAPIC, so userspace can deliver a now-unmasked
- * interrupt. DR0-7: every MOV exits (CPU_BASED_MOV_DR_EXITING) and is
+ * CR3: no exits at all under EPT. CR8: always exits (no TPR shadow); with
+ * the LAPIC in the kernel it is TPR[7:4] (irq/lapic.c); without one, when
+ * the guest lowers it, KVM_RUN returns KVM_EXIT_SET_TPR as KVM does, so
+ * userspace can deliver a now-unmasked interrupt. DR0-7: every MOV exits (CPU_BASED_MOV_DR_EXITING) and is
  * emulated on saved values, so the guest never reads or writes the host's
  * debug registers; while the guest's DR7 arms a breakpoint, run.c loads
  * its DR0-3 before entry (mvmx_set_guest_dr7() below).
@@ -21,6 +21,7 @@
 #include <asm/vmx.h>
 
 #include "core/minikvm.h"
+#include "irq/apic.h"
 #include "vmx/vmx.h"
 #include "vmx/exit.h"
 #include "vmx/gpr.h"
@@ -77,9 +78,10 @@ static int cr_write(struct minikvm_vcpu *vcpu, unsigned int cr, unsigned long va
 	case 8:
 		if (val & ~0xful)
 			return mvmx_inject_gp(vcpu);
-		vcpu->cr8 = val;
+		minikvm_set_cr8(vcpu, val);
 		mvmx_skip_instruction(vcpu);
-		if (val >= old_cr8)
+		/* With the LAPIC here, TPR is the kernel's to act on. */
+		if (vcpu->apic || val >= old_cr8)
 			return RESUME_GUEST;
 		vcpu->run->exit_reason = KVM_EXIT_SET_TPR;
 		return EXIT_TO_USER;
@@ -99,7 +101,7 @@ int mvmx_handle_cr_access(struct minikvm_vcpu *vcpu)
 	case CR_TYPE_MOV_FROM:
 		if (cr != 8)
 			break;
-		vmx_gpr_write(vcpu, gpr, vcpu->cr8);
+		vmx_gpr_write(vcpu, gpr, minikvm_get_cr8(vcpu));
 		return cr_done(vcpu);
 	case CR_TYPE_CLTS:
 		return mvmx_set_cr0(vcpu, cr0 & ~X86_CR0_TS) ? mvmx_inject_gp(vcpu) : cr_done(vcpu);

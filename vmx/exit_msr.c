@@ -27,6 +27,7 @@
 
 #include "core/minikvm.h"
 #include "core/request.h"
+#include "irq/apic.h"
 #include "vmx/vmx.h"
 #include "vmx/exit.h"
 #include "vmx/gpr.h"
@@ -38,7 +39,7 @@ static const u32 vmx_msrs_to_save[] = {
 	MSR_STAR, MSR_CSTAR, MSR_KERNEL_GS_BASE, MSR_SYSCALL_MASK, MSR_LSTAR,
 	MSR_IA32_TSC, MSR_IA32_TSC_ADJUST, MSR_IA32_CR_PAT, MSR_EFER, MSR_FS_BASE, MSR_GS_BASE,
 	MSR_IA32_MISC_ENABLE, MSR_IA32_APICBASE, MSR_MTRRdefType, MSR_TSC_AUX,
-	MSR_PLATFORM_INFO, MSR_IA32_POWER_CTL,
+	MSR_PLATFORM_INFO, MSR_IA32_POWER_CTL, MSR_IA32_TSC_DEADLINE,
 	/* core/msr_mce.c, as in KVM's emulated_msrs */
 	MSR_KVM_SYSTEM_TIME, MSR_KVM_WALL_CLOCK, MSR_KVM_SYSTEM_TIME_NEW, MSR_KVM_WALL_CLOCK_NEW,
 	MSR_IA32_MCG_STATUS, MSR_IA32_MCG_CTL,
@@ -159,6 +160,11 @@ int mvmx_get_msr(struct minikvm_vcpu *vcpu, u32 index, u64 *data, bool host)
 	case MSR_IA32_APICBASE:
 		*data = vcpu->msr_apic_base;
 		return 0;
+	case MSR_IA32_TSC_DEADLINE:
+		*data = minikvm_get_tsc_deadline(vcpu);
+		return 0;
+	case APIC_BASE_MSR ... APIC_BASE_MSR + 0xff:
+		return minikvm_x2apic_msr_read(vcpu, index, data);
 	case MSR_IA32_UCODE_REV:
 		*data = VMX_UCODE_REV;
 		return 0;
@@ -350,14 +356,15 @@ int mvmx_set_msr(struct minikvm_vcpu *vcpu, u32 index, u64 data, bool host)
 	case MSR_IA32_MISC_ENABLE:
 		return minikvm_set_misc_enable(vcpu, data);
 	case MSR_IA32_APICBASE:
-		/* The guest cannot flip BSP. */
+		/* Then the transitions the guest may make (irq/lapic.c). */
 		if (!mvmx_apic_base_valid(vcpu, data))
 			return 1;
-		if (!host && (data & MSR_IA32_APICBASE_BSP) !=
-			     (vcpu->msr_apic_base & MSR_IA32_APICBASE_BSP))
-			return 1;
-		vcpu->msr_apic_base = data;
+		return minikvm_set_apic_base(vcpu, data, host);
+	case MSR_IA32_TSC_DEADLINE:
+		minikvm_set_tsc_deadline(vcpu, data);
 		return 0;
+	case APIC_BASE_MSR ... APIC_BASE_MSR + 0xff:
+		return minikvm_x2apic_msr_write(vcpu, index, data);
 	case MSR_IA32_UCODE_REV:
 		return 0;
 	case MSR_IA32_POWER_CTL:

@@ -8,7 +8,9 @@
  *       signal pending?            -> -EINTR, KVM_EXIT_INTR
  *       need_resched?              -> cond_resched() (preempt notifiers move the VMCS)
  *       kvmclock moved?            -> minikvm_kvmclock_update() (core/kvmclock.c)
- *       IRQs off; minikvm_inject_events() (irq/event.c, only if a request
+ *       halted or waiting for SIPI? -> block; INIT/SIPI (irq/posted.c)
+ *       IRQs off; vcpu->mode = IN_GUEST (kicks now send an IPI);
+ *         minikvm_inject_events() (irq/event.c, only if a request
  *         is made); host CR3/CR4/FS base up to date;
  *         guest DR0-3 if its DR7 arms them
  *       mvmx_vcpu_enter()           vmenter.S
@@ -36,6 +38,7 @@
 #include "core/minikvm.h"
 #include "vmx/vmx.h"
 #include "core/observe.h"
+#include "irq/apic.h"
 #include "irq/event.h"
 #include "vmx/exit.h"
 #include "vmx/speculation.h"
@@ -257,12 +260,25 @@ int mvmx_vcpu_run(struct minikvm_vcpu *vcpu)
 		/* KVM_X86_SET_MSR_FILTER changed which MSRs may skip the exit. */
 		if (unlikely(vmx->msr_filter_gen != READ_ONCE(vcpu->vm->msr_filter_gen)))
 			mvmx_msr_filter_changed(vcpu);
+		/* Halted, or waiting for INIT/SIPI: block (irq/posted.c). */
+		if (!minikvm_vcpu_ready_to_enter(vcpu))
+			continue;
+		if (minikvm_ioapic_eoi_exit(vcpu))
+			return EXIT_TO_USER;
 
 		preempt_disable();
 		mvmx_load_guest_msrs(vcpu);
 		local_irq_disable();
+		/*
+		 * From here a kick sends an IPI, held pending until the entry,
+		 * which then exits at once (irq/posted.c has the argument).
+		 */
+		vcpu->run_cpu = smp_processor_id();
+		/* Step a of irq/posted.c: mode before the request mask is read. */
+		smp_store_mb(vcpu->mode, MINIKVM_IN_GUEST);
 		/* Checked again with IRQs off, so no wakeup slips in between. */
-		if (need_resched() || signal_pending(current)) {
+		if (need_resched() || signal_pending(current) || minikvm_lapic_events_pending(vcpu)) {
+			WRITE_ONCE(vcpu->mode, MINIKVM_OUTSIDE_GUEST);
 			local_irq_enable();
 			preempt_enable();
 			continue;
@@ -286,6 +302,8 @@ int mvmx_vcpu_run(struct minikvm_vcpu *vcpu)
 		guest_timing_enter_irqoff();
 
 		fail = vmx_enter_exit(vcpu);
+		/* Kicks from here on need no IPI: the loop looks again. */
+		smp_store_release(&vcpu->mode, MINIKVM_OUTSIDE_GUEST);
 
 		if (unlikely(ldt_sel))
 			kvm_load_ldt(ldt_sel);
@@ -324,6 +342,8 @@ int mvmx_vcpu_run(struct minikvm_vcpu *vcpu)
 		if (ret != RESUME_GUEST)
 			return ret;
 		if (minikvm_irq_window_exit(vcpu))
+			return EXIT_TO_USER;
+		if (minikvm_ioapic_eoi_exit(vcpu))
 			return EXIT_TO_USER;
 	}
 }

@@ -14,6 +14,7 @@
 #include <asm/vmx.h>
 
 #include "core/minikvm.h"
+#include "irq/apic.h"
 #include "vmx/vmx.h"
 #include "core/request.h"
 #include "vmx/vmx_ops.h"
@@ -99,7 +100,7 @@ void mvmx_get_sregs(struct minikvm_vcpu *vcpu, struct kvm_sregs *sregs)
 	sregs->cr2 = vmx->cr2;
 	sregs->cr3 = vmcs_readl(GUEST_CR3);
 	sregs->cr4 = mvmx_read_cr4(vcpu);
-	sregs->cr8 = vcpu->cr8;
+	sregs->cr8 = minikvm_get_cr8(vcpu);
 	sregs->efer = vmcs_read64(GUEST_IA32_EFER);
 	sregs->apic_base = vcpu->msr_apic_base;
 	/* An external interrupt waiting to go in shows in interrupt_bitmap. */
@@ -130,8 +131,8 @@ int mvmx_set_sregs(struct minikvm_vcpu *vcpu, const struct kvm_sregs *s)
 	mvmx_set_efer(vcpu, s->efer);
 	vmcs_writel(GUEST_CR3, s->cr3);
 	to_vmx(vcpu)->cr2 = s->cr2;
-	vcpu->cr8 = s->cr8;
-	vcpu->msr_apic_base = s->apic_base;
+	minikvm_set_apic_base(vcpu, s->apic_base, true);
+	minikvm_set_cr8(vcpu, s->cr8);
 	/*
 	 * Both values were checked above. A PDPTE load on the way (when the
 	 * old CR0 and the new CR4 look like PAE paging) may find nothing at

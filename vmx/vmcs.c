@@ -214,6 +214,30 @@ void mvmx_vcpu_reset(struct minikvm_vcpu *vcpu)
 	vcpu->dr6 = DR6_ACTIVE_LOW;
 }
 
+/*
+ * INIT (SDM Vol. 3A, "Processor State After Reset", its INIT column):
+ * the power-on register state, but IA32_APIC_BASE, the MTRRs and
+ * CR0.CD/NW keep their values, as KVM's kvm_vcpu_reset(init_event).
+ */
+void minikvm_vcpu_init_reset(struct minikvm_vcpu *vcpu)
+{
+	unsigned long cd_nw = mvmx_read_cr0(vcpu) & (X86_CR0_CD | X86_CR0_NW);
+	u64 apic_base = vcpu->msr_apic_base, def_type = vcpu->msr_mtrr_def_type;
+
+	mvmx_vcpu_reset(vcpu);
+	mvmx_set_cr0(vcpu, X86_CR0_ET | cd_nw);
+	vcpu->msr_apic_base = apic_base;
+	vcpu->msr_mtrr_def_type = def_type;
+}
+
+/* SIPI: real mode at vector:0000 (SDM Vol. 3A, "MP Initialization Protocol"). */
+void minikvm_vcpu_start_at(struct minikvm_vcpu *vcpu, u8 vector)
+{
+	vmcs_write16(GUEST_CS_SELECTOR, vector << 8);
+	vmcs_writel(GUEST_CS_BASE, (unsigned long)vector << 12);
+	vmcs_writel(GUEST_RIP, 0);
+}
+
 /**
  * mvmx_vcpu_create() - allocate and initialize the VMCS of a new vCPU
  * @vcpu: the vCPU, vm and id set, not yet visible to userspace

@@ -130,5 +130,6 @@ void vcpu_setup_prot32(struct kvm_vcpu *vcpu, uint64_t gpa, bool paging);
 void vcpu_setup_long(struct kvm_vcpu *vcpu, uint64_t gpa);
 /* Long mode IDT whose 32 exception vectors OUT to PORT_EXC (guest_exc, lib/guest_modes.c). */
 void vcpu_setup_long_idt(struct kvm_vcpu *vcpu);
+void vcpu_setup_prot32_idt(struct kvm_vcpu *vcpu);
 
 #endif /* MINIKVM_KVM_UTIL_H */

@@ -212,3 +212,39 @@ void vcpu_setup_long_idt(struct kvm_vcpu *vcpu)
 	sregs.idt.limit = 32 * 16 - 1;
 	vcpu_set_sregs(vcpu, &sregs);
 }
+
+/* The same stubs for 32-bit protected mode, one page above the 64-bit ones. */
+asm(GUEST_ASM_BEGIN(guest_exc32, ".code32")
+	".irp v, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31\n"
+	".balign 16\n"
+	"pushl $\\v\n"
+	"jmp guest_exc32_common\n"
+	".endr\n"
+	"guest_exc32_common:\n"
+	"popl %eax\n"
+	"outl %eax, $0xe0\n"
+	"movl (%esp), %eax\n"
+	"outl %eax, $0xe0\n"
+	"1: hlt\n"
+	"jmp 1b\n"
+	GUEST_ASM_END(guest_exc32));
+GUEST_CODE(guest_exc32);
+
+void vcpu_setup_prot32_idt(struct kvm_vcpu *vcpu)
+{
+	uint64_t *idt = vm_gpa(vcpu->vm, IDT_GPA);
+	struct kvm_sregs sregs;
+
+	vm_load_guest(vcpu->vm, EXC_GPA + 0x1000, guest_exc32);
+	for (int v = 0; v < 32; v++) {
+		uint64_t h = EXC_GPA + 0x1000 + 16 * v;
+
+		/* 32-bit interrupt gate (type 14), present, DPL 0. */
+		idt[v] = (h & 0xffff) | ((uint64_t)SEL_CODE32 << 16) | (0x8eull << 40) |
+			 ((h >> 16) & 0xffff) << 48;
+	}
+	vcpu_get_sregs(vcpu, &sregs);
+	sregs.idt.base = IDT_GPA;
+	sregs.idt.limit = 256 * 8 - 1;
+	vcpu_set_sregs(vcpu, &sregs);
+}

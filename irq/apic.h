@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * What core/ and vmx/ call of the in-kernel LAPIC (irq/lapic*.c,
+ * irq/posted.c). Every call is a no-op or the no-LAPIC answer when
+ * vcpu->apic is NULL (vm->irqchip_mode NONE).
+ */
+#ifndef MINIKVM_IRQ_APIC_H
+#define MINIKVM_IRQ_APIC_H
+
+#include <linux/types.h>
+
+#include "core/minikvm.h"
+
+/* vcpu->mode, KVM's vcpu->mode: may a kick find the vCPU in the guest? */
+enum minikvm_vcpu_mode {
+	MINIKVM_OUTSIDE_GUEST,
+	MINIKVM_IN_GUEST,
+	MINIKVM_EXITING_GUEST,
+};
+
+int minikvm_lapic_create(struct minikvm_vcpu *vcpu);
+void minikvm_lapic_free(struct minikvm_vcpu *vcpu);
+void minikvm_lapic_reset(struct minikvm_vcpu *vcpu, bool init);
+void minikvm_lapic_cpuid_changed(struct minikvm_vcpu *vcpu);
+
+int minikvm_set_apic_base(struct minikvm_vcpu *vcpu, u64 data, bool host);
+int minikvm_x2apic_msr_read(struct minikvm_vcpu *vcpu, u32 msr, u64 *data);
+int minikvm_x2apic_msr_write(struct minikvm_vcpu *vcpu, u32 msr, u64 data);
+u64 minikvm_get_tsc_deadline(struct minikvm_vcpu *vcpu);
+void minikvm_set_tsc_deadline(struct minikvm_vcpu *vcpu, u64 data);
+u64 minikvm_get_cr8(struct minikvm_vcpu *vcpu);
+void minikvm_set_cr8(struct minikvm_vcpu *vcpu, u64 cr8);
+
+/* Before each entry, IRQs off (irq/event.c). */
+void minikvm_lapic_sync(struct minikvm_vcpu *vcpu);
+void minikvm_lapic_inject(struct minikvm_vcpu *vcpu, bool busy);
+bool minikvm_lapic_extint_pending(struct minikvm_vcpu *vcpu);
+bool minikvm_lapic_has_interrupt(struct minikvm_vcpu *vcpu);
+bool minikvm_lapic_ready_for_extint(struct minikvm_vcpu *vcpu);
+int minikvm_lapic_interrupt(struct minikvm_vcpu *vcpu, u32 vector);
+void minikvm_lapic_post_nmi(struct minikvm_vcpu *vcpu);
+
+/* The run loop (vmx/run.c), process context. */
+int minikvm_vcpu_block(struct minikvm_vcpu *vcpu);
+bool minikvm_vcpu_runnable(struct minikvm_vcpu *vcpu);
+void minikvm_vcpu_kick(struct minikvm_vcpu *vcpu);
+int minikvm_lapic_halt(struct minikvm_vcpu *vcpu);
+int minikvm_lapic_accept_events(struct minikvm_vcpu *vcpu);
+bool minikvm_ioapic_eoi_exit(struct minikvm_vcpu *vcpu);
+bool minikvm_lapic_events_pending(struct minikvm_vcpu *vcpu);
+void minikvm_lapic_sipi_pending(struct minikvm_vcpu *vcpu);
+bool minikvm_vcpu_ready_to_enter(struct minikvm_vcpu *vcpu);
+
+long minikvm_lapic_ioctl(struct minikvm_vcpu *vcpu, unsigned int ioctl, void __user *argp);
+
+#endif /* MINIKVM_IRQ_APIC_H */

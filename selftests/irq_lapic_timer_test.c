@@ -1,0 +1,161 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The LAPIC timer (irq/lapic_timer.c) in its three modes, counted by the
+ * guest and timed by the host:
+ *
+ *  - one-shot: TMCCT counts down from TMICT (1 ns per count with divide
+ *    1, KVM's APIC bus), the interrupt comes once, no sooner than the
+ *    programmed time, and TMCCT reads 0 after it;
+ *  - periodic: PERIODS interrupts of PERIOD_NS take at least that long;
+ *  - TSC-deadline: the interrupt comes no sooner than the guest TSC
+ *    passes the deadline, IA32_TSC_DEADLINE reads the deadline while it
+ *    is armed and 0 after it fired.
+ *
+ * Upper bounds are loose: Bochs runs the test VM much slower than real
+ * time, so only "not early" and "not lost" are asserted closely.
+ */
+#include <sys/ioctl.h>
+#include <time.h>
+#include <x86intrin.h>
+
+#include "minikvm_test.h"
+#include "kvm_util.h"
+#include "lapic_util.h"
+
+#define PORT_DONE	0x11
+#define ONESHOT_NS	100000000u	/* 100 ms */
+#define PERIOD_NS	10000000u	/* 10 ms */
+#define PERIODS		10
+#define DEADLINE_TICKS	100000000ull	/* guest TSC ticks */
+
+/* 0x8000: interrupts counted by the handler; 0x8008: mode to test. */
+asm(GUEST_ASM_BEGIN(timer_guest, ".code32")
+	"mov $0xfee00000, %esi\n"
+	"movl $0x1ff, 0xf0(%esi)\n"
+	"movl $0x0b, 0x3e0(%esi)\n"		/* divide by 1 */
+	"sti\n"
+	"cmpl $1, 0x8008\n je timer_guest_periodic\n"
+	"cmpl $2, 0x8008\n je timer_guest_deadline\n"
+	"movl $0x50, 0x320(%esi)\n"		/* one-shot */
+	"movl $100000000, 0x380(%esi)\n"
+	"mov 0x390(%esi), %eax\n out %eax, $0x10\n"
+	"mov 0x390(%esi), %eax\n out %eax, $0x10\n"
+	"1: hlt\n cmpl $0, 0x8000\n je 1b\n"
+	"mov 0x390(%esi), %eax\n out %eax, $0x10\n"
+	"jmp timer_guest_done\n"
+	"timer_guest_periodic:\n"
+	"movl $0x20050, 0x320(%esi)\n"		/* periodic */
+	"movl $10000000, 0x380(%esi)\n"
+	"2: hlt\n cmpl $10, 0x8000\n jb 2b\n"
+	"movl $0x10050, 0x320(%esi)\n"		/* masked */
+	"jmp timer_guest_done\n"
+	"timer_guest_deadline:\n"
+	"movl $0x40050, 0x320(%esi)\n"		/* TSC-deadline */
+	"rdtsc\n"
+	"add 0x8010, %eax\n adc 0x8014, %edx\n"
+	"mov $0x6e0, %ecx\n wrmsr\n"
+	"mov %eax, %ebx\n"
+	"rdmsr\n"
+	"xor %ebx, %eax\n out %eax, $0x10\n"	/* 0: reads back armed */
+	"3: hlt\n cmpl $0, 0x8000\n je 3b\n"
+	"rdmsr\n or %edx, %eax\n out %eax, $0x10\n"	/* 0 once fired */
+	"timer_guest_done:\n"
+	"mov 0x8000, %eax\n out %eax, $0x10\n"
+	"4: out %eax, $0x11\n jmp 4b\n"
+	"timer_guest_handler:\n"
+	"incl 0x8000\n"
+	"movl $0, 0xfee000b0\n"
+	"iret\n"
+	GUEST_ASM_END(timer_guest));
+GUEST_CODE(timer_guest);
+extern const char timer_guest_handler[];
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000ull + ts.tv_nsec;
+}
+
+static struct kvm_vcpu *timer_setup(struct kvm_vm *vm, int mode, bool deadline_cpuid)
+{
+	struct kvm_vcpu *vcpu = vcpu_create(vm, 0);
+
+	vm_load_guest(vm, CODE_GPA, timer_guest);
+	*(uint32_t *)vm_gpa(vm, 0x8008) = mode;
+	*(uint64_t *)vm_gpa(vm, 0x8010) = DEADLINE_TICKS;
+	if (deadline_cpuid) {
+		struct kvm_cpuid2 *cpuid = kvm_get_supported_cpuid(vm->dev_fd);
+
+		cpuid_find(cpuid, 1, 0)->ecx |= 1u << 24;
+		vcpu_set_cpuid(vcpu, cpuid);
+		free(cpuid);
+	}
+	vcpu_setup_prot32(vcpu, CODE_GPA, false);
+	vcpu_setup_prot32_idt(vcpu);
+	idt32_set(vm, 0x50, guest_label_gpa(CODE_GPA, timer_guest, timer_guest_handler));
+	return vcpu;
+}
+
+TEST(one_shot)
+{
+	struct kvm_vm *vm = vm_create_split();
+	struct kvm_vcpu *vcpu = timer_setup(vm, 0, false);
+	uint64_t t0 = now_ns(), el;
+	uint32_t c1, c2;
+
+	c1 = vcpu_run_until_out(vcpu, PORT_RESULT);
+	c2 = vcpu_run_until_out(vcpu, PORT_RESULT);
+	EXPECT_LE(c1, ONESHOT_NS);
+	EXPECT_LT(0u, c2);
+	EXPECT_LT(c2, c1) TH_LOG("TMCCT %u then %u", c1, c2);
+	EXPECT_EQ(0u, vcpu_run_until_out(vcpu, PORT_RESULT)) TH_LOG("TMCCT after the interrupt");
+	el = now_ns() - t0;
+	EXPECT_GE(el, ONESHOT_NS * 9ull / 10) TH_LOG("fired after %llu ns", (unsigned long long)el);
+	EXPECT_EQ(1u, vcpu_run_until_out(vcpu, PORT_RESULT));
+	vcpu_run_until_out(vcpu, PORT_DONE);
+	vcpu_free(vcpu);
+	vm_free(vm);
+}
+
+TEST(periodic)
+{
+	struct kvm_vm *vm = vm_create_split();
+	struct kvm_vcpu *vcpu = timer_setup(vm, 1, false);
+	uint64_t t0 = now_ns(), el;
+
+	EXPECT_EQ((uint32_t)PERIODS, vcpu_run_until_out(vcpu, PORT_RESULT));
+	el = now_ns() - t0;
+	EXPECT_GE(el, (uint64_t)PERIODS * PERIOD_NS * 9 / 10)
+		TH_LOG("%d periods in %llu ns", PERIODS, (unsigned long long)el);
+	EXPECT_LT(el, (uint64_t)PERIODS * PERIOD_NS * 100)
+		TH_LOG("%d periods in %llu ns", PERIODS, (unsigned long long)el);
+	vcpu_run_until_out(vcpu, PORT_DONE);
+	vcpu_free(vcpu);
+	vm_free(vm);
+}
+
+TEST(tsc_deadline)
+{
+	struct kvm_vm *vm = vm_create_split();
+	struct kvm_vcpu *vcpu;
+	uint64_t t0, el;
+
+	if (ioctl(vm->dev_fd, KVM_CHECK_EXTENSION, KVM_CAP_TSC_DEADLINE_TIMER) <= 0) {
+		vm_free(vm);
+		SKIP(return, "no KVM_CAP_TSC_DEADLINE_TIMER");
+	}
+	vcpu = timer_setup(vm, 2, true);
+	t0 = __rdtsc();
+	EXPECT_EQ(0u, vcpu_run_until_out(vcpu, PORT_RESULT)) TH_LOG("deadline read back");
+	EXPECT_EQ(0u, vcpu_run_until_out(vcpu, PORT_RESULT)) TH_LOG("deadline after firing");
+	el = __rdtsc() - t0;
+	EXPECT_GE(el, DEADLINE_TICKS) TH_LOG("fired after %llu TSC ticks", (unsigned long long)el);
+	EXPECT_EQ(1u, vcpu_run_until_out(vcpu, PORT_RESULT));
+	vcpu_run_until_out(vcpu, PORT_DONE);
+	vcpu_free(vcpu);
+	vm_free(vm);
+}
+
+MINIKVM_TEST_MAIN
