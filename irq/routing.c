@@ -54,9 +54,10 @@ struct minikvm_irq_routing {
 int minikvm_irq_vm_init(struct minikvm_vm *vm)
 {
 	mutex_init(&vm->irq_lock);
-	/* KVM's two fixed sources are taken from the start. */
+	/* KVM's two fixed sources, and the PIT's fixed one, are taken. */
 	vm->irq_sources = BIT(MINIKVM_USERSPACE_IRQ_SOURCE_ID) |
-			  BIT(MINIKVM_IRQFD_RESAMPLE_IRQ_SOURCE_ID);
+			  BIT(MINIKVM_IRQFD_RESAMPLE_IRQ_SOURCE_ID) |
+			  BIT(MINIKVM_PIT_IRQ_SOURCE_ID);
 	return init_srcu_struct(&vm->irq_srcu);
 }
 
