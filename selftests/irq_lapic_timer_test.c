@@ -15,6 +15,8 @@
  * time, so only "not early" and "not lost" are asserted closely.
  */
 #include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
 #include <signal.h>
 #include <sys/ioctl.h>
 #include <time.h>
@@ -139,18 +141,26 @@ static void *watchdog(void *arg)
 
 /*
  * KVM 6.1 nested in the Bochs test VM was seen not to finish the periodic
- * count within the harness's 30 s (cause not known): after WATCHDOG_S
- * seconds KVM skips with that reason; minikvm must have finished.
+ * count within the harness's 30 s (cause not known), and in one run to
+ * stall the whole test VM, watchdog included: under Bochs the case is
+ * skipped on KVM before it starts. Elsewhere, after WATCHDOG_S seconds
+ * KVM skips with that reason; minikvm must have finished.
  */
 TEST(periodic)
 {
-	struct kvm_vm *vm = vm_create_split();
-	struct kvm_vcpu *vcpu = timer_setup(vm, 1, false);
+	const char *backend = getenv("MINIKVM_TEST_BACKEND");
 	struct sigaction sa = { .sa_handler = on_sig };
 	pthread_t self = pthread_self(), wd;
-	uint64_t t0 = now_ns(), el;
+	struct kvm_vcpu *vcpu;
+	struct kvm_vm *vm;
+	uint64_t t0, el;
 	int ret;
 
+	if (!test_dev_is_minikvm() && backend && !strcmp(backend, "bochs"))
+		SKIP(return, "KVM stalls the Bochs test VM in this case (measured)");
+	vm = vm_create_split();
+	vcpu = timer_setup(vm, 1, false);
+	t0 = now_ns();
 	sigaction(SIGUSR1, &sa, NULL);
 	ASSERT_EQ(0, pthread_create(&wd, NULL, watchdog, &self));
 	ret = ioctl(vcpu->fd, KVM_RUN, 0);
