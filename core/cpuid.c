@@ -210,6 +210,25 @@ out:
 	return ret;
 }
 
+/* @e is the vCPU's table, padding aside (KVM's kvm_cpuid_check_equal()). */
+static bool cpuid_same(struct minikvm_vcpu *vcpu, const struct kvm_cpuid_entry2 *e,
+		       unsigned int nent)
+{
+	unsigned int i;
+
+	if (nent != vcpu->cpuid_nent)
+		return false;
+	for (i = 0; i < nent; i++) {
+		const struct kvm_cpuid_entry2 *o = &vcpu->cpuid[i];
+
+		if (e[i].function != o->function || e[i].index != o->index ||
+		    e[i].flags != o->flags || e[i].eax != o->eax || e[i].ebx != o->ebx ||
+		    e[i].ecx != o->ecx || e[i].edx != o->edx)
+			return false;
+	}
+	return true;
+}
+
 /* Without KVM_X86_QUIRK_MISC_ENABLE_NO_MWAIT, CPUID.1:ECX.MWAIT follows the MSR. */
 static void cpuid_follow_misc_enable(struct minikvm_vcpu *vcpu)
 {
@@ -249,6 +268,17 @@ int minikvm_set_cpuid2(struct minikvm_vcpu *vcpu, struct kvm_cpuid2 __user *ucpu
 		e = vmemdup_user(ucpuid->entries, array_size(sizeof(*e), hdr.nent));
 		if (IS_ERR(e))
 			return PTR_ERR(e);
+	}
+	/*
+	 * After the first KVM_RUN, as KVM 6.1: the same table again is
+	 * accepted (VMMs that reuse vCPU fds set it again), any change is
+	 * -EINVAL, since the guest may have cached what it read.
+	 */
+	if (vcpu->has_run) {
+		bool same = cpuid_same(vcpu, e, hdr.nent);
+
+		kvfree(e);
+		return same ? 0 : -EINVAL;
 	}
 	kvfree(vcpu->cpuid);
 	vcpu->cpuid = e;

@@ -147,6 +147,7 @@ struct minikvm_vcpu {
 	struct minikvm_pending_mmio mmio;
 
 	struct kvm_cpuid_entry2 *cpuid;	/* from KVM_SET_CPUID2 */
+	bool has_run;			/* KVM_RUN went into the guest once (KVM's last_vmentry_cpu) */
 	unsigned int cpuid_nent;
 
 	/* MSRs the guest owns and the VMCS does not hold. */

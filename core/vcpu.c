@@ -160,8 +160,12 @@ static int minikvm_vcpu_run(struct minikvm_vcpu *vcpu)
 	fpu_swap_kvm_fpstate(&vcpu->guest_fpu, true);
 	ret = minikvm_complete_userspace_io(vcpu);
 	/* With immediate_exit, KVM returns -EINTR now, exit_reason untouched. */
-	if (ret > 0)
-		ret = run->immediate_exit ? -EINTR : mvmx_vcpu_run(vcpu);
+	if (ret > 0 && run->immediate_exit) {
+		ret = -EINTR;
+	} else if (ret > 0) {
+		vcpu->has_run = true;
+		ret = mvmx_vcpu_run(vcpu);
+	}
 	fpu_swap_kvm_fpstate(&vcpu->guest_fpu, false);
 out:
 	minikvm_sync_regs_out(vcpu, valid);

@@ -137,6 +137,29 @@ TEST_F(cpuid, modified_entries_as_set)
 	}
 }
 
+/*
+ * After the first KVM_RUN, as KVM 6.1: the same table again is accepted,
+ * a changed one is -EINVAL and the guest keeps seeing the old one.
+ */
+TEST_F(cpuid, frozen_after_first_run)
+{
+	struct kvm_cpuid_entry2 *e = cpuid_find(self->table, 0x80000002, 0);
+	uint32_t r[4];
+
+	ASSERT_NE(NULL, e);
+	guest_cpuid(self->vcpu, 0, 0, r);
+	EXPECT_EQ(0, ioctl(self->vcpu->fd, KVM_SET_CPUID2, self->table));
+	e->eax ^= 1;
+	EXPECT_EQ(-1, ioctl(self->vcpu->fd, KVM_SET_CPUID2, self->table));
+	EXPECT_EQ(EINVAL, errno);
+	self->table->nent--;
+	EXPECT_EQ(-1, ioctl(self->vcpu->fd, KVM_SET_CPUID2, self->table));
+	EXPECT_EQ(EINVAL, errno);
+	self->table->nent++;
+	e->eax ^= 1;
+	expect_entry(_metadata, self->vcpu, e, 0x80000002, 0);
+}
+
 TEST_F(cpuid, leaf1_except_live_bits)
 {
 	struct kvm_cpuid_entry2 *e = cpuid_find(self->table, 1, 0);
