@@ -186,8 +186,9 @@ static void io_advance(unsigned long *reg, long delta, unsigned long mask)
  * vmx_complete_userspace_io() - finish the I/O exit userspace handled
  * @vcpu: the vCPU, loaded, at the start of KVM_RUN (its complete_userspace_io)
  *
- * An INS element whose store faults ends the instruction there, as on
- * the CPU: the elements before it are done (RDI and RCX count them), RIP
+ * A REP completes at most RCX elements, whatever userspace wrote to RCX
+ * during the exit. An INS element whose store faults ends the instruction
+ * there, as on the CPU: the elements before it are done (RDI and RCX count them), RIP
  * stays, and the guest takes the #PF; the rest of the read-ahead is
  * dropped, as KVM drops it.
  *
@@ -216,7 +217,14 @@ static int vmx_complete_userspace_io(struct minikvm_vcpu *vcpu)
 		return 1;
 	}
 
-	for (i = 0; io->in && i < io->count; i++) {
+	/*
+	 * Userspace may have lowered RCX meanwhile (Linux's userspace_io_test
+	 * does): no more elements than it now asks for, as KVM's emulator,
+	 * so a REP never runs past RCX = 0 and through the guest's buffer.
+	 */
+	if (io->rep)
+		done = min_t(unsigned long, done, regs[__VCPU_REGS_RCX] & io->addr_mask);
+	for (i = 0; io->in && i < done; i++) {
 		ret = io_copy_guest(vcpu, io_elem_addr(io, i), vcpu->pio_data + i * io->size,
 				    io->size, true);
 		if (ret < 0)
