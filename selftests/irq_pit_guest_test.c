@@ -134,20 +134,6 @@ asm(GUEST_ASM_BEGIN(garbage_guest, ".code64")
 	GUEST_ASM_END(garbage_guest));
 GUEST_CODE(garbage_guest);
 
-/* The TSC's rate against CLOCK_MONOTONIC, the clock the PIT counts in. */
-static double tsc_hz(void)
-{
-	struct timespec t0, t1;
-	uint64_t c0, c1;
-
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	c0 = __rdtsc();
-	usleep(100000);
-	c1 = __rdtsc();
-	clock_gettime(CLOCK_MONOTONIC, &t1);
-	return (c1 - c0) / ((t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9);
-}
-
 static struct kvm_vcpu *pit_guest(struct kvm_vm *vm, uint32_t flags, const char *start,
 				  const char *end)
 {
@@ -181,7 +167,7 @@ TEST(channel2_counts_down)
 	struct kvm_vm *vm = vm_create(GUEST_MEM_SIZE);
 	struct kvm_vcpu *vcpu = pit_guest(vm, KVM_PIT_SPEAKER_DUMMY, counts_guest_start,
 					  counts_guest_end);
-	double hz = tsc_hz(), lo, hi, ticks;
+	double hz = test_tsc_hz(), lo, hi, ticks;
 
 	*(uint64_t *)vm_gpa(vm, DELAY_A) = hz / 100;	/* 10 ms */
 	*(uint64_t *)vm_gpa(vm, DELAY_B) = hz / 200;	/* 5 ms */
@@ -217,7 +203,7 @@ TEST(calibration_loop)
 	struct kvm_vm *vm = vm_create(GUEST_MEM_SIZE);
 	struct kvm_vcpu *vcpu = pit_guest(vm, KVM_PIT_SPEAKER_DUMMY, calib_guest_start,
 					  calib_guest_end);
-	double hz = tsc_hz(), guest_hz;
+	double hz = test_tsc_hz(), guest_hz;
 
 	vcpu_run_until_hlt(vcpu);
 	/* The TSC rate the guest would compute: cycles over 59659 pulses. */

@@ -59,19 +59,6 @@ asm(GUEST_ASM_BEGIN(tick_guest, ".code16")
 GUEST_CODE(tick_guest);
 extern const char tick_guest_handler[];
 
-static double tsc_hz(void)
-{
-	struct timespec t0, t1;
-	uint64_t c0, c1;
-
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	c0 = __rdtsc();
-	usleep(100000);
-	c1 = __rdtsc();
-	clock_gettime(CLOCK_MONOTONIC, &t1);
-	return (c1 - c0) / ((t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9);
-}
-
 TEST(mode2_rate_counted_in_guest)
 {
 	struct kvm_pit_config config = { .flags = KVM_PIT_SPEAKER_DUMMY };
@@ -79,7 +66,7 @@ TEST(mode2_rate_counted_in_guest)
 	struct kvm_lapic_state lapic;
 	struct kvm_vcpu *vcpu;
 	uint32_t *ivt = vm_gpa(vm, 0);
-	double hz = tsc_hz(), want;
+	double hz = test_tsc_hz(), want;
 	uint32_t ticks;
 	uint16_t c1, c2;
 

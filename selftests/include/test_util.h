@@ -45,4 +45,7 @@ long test_meminfo_kb(const char *key);
  */
 bool test_debug_kernel(void);
 
+/* The TSC's rate in Hz against CLOCK_MONOTONIC (the clock the PIT counts in), over 0.1 s. */
+double test_tsc_hz(void);
+
 #endif /* MINIKVM_TEST_UTIL_H */

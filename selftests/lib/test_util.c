@@ -4,11 +4,14 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <sys/ioctl.h>
+#include <x86intrin.h>
 
 #include "test_util.h"
 #include "uapi/minikvm.h"
@@ -94,4 +97,17 @@ long test_meminfo_kb(const char *key)
 bool test_debug_kernel(void)
 {
 	return !access("/sys/kernel/debug/kmemleak", F_OK);
+}
+
+double test_tsc_hz(void)
+{
+	struct timespec t0, t1;
+	uint64_t c0, c1;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	c0 = __rdtsc();
+	usleep(100000);
+	c1 = __rdtsc();
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	return (c1 - c0) / ((t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9);
 }
