@@ -262,7 +262,7 @@ fuzz: deps all
 		--timeout $$(( 2 * $(FUZZ_SECONDS) + 1800 )) $(VM_ARGS)
 	@grep -a '^# [0-9]* calls\|^#   \|^# host clock\|^# [0-9]* s of guest\|MINIKVM-END\|MINIKVM-CHECK' $(BUILD)/vm-fuzz/console.log
 	@awk '/MINIKVM-(BEGIN|END)/ { print "host second " $$0 }' $(BUILD)/vm-fuzz/timeline
-	@awk '/^MINIKVM-END/ && $$4 != 0 { bad = 1 } /^MINIKVM-CHECK/ && $$3 != "ok" { bad = 1 } \
+	@awk '{ sub(/\r$$/, "") } /^MINIKVM-END/ && $$4 != 0 { bad = 1 } /^MINIKVM-CHECK/ && $$3 != "ok" { bad = 1 } \
 	      /^MINIKVM-DONE/ { done = 1 } END { exit bad || !done }' $(BUILD)/vm-fuzz/console.log
 
 # One boot: exit_bench and mmu_bench on /dev/minikvm, then on /dev/kvm; figures side by side.
