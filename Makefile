@@ -10,8 +10,8 @@
 #   make run          boot the test VM, load minikvm, print the VMX probe
 #                     and the GVA -> GPA -> HVA -> HPA chain of a live guest,
 #                     then boot the VM's own kernel nested with mkvm run and
-#                     show its console (on /dev/kvm while minikvm has no
-#                     in-kernel irqchip)
+#                     show its console (on minikvm; on /dev/kvm where
+#                     minikvm cannot boot Linux)
 #   make run-linux    the nested Linux boots (mkvm run, 1 and 2 vCPUs) on
 #                     /dev/minikvm and /dev/kvm in one test VM
 #   make check        unit tests, static checks, then every selftest on both
