@@ -113,6 +113,8 @@ run_kvm_selftests() {
 
 # make bench: exit_bench and mmu_bench on each device, their figures
 # between markers; the END marker carries the first non-zero exit status.
+# Then the nested Linux (1 vCPU): this VM's TSC ticks from mkvm's start
+# to the first line of the guest's /init (mkvm run --mark), as BENCH-BOOT.
 run_bench() {
 	echo "MINIKVM-BENCH-BEGIN $1"
 	timeout -s KILL 300 exit_bench --dev "$1" 2>&1
@@ -120,6 +122,13 @@ run_bench() {
 	timeout -s KILL 300 mmu_bench --dev "$1" 2>&1
 	r=$?
 	[ "$rc" -eq 0 ] && rc=$r
+	if [ -r /lib/minikvm/guest/bzImage ]; then
+		timeout -s KILL 900 mkvm run --kernel /lib/minikvm/guest/bzImage \
+			--initrd /lib/minikvm/guest/initrd.gz \
+			--cmdline "console=ttyS0 quiet loglevel=4 panic=-1" --dev "$1" \
+			--mark "GUEST: cpus" < /dev/null 2>&1 > /dev/null |
+			sed -n "s|^mkvm: mark \"GUEST: cpus\" after \([0-9]*\) TSC ticks\$|BENCH-BOOT $1 ticks=\1|p"
+	fi
 	echo "MINIKVM-BENCH-END $1 $rc"
 }
 
