@@ -10,16 +10,16 @@
 #   make run          boot the test VM, load minikvm, print the VMX probe
 #                     and the GVA -> GPA -> HVA -> HPA chain of a live guest,
 #                     then boot the VM's own kernel nested with mkvm run and
-#                     show its console (on /dev/kvm while minikvm has no
-#                     in-kernel irqchip)
+#                     show its console (on minikvm; on /dev/kvm where
+#                     minikvm cannot boot Linux)
 #   make run-linux    the nested Linux boots (mkvm run, 1 and 2 vCPUs) on
 #                     /dev/minikvm and /dev/kvm in one test VM
 #   make check        unit tests, static checks, then every selftest on both
 #                     devices in three test VMs side by side: two with 1 CPU
 #                     sharing the 1cpu tests, one with 2 CPUs
 #   make bench        exit costs (CPUID, OUT to userspace, first touch of a
-#                     page, MMIO to userspace) on /dev/minikvm and /dev/kvm
-#                     in one test-VM boot
+#                     page, MMIO to userspace) and a nested Linux boot on
+#                     /dev/minikvm and /dev/kvm in one test-VM boot
 #   make check-debug  the same selftests in two 1-CPU test VMs booting a
 #                     debug kernel (KASAN, lockdep, kmemleak), built once
 #   make ci           make check and make check-debug overlapped; one summary
@@ -265,7 +265,8 @@ fuzz: deps all
 	@awk '{ sub(/\r$$/, "") } /^MINIKVM-END/ && $$4 != 0 { bad = 1 } /^MINIKVM-CHECK/ && $$3 != "ok" { bad = 1 } \
 	      /^MINIKVM-DONE/ { done = 1 } END { exit bad || !done }' $(BUILD)/vm-fuzz/console.log
 
-# One boot: exit_bench and mmu_bench on /dev/minikvm, then on /dev/kvm; figures side by side.
+# One boot: exit_bench, mmu_bench and a nested Linux boot on /dev/minikvm, then on
+# /dev/kvm; figures side by side.
 bench: all
 	@$(VM) --mode bench --name bench-1cpu $(VM_ARGS)
 	@$(TESTVM)/bench-summary.sh $(BUILD)/vm-bench-1cpu/console.log

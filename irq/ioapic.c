@@ -10,7 +10,8 @@
  * An edge pin sends one message per rising edge. A level pin sends one
  * while the line is high and remote IRR is clear, and sets remote IRR;
  * the LAPIC's EOI of that vector (minikvm_ioapic_eoi()) clears it and, if
- * the line is still high, sends again.
+ * the line is still high, sends again. The EOI of an edge pin's vector
+ * comes here too: it tells the pin's listeners (the PIT) it was taken.
  *
  * The state is KVM's struct kvm_ioapic_state, copied whole by
  * KVM_GET/SET_IRQCHIP. As KVM: version 0x11, IRR as the state shows it
@@ -242,16 +243,20 @@ static const struct minikvm_io_ops ioapic_ops = {
 };
 
 /**
- * minikvm_ioapic_eoi() - the LAPIC's EOI of a level-triggered vector
+ * minikvm_ioapic_eoi() - the LAPIC's EOI of a vector the IOAPIC may own
  * @vcpu: the vCPU whose LAPIC took the EOI
  * @vector: the vector
+ * @level: the vector's TMR bit was set (a level-triggered message)
  *
- * Every level pin with @vector: listeners (irqfd resampling, the PIT)
- * hear the acknowledgement first, with the lock dropped, so that a line
- * they lower is not sent again; then remote IRR clears and a line still
- * high sends its message again.
+ * Every pin with @vector, edge or level: its listeners (the PIT on GSI 0,
+ * irqfd resampling) hear the acknowledgement first, with the lock
+ * dropped, so that a line they lower is not sent again. The PIT's
+ * reinjection waits for that acknowledgement of its edge pin. Then, for
+ * a level EOI of a level pin, remote IRR clears and a line still high
+ * sends its message again. As KVM's kvm_ioapic_update_eoi(), which
+ * notifies the ack listeners of an edge pin too.
  */
-void minikvm_ioapic_eoi(struct minikvm_vcpu *vcpu, u8 vector)
+void minikvm_ioapic_eoi(struct minikvm_vcpu *vcpu, u8 vector, bool level)
 {
 	struct minikvm_ioapic *io = READ_ONCE(vcpu->vm->ioapic);
 	unsigned int pin;
@@ -262,11 +267,13 @@ void minikvm_ioapic_eoi(struct minikvm_vcpu *vcpu, u8 vector)
 	for (pin = 0; pin < IOAPIC_PINS; pin++) {
 		typeof(&io->s.redirtbl[0]) e = &io->s.redirtbl[pin];
 
-		if (e->fields.vector != vector || !e->fields.trig_mode)
+		if (e->fields.vector != vector)
 			continue;
 		spin_unlock(&io->lock);
 		minikvm_irqchip_acked(io->vm, KVM_IRQCHIP_IOAPIC, pin);
 		spin_lock(&io->lock);
+		if (!level || !e->fields.trig_mode)
+			continue;
 		e->fields.remote_irr = 0;
 		if (io->s.irr & BIT(pin))
 			ioapic_service(io, pin);

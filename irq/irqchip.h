@@ -77,8 +77,12 @@ void minikvm_lapic_extint_raised(struct minikvm_vm *vm);
  */
 int minikvm_irqchip_set_irq(struct minikvm_vm *vm, int irq_source_id, u32 gsi, int level);
 
-/* EOI of a level-triggered vector (its TMR bit set): remote IRR clears. */
-void minikvm_ioapic_eoi(struct minikvm_vcpu *vcpu, u8 vector);
+/*
+ * EOI of @vector at a LAPIC: the listeners of every pin with it hear the
+ * acknowledgement; with @level (its TMR bit set) a level pin's remote IRR
+ * clears.
+ */
+void minikvm_ioapic_eoi(struct minikvm_vcpu *vcpu, u8 vector, bool level);
 /* The PIC has an interrupt for the INTA cycle. */
 bool minikvm_pic_has_interrupt(struct minikvm_vm *vm);
 /* The INTA cycle: the vector the PIC gives (and marks in service). */

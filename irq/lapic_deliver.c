@@ -165,12 +165,16 @@ void minikvm_lapic_send_ipi(struct minikvm_lapic *apic, u32 icr_low, u32 dest)
 /*
  * EOI: the highest in-service vector is done (SDM Vol. 3A, "EOI
  * Register"). A level-triggered one (its TMR bit set) goes back to the
- * IOAPIC: in the kernel's, or with KVM_EXIT_IOAPIC_EOI to the VMM's.
+ * VMM's IOAPIC with KVM_EXIT_IOAPIC_EOI. The in-kernel IOAPIC hears every
+ * EOI, edge ones too: the PIT's reinjection waits for the EOI of its
+ * edge pin's vector, as KVM's ack notifiers do (an edge pin with a
+ * listener is in KVM's ioapic_handled_vectors).
  */
 void minikvm_lapic_eoi(struct minikvm_lapic *apic)
 {
 	struct minikvm_vcpu *vcpu = apic->vcpu;
 	int vec = minikvm_lapic_highest_isr(apic);
+	bool level;
 
 	if (vec < 0)
 		return;
@@ -178,13 +182,12 @@ void minikvm_lapic_eoi(struct minikvm_lapic *apic)
 	minikvm_lapic_ppr(apic);
 	trace_minikvm_apic_eoi(vcpu, vec);
 	minikvm_make_request(MINIKVM_REQ_EVENT, vcpu);
-	if (!lapic_test_vec(apic, APIC_TMR, vec))
-		return;
-	if (minikvm_irqchip_split(vcpu->vm)) {
+	level = lapic_test_vec(apic, APIC_TMR, vec);
+	if (!minikvm_irqchip_split(vcpu->vm)) {
+		minikvm_ioapic_eoi(vcpu, vec, level);
+	} else if (level) {
 		vcpu->pending_ioapic_eoi = vec;
 		minikvm_make_request(MINIKVM_REQ_IOAPIC_EOI_EXIT, vcpu);
-	} else {
-		minikvm_ioapic_eoi(vcpu, vec);
 	}
 }
 

@@ -10,7 +10,12 @@
  *    half a second of TSC time: the count is the programmed rate times
  *    the time (-25%/+10% for Bochs; reinjection, on by default, makes up
  *    ticks the guest was too slow to take);
- *  - with the timer running, channel 0 reads down.
+ *  - with the timer running, channel 0 reads down;
+ *  - the same rate through the IOAPIC, as a PC with an MADT has it
+ *    (mkvm run's routing: GSI 0 to edge pin 2, vector 0x30): each run of
+ *    the handler ends with an EOI to the LAPIC. With reinjection the
+ *    next tick waits for that EOI of an edge pin's vector, so a device
+ *    that never passes it on to the PIT delivers one tick only.
  *
  * Skipped on minikvm while it has no in-kernel LAPIC (KVM_GET_LAPIC
  * fails): the PIC's ExtINT has no way to the vCPU yet.
@@ -29,6 +34,7 @@
 #define COUNT_GPA	0x8100		/* the host's count for channel 0 */
 #define RUN_GPA		0x8104		/* the host's TSC cycles to run */
 #define VEC_PIT		0x20
+#define VEC_IOAPIC	0x30
 
 asm(GUEST_ASM_BEGIN(tick_guest, ".code16")
 	"cli\n"
@@ -95,6 +101,78 @@ TEST(mode2_rate_counted_in_guest)
 	EXPECT_LE(c1, PIT_COUNT);
 	EXPECT_LE(c2, PIT_COUNT);
 	EXPECT_NE(c1, c2) TH_LOG("channel 0 read %u twice", c1);
+	vcpu_free(vcpu);
+	vm_free(vm);
+}
+
+/*
+ * 32-bit guest: LAPIC on, IOAPIC pin 2 edge to vector 0x30 (dest APIC 0),
+ * channel 0 in mode 2; the handler counts and EOIs at the LAPIC.
+ */
+asm(GUEST_ASM_BEGIN(ioapic_tick_guest, ".code32")
+	"movl $0x1ff, 0xfee000f0\n"		/* SVR: APIC on */
+	"movl $0x15, 0xfec00000\nmovl $0, 0xfec00010\n"	/* pin 2: APIC 0 */
+	"movl $0x14, 0xfec00000\nmovl $0x30, 0xfec00010\n"	/* edge, fixed */
+	"movb $0x34, %al\noutb %al, $0x43\n"	/* ch0, word, mode 2 */
+	"movw 0x8100, %ax\noutb %al, $0x40\nmovb %ah, %al\noutb %al, $0x40\n"
+	"rdtsc\nmovl %eax, %esi\n"
+	"sti\n"
+	"1: rdtsc\nsubl %esi, %eax\ncmpl 0x8104, %eax\njb 1b\n"
+	"cli\n"
+	"movl 0x8000, %eax\n"
+	"outl %eax, $0x10\n"
+	"ioapic_tick_handler:\n"
+	"incl 0x8000\n"
+	"movl $0, 0xfee000b0\n"		/* EOI */
+	"iret\n"
+	GUEST_ASM_END(ioapic_tick_guest));
+GUEST_CODE(ioapic_tick_guest);
+extern const char ioapic_tick_handler[];
+
+TEST(mode2_rate_through_ioapic_edge_pin)
+{
+	struct kvm_pit_config config = { .flags = KVM_PIT_SPEAKER_DUMMY };
+	struct {
+		struct kvm_irq_routing hdr;
+		struct kvm_irq_routing_entry e[1];
+	} rt = {
+		.hdr.nr = 1,
+		.e = {{ .gsi = 0, .type = KVM_IRQ_ROUTING_IRQCHIP,
+			.u.irqchip = { .irqchip = KVM_IRQCHIP_IOAPIC, .pin = 2 } }},
+	};
+	struct kvm_vm *vm = vm_create(GUEST_MEM_SIZE);
+	uint32_t *gate = vm_gpa(vm, IDT_GPA + 8 * VEC_IOAPIC);
+	struct kvm_lapic_state lapic;
+	struct kvm_sregs sregs;
+	struct kvm_vcpu *vcpu;
+	double hz = test_tsc_hz(), want;
+	uint64_t handler;
+	uint32_t ticks;
+
+	ASSERT_EQ(0, ioctl(vm->fd, KVM_CREATE_IRQCHIP));
+	ASSERT_EQ(0, ioctl(vm->fd, KVM_SET_GSI_ROUTING, &rt));
+	ASSERT_EQ(0, ioctl(vm->fd, KVM_CREATE_PIT2, &config));
+	vcpu = vcpu_create(vm, 0);
+	if (test_dev_is_minikvm() && ioctl(vcpu->fd, KVM_GET_LAPIC, &lapic)) {
+		vcpu_free(vcpu);
+		vm_free(vm);
+		SKIP(return, "needs the in-kernel LAPIC");
+	}
+	vm_load_guest(vm, CODE_GPA, ioapic_tick_guest);
+	vcpu_setup_prot32(vcpu, CODE_GPA, false);
+	handler = guest_label_gpa(CODE_GPA, ioapic_tick_guest, ioapic_tick_handler);
+	gate[0] = (SEL_CODE32 << 16) | (handler & 0xffff);
+	gate[1] = (handler & 0xffff0000) | 0x8e00;
+	vcpu_get_sregs(vcpu, &sregs);
+	sregs.idt.limit = 0x7ff;
+	vcpu_set_sregs(vcpu, &sregs);
+	*(uint16_t *)vm_gpa(vm, COUNT_GPA) = PIT_COUNT;
+	*(uint32_t *)vm_gpa(vm, RUN_GPA) = hz / 2;
+
+	ticks = vcpu_run_until_out(vcpu, PORT_RESULT);
+	want = PIT_HZ / PIT_COUNT / 2;
+	EXPECT_GE(ticks, want * 0.75) TH_LOG("%u ticks in 0.5 s, want %.0f", ticks, want);
+	EXPECT_LE(ticks, want * 1.1 + 1) TH_LOG("%u ticks in 0.5 s, want %.0f", ticks, want);
 	vcpu_free(vcpu);
 	vm_free(vm);
 }

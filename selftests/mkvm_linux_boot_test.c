@@ -64,14 +64,6 @@ static const char *cannot_boot(void)
 		return "no in-kernel irqchip (KVM_CAP_IRQCHIP) on this device";
 	if (!lapic)
 		return "no in-kernel LAPIC (KVM_GET_LAPIC fails) on this device";
-	/*
-	 * minikvm boots the guest to its /init (its marker, LOC, the IOAPIC
-	 * timer and ttyS0 counted, Documentation/device-server.rst), but the
-	 * guest's reboot never completes there and the spinning guest stalls
-	 * the Bochs test VM: not in make check until that is fixed.
-	 */
-	if (test_dev_is_minikvm() && !getenv("MKVM_LINUX_ON_MINIKVM"))
-		return "the guest's reboot hangs on minikvm (known, open): MKVM_LINUX_ON_MINIKVM=1 tries it";
 	return NULL;
 }
 

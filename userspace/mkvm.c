@@ -9,7 +9,7 @@
  *	run a small 64-bit guest and show GVA -> GPA -> HVA -> HPA for each
  *	address (mkvm_translate.c)
  *   mkvm run --kernel BZIMAGE [--initrd FILE] [--cmdline ARGS] [--mem SIZE]
- *	    [--cpus N] [--dev PATH] [--trace-exits] [--stats] [--memmap]
+ *	    [--cpus N] [--dev PATH] [--trace-exits] [--stats] [--memmap] [--mark TEXT]
  *	boot a Linux bzImage with its console on stdin/stdout (mkvm_run.c,
  *	Documentation/device-server.rst)
  *   mkvm --help, mkvm --version
@@ -78,7 +78,7 @@ static const char usage[] =
 	"       mkvm --translate [GVA...] [--dev PATH]\n"
 	"       mkvm run --kernel BZIMAGE [--initrd FILE] [--cmdline \"ARGS\"]\n"
 	"                [--mem SIZE (256M)] [--cpus N (1)] [--dev PATH (/dev/minikvm)]\n"
-	"                [--trace-exits] [--stats] [--memmap]\n"
+	"                [--trace-exits] [--stats] [--memmap] [--mark TEXT]\n"
 	"       mkvm --help | --version\n"
 	"mkvm run exits 0 when the guest reboots or powers off, 1 on an error,\n"
 	"2 on bad usage, 3 on a triple fault, 128+N on signal N, and V when the\n"

@@ -70,6 +70,14 @@ struct mkvm_vm {
 	struct kvm_cpuid2 *cpuid;
 	int trace, stats;
 
+	/*
+	 * --mark TEXT: the host TSC when mkvm run started and when the
+	 * guest's console output first held TEXT (0 until then).
+	 */
+	const char *mark;
+	unsigned int mark_len, mark_pos;
+	uint64_t tsc_start, mark_tsc;
+
 	/* The boot layout, for --memmap (mkvm_boot.c fills it). */
 	uint64_t kernel_addr, kernel_size, initrd_addr, initrd_size;
 	uint64_t acpi_addr, acpi_size;

@@ -21,6 +21,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <x86intrin.h>
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
@@ -42,7 +43,7 @@ struct run_opts {
 static const char run_usage[] =
 	"usage: mkvm run --kernel BZIMAGE [--initrd FILE] [--cmdline \"ARGS\"]\n"
 	"                [--mem SIZE] [--cpus N] [--dev PATH]\n"
-	"                [--trace-exits] [--stats] [--memmap]\n";
+	"                [--trace-exits] [--stats] [--memmap] [--mark TEXT]\n";
 
 /* "256M", "1G", "268435456": bytes, or 0 when it is not a size. */
 static uint64_t parse_size(const char *s)
@@ -103,6 +104,13 @@ static int parse_run(int argc, char **argv, struct run_opts *o, struct mkvm_vm *
 			o->cmdline = val;
 		} else if (!strcmp(arg, "--dev")) {
 			o->dev = val;
+		} else if (!strcmp(arg, "--mark")) {
+			if (!*val) {
+				fprintf(stderr, "mkvm run: --mark needs a text\n");
+				return -1;
+			}
+			vm->mark = val;
+			vm->mark_len = strlen(val);
 		} else if (!strcmp(arg, "--mem")) {
 			o->mem = parse_size(val);
 			if (o->mem < MIN_MEM || o->mem > MKVM_MEM_MAX || (o->mem & 0xfff)) {
@@ -446,6 +454,8 @@ int mkvm_run(int argc, char **argv)
 	double t0 = now();
 	sigset_t sigs;
 
+	vm->tsc_start = __rdtsc();
+
 	vm->sys_fd = vm->vm_fd = vm->stop_fd = -1;
 	pthread_mutex_init(&vm->lock, NULL);
 	if (parse_run(argc, argv, &o, vm))
@@ -501,6 +511,11 @@ int mkvm_run(int argc, char **argv)
 	fprintf(stderr, "\nmkvm: %s after %.3f s, exit status %d\n", vm->why, now() - t0, status);
 	if (vm->stats)
 		print_stats(vm, now() - t0);
+	if (vm->mark && vm->mark_tsc)
+		fprintf(stderr, "mkvm: mark \"%s\" after %llu TSC ticks\n", vm->mark,
+			(unsigned long long)(vm->mark_tsc - vm->tsc_start));
+	else if (vm->mark)
+		fprintf(stderr, "mkvm: mark \"%s\" not seen\n", vm->mark);
 out:
 	mkvm_console_restore();
 	teardown(vm);

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <termios.h>
 #include <unistd.h>
+#include <x86intrin.h>
 #include <linux/serial_reg.h>
 
 #include "mkvm.h"
@@ -164,12 +165,31 @@ static uint8_t uart_read(struct uart *u, unsigned int reg)
 	}
 }
 
+/*
+ * --mark: one more byte of console output; the TSC the first time the
+ * output held the mark. Restarting at the byte that broke a partial match
+ * is enough for marks whose first byte does not recur in them.
+ */
+static void uart_mark(struct mkvm_vm *vm, uint8_t c)
+{
+	if (!vm->mark || vm->mark_tsc)
+		return;
+	if (c != (uint8_t)vm->mark[vm->mark_pos])
+		vm->mark_pos = c == (uint8_t)vm->mark[0];
+	else
+		vm->mark_pos++;
+	if (vm->mark_pos == vm->mark_len)
+		vm->mark_tsc = __rdtsc();
+}
+
 static void uart_access(struct mkvm_vm *vm, struct mkvm_device *dev, uint64_t off,
 			uint8_t *data, unsigned int size, int write)
 {
 	struct uart *u = (struct uart *)dev;
 
 	(void)size;		/* the bus lets only 1-byte accesses through */
+	if (write && off == UART_TX && !(u->lcr & UART_LCR_DLAB) && !(u->mcr & UART_MCR_LOOP))
+		uart_mark(vm, data[0]);
 	if (write)
 		uart_write(u, off, data[0]);
 	else

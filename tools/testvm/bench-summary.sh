@@ -2,8 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # make bench: the BENCH lines of one test-VM boot (exit_bench, then
-# mmu_bench, on /dev/minikvm, then /dev/kvm), side by side with the ratio
-# minikvm/kvm.
+# mmu_bench, then the nested Linux's boot, on /dev/minikvm, then
+# /dev/kvm), side by side with the ratio minikvm/kvm.
 #
 #   bench-summary.sh CONSOLE_LOG
 set -uo pipefail
@@ -26,6 +26,10 @@ function val(key,   i, kv) {
 /^BENCH-MMU \/dev\// {
 	d = $2; sub(/^\/dev\//, "", d)
 	touch[d] = val("touch"); mapped[d] = val("mapped"); mmio[d] = val("mmio"); pages[d] = val("pages")
+}
+/^BENCH-BOOT \/dev\// {
+	d = $2; sub(/^\/dev\//, "", d)
+	boot[d] = val("ticks")
 }
 /^MINIKVM-BENCH-END / {
 	d = $2; sub(/^\/dev\//, "", d)
@@ -60,6 +64,12 @@ END {
 	printf "%-8s %12s %12s %10s %8s\n", "device", "touch", "mmio(user)", "mapped", "pages"
 	show_mmu("minikvm"); show_mmu("kvm")
 	printf "%-8s %12s %12s\n", "ratio", ratio(touch["minikvm"], touch["kvm"]), ratio(mmio["minikvm"], mmio["kvm"])
+	print ""
+	print "Nested guest boot (mkvm run, 1 vCPU): TSC ticks of the test VM from mkvm start to the guest'"'"'s /init"
+	printf "%-8s %14s\n", "device", "ticks"
+	printf "%-8s %14s\n", "minikvm", ("minikvm" in boot) ? boot["minikvm"] : "-"
+	printf "%-8s %14s\n", "kvm", ("kvm" in boot) ? boot["kvm"] : "-"
+	printf "%-8s %14s\n", "ratio", ratio(boot["minikvm"], boot["kvm"])
 	if (!("kvm" in cpuid))
 		exit 1
 }'

@@ -165,9 +165,9 @@ else
 	done < "$root/etc/minikvm/tests"
 fi
 # The nested Linux guest that mkvm run boots (mkvm_linux_boot_test, make
-# run): this VM's own kernel, and a busybox initramfs whose /init is
-# guest-init.sh. Only in a VM that boots it: 14 MiB more to load.
-if [ "$mode" = info ] || grep -q '^mkvm_linux_boot_test' "$root/etc/minikvm/tests"; then
+# run, make bench): this VM's own kernel, and a busybox initramfs whose
+# /init is guest-init.sh. Only in a VM that boots it: 14 MiB more to load.
+if [ "$mode" = info ] || [ "$mode" = bench ] || grep -q '^mkvm_linux_boot_test' "$root/etc/minikvm/tests"; then
 	nested=$dir/nested
 	mkdir -p "$nested"/{bin,proc,sys,dev} "$root/lib/minikvm/guest"
 	cp /bin/busybox "$nested/bin/busybox"
