@@ -76,6 +76,13 @@ void minikvm_lapic_extint_raised(struct minikvm_vm *vm);
  * value: > 0 delivered, 0 coalesced, -1 masked; -ENXIO without a chipset.
  */
 int minikvm_irqchip_set_irq(struct minikvm_vm *vm, int irq_source_id, u32 gsi, int level);
+/*
+ * A source id of its own for an in-kernel device (the PIT), as KVM's
+ * kvm_request_irq_source_id(): the first free one, or -EFAULT. Freeing
+ * it lowers the source's share of every line.
+ */
+int minikvm_request_irq_source_id(struct minikvm_vm *vm);
+void minikvm_free_irq_source_id(struct minikvm_vm *vm, int source);
 
 /* EOI of a level-triggered vector (its TMR bit set): remote IRR clears. */
 void minikvm_ioapic_eoi(struct minikvm_vcpu *vcpu, u8 vector);
@@ -85,13 +92,6 @@ bool minikvm_pic_has_interrupt(struct minikvm_vm *vm);
 int minikvm_pic_read_irq(struct minikvm_vm *vm);
 
 /* The PIT (irq/pit*.c), called by the chipset. */
-
-/*
- * The PIT's source on GSI 0, beside KVM_USERSPACE_IRQ_SOURCE_ID (0) and
- * KVM_IRQFD_RESAMPLE_IRQ_SOURCE_ID (1): the id KVM's PIT gets from
- * kvm_request_irq_source_id(), the first free one.
- */
-#define MINIKVM_PIT_IRQ_SOURCE_ID	2
 
 /*
  * The guest acknowledged the PIT's interrupt (INTA of IRQ 0 at the PIC,

@@ -54,10 +54,9 @@ struct minikvm_irq_routing {
 int minikvm_irq_vm_init(struct minikvm_vm *vm)
 {
 	mutex_init(&vm->irq_lock);
-	/* KVM's two fixed sources, and the PIT's fixed one, are taken. */
+	/* KVM's two fixed sources are taken; the PIT asks for its own. */
 	vm->irq_sources = BIT(MINIKVM_USERSPACE_IRQ_SOURCE_ID) |
-			  BIT(MINIKVM_IRQFD_RESAMPLE_IRQ_SOURCE_ID) |
-			  BIT(MINIKVM_PIT_IRQ_SOURCE_ID);
+			  BIT(MINIKVM_IRQFD_RESAMPLE_IRQ_SOURCE_ID);
 	return init_srcu_struct(&vm->irq_srcu);
 }
 
