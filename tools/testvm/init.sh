@@ -111,15 +111,17 @@ run_kvm_selftests() {
 	done < /etc/minikvm/tests
 }
 
-# make bench: exit_bench and mmu_bench on each device, their figures
-# between markers; the END marker carries the first non-zero exit status.
+# make bench: exit_bench, mmu_bench and irq_bench on each device, their
+# figures between markers; the END marker carries the first non-zero exit
+# status.
 run_bench() {
 	echo "MINIKVM-BENCH-BEGIN $1"
-	timeout -s KILL 300 exit_bench --dev "$1" 2>&1
-	rc=$?
-	timeout -s KILL 300 mmu_bench --dev "$1" 2>&1
-	r=$?
-	[ "$rc" -eq 0 ] && rc=$r
+	rc=0
+	for b in exit_bench mmu_bench irq_bench; do
+		timeout -s KILL 300 $b --dev "$1" 2>&1
+		r=$?
+		[ "$rc" -eq 0 ] && rc=$r
+	done
 	echo "MINIKVM-BENCH-END $1 $rc"
 }
 
