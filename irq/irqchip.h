@@ -64,6 +64,8 @@ struct minikvm_lapic_irq {
  */
 int minikvm_irq_deliver(struct minikvm_vm *vm, struct minikvm_vcpu *src,
 			const struct minikvm_lapic_irq *irq);
+/* Whether @irq names @vcpu's LAPIC by its destination (no shorthand). */
+bool minikvm_lapic_irq_names(struct minikvm_vcpu *vcpu, const struct minikvm_lapic_irq *irq);
 /* The PIC's output rose: the vCPU whose LINT0 takes ExtINT must look. */
 void minikvm_lapic_extint_raised(struct minikvm_vm *vm);
 
@@ -84,6 +86,13 @@ int minikvm_irqchip_set_irq(struct minikvm_vm *vm, int irq_source_id, u32 gsi, i
 int minikvm_request_irq_source_id(struct minikvm_vm *vm);
 void minikvm_free_irq_source_id(struct minikvm_vm *vm, int source);
 
+/*
+ * Split irqchip: whether the VMM's IOAPIC wants the EOI of @vector from
+ * @vcpu (KVM_EXIT_IOAPIC_EOI): a level-triggered MSI route of one of the
+ * reserved IOAPIC pins names it for this LAPIC (KVM's
+ * kvm_scan_ioapic_routes(), asked at the EOI rather than kept).
+ */
+bool minikvm_split_ioapic_vector(struct minikvm_vcpu *vcpu, u8 vector);
 /* EOI of a level-triggered vector (its TMR bit set): remote IRR clears. */
 void minikvm_ioapic_eoi(struct minikvm_vcpu *vcpu, u8 vector);
 /* The PIC has an interrupt for the INTA cycle. */
