@@ -18,8 +18,10 @@
 #                     devices in three test VMs side by side: two with 1 CPU
 #                     sharing the 1cpu tests, one with 2 CPUs
 #   make bench        exit costs (CPUID, OUT to userspace, first touch of a
-#                     page, MMIO to userspace) and a nested Linux boot on
-#                     /dev/minikvm and /dev/kvm in one test-VM boot
+#                     page, MMIO to userspace), interrupt delivery (IPI,
+#                     LAPIC timer, MSI, HLT wakeup, IOAPIC) and a nested
+#                     Linux boot on /dev/minikvm and /dev/kvm in one 2-CPU
+#                     test-VM boot
 #   make check-debug  the same selftests in two 1-CPU test VMs booting a
 #                     debug kernel (KASAN, lockdep, kmemleak), built once
 #   make ci           make check and make check-debug overlapped; one summary
@@ -265,11 +267,13 @@ fuzz: deps all
 	@awk '{ sub(/\r$$/, "") } /^MINIKVM-END/ && $$4 != 0 { bad = 1 } /^MINIKVM-CHECK/ && $$3 != "ok" { bad = 1 } \
 	      /^MINIKVM-DONE/ { done = 1 } END { exit bad || !done }' $(BUILD)/vm-fuzz/console.log
 
-# One boot: exit_bench, mmu_bench and a nested Linux boot on /dev/minikvm, then on
-# /dev/kvm; figures side by side.
+# One boot: exit_bench, mmu_bench, irq_bench and a nested Linux boot on
+# /dev/minikvm, then on /dev/kvm; figures side by side. Two CPUs: irq_bench's
+# IPIs go between vCPUs on two host CPUs, and its MSIs come from a thread on
+# the other one.
 bench: all
-	@$(VM) --mode bench --name bench-1cpu $(VM_ARGS)
-	@$(TESTVM)/bench-summary.sh $(BUILD)/vm-bench-1cpu/console.log
+	@$(VM) --mode bench --cpus 2 --name bench-2cpu $(VM_ARGS)
+	@$(TESTVM)/bench-summary.sh $(BUILD)/vm-bench-2cpu/console.log
 
 # Linux's KVM selftests from linux-source-6.1, built once into
 # /var/cache/minikvm (tools/testvm/kvm-selftests.sh), run as

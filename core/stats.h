@@ -5,12 +5,18 @@
  *
  * The counters are plain u64s bumped by the vCPU thread itself, which is
  * the only writer (vcpu->mutex serializes KVM_RUN), so the exit path pays
- * one increment and no atomic or lock. Readers in debugfs may see a value
- * one increment old; on x86-64 a naturally aligned u64 load never tears.
+ * one increment and no atomic or lock. Two are bumped by other threads
+ * too, whoever posts an interrupt or kicks the vCPU (irq/posted.c, from
+ * any CPU and from hard-IRQ context): irq_posted and kicks are atomic64_t,
+ * eight bytes holding the count as the u64s do, so the readers take every
+ * counter alike. Readers in debugfs may see a value one increment old; on
+ * x86-64 a naturally aligned u64 load never tears.
  */
 #ifndef MINIKVM_CORE_STATS_H
 #define MINIKVM_CORE_STATS_H
 
+#include <linux/atomic.h>
+#include <linux/build_bug.h>
 #include <linux/types.h>
 
 /*
@@ -33,10 +39,12 @@ struct minikvm_vcpu_stat {
 	u64 irq_window_exits;		/* interrupt-window exits */
 	u64 nmi_window_exits;		/* NMI-window exits */
 	u64 request_irq_exits;		/* KVM_EXIT_IRQ_WINDOW_OPEN returns */
-	u64 irq_posted;			/* vectors posted to this vCPU's LAPIC */
-	u64 kicks;			/* kicks of this vCPU: IPIs and wakeups */
+	atomic64_t irq_posted;		/* vectors posted to this vCPU's LAPIC */
+	atomic64_t kicks;		/* kicks of this vCPU: IPIs and wakeups */
 	u64 halt_wakeup;		/* halts ended by an event */
 };
+
+static_assert(sizeof(atomic64_t) == sizeof(u64));
 
 struct minikvm_vm;
 struct minikvm_vcpu;

@@ -73,8 +73,6 @@ int minikvm_set_gsi_routing(struct minikvm_vm *vm, struct kvm_irq_routing __user
 int minikvm_signal_msi(struct minikvm_vm *vm, const struct kvm_msi *msi);
 /* Pin @pin of @chip (KVM_IRQCHIP_*) was acknowledged: tell who listens. */
 void minikvm_irqchip_acked(struct minikvm_vm *vm, unsigned int chip, unsigned int pin);
-int minikvm_request_irq_source_id(struct minikvm_vm *vm);
-void minikvm_free_irq_source_id(struct minikvm_vm *vm, int source);
 
 /* irq/irqfd.c */
 int minikvm_irqfd_init(void);

@@ -8,7 +8,8 @@
  *   KVM_NMI                an NMI is queued (KVM_REQ_NMI in KVM)
  *   KVM_GET/SET_MP_STATE   RUNNABLE only without a LAPIC, every x86 state with
  *   KVM_GET/SET_LAPIC      irq/lapic.c
- *   KVM_SET_VAPIC_ADDR     -EINVAL: no in-kernel LAPIC
+ *   KVM_SET_VAPIC_ADDR     -EINVAL without an in-kernel LAPIC; with one,
+ *                          KVM's answers, the address not kept (below)
  *   KVM_TPR_ACCESS_REPORTING  accepted (flags must be 0), never reports:
  *                          there is no TPR access to report without a LAPIC
  *
@@ -107,6 +108,42 @@ static long irq_tpr_access_reporting(struct kvm_tpr_access_ctl __user *u)
 	return copy_to_user(u, &tac, sizeof(tac)) ? -EFAULT : 0;
 }
 
+/*
+ * KVM_SET_VAPIC_ADDR with an in-kernel LAPIC answers as KVM's
+ * kvm_lapic_set_vapic_addr(): 0 for address 0, else the four bytes there
+ * must lie in writable memory slots, or -EINVAL. minikvm keeps no such
+ * address and never writes the TPR to it: it reports KVM_CAP_VAPIC 0, as
+ * it does no TPR-access patching (Documentation/ioctl.rst).
+ */
+static long irq_set_vapic_addr(struct minikvm_vcpu *vcpu, struct kvm_vapic_addr __user *u)
+{
+	struct mmu_vm *mmu = &vcpu->vm->mmu;
+	struct kvm_vapic_addr va;
+	u64 gfn, last;
+	long ret = 0;
+
+	if (!vcpu->apic)
+		return -EINVAL;
+	if (copy_from_user(&va, u, sizeof(va)))
+		return -EFAULT;
+	if (!va.vapic_addr)
+		return 0;
+	if (va.vapic_addr + sizeof(u32) - 1 < va.vapic_addr)
+		return -EINVAL;
+	last = (va.vapic_addr + sizeof(u32) - 1) >> PAGE_SHIFT;
+	mutex_lock(&mmu->lock);
+	for (gfn = va.vapic_addr >> PAGE_SHIFT; gfn <= last; gfn++) {
+		struct mmu_slot *s = mmu_find_slot(mmu, gfn);
+
+		if (!s || (s->flags & KVM_MEM_READONLY)) {
+			ret = -EINVAL;
+			break;
+		}
+	}
+	mutex_unlock(&mmu->lock);
+	return ret;
+}
+
 /**
  * minikvm_irq_ioctl() - the interrupt ioctls of a vCPU
  * @vcpu: the loaded vCPU
@@ -127,7 +164,7 @@ long minikvm_irq_ioctl(struct minikvm_vcpu *vcpu, unsigned int ioctl, void __use
 	case KVM_SET_MP_STATE:
 		return irq_set_mp_state(vcpu, argp);
 	case KVM_SET_VAPIC_ADDR:
-		return -EINVAL;
+		return irq_set_vapic_addr(vcpu, argp);
 	case KVM_TPR_ACCESS_REPORTING:
 		return irq_tpr_access_reporting(argp);
 	}

@@ -64,6 +64,8 @@ struct minikvm_lapic_irq {
  */
 int minikvm_irq_deliver(struct minikvm_vm *vm, struct minikvm_vcpu *src,
 			const struct minikvm_lapic_irq *irq);
+/* Whether @irq names @vcpu's LAPIC by its destination (no shorthand). */
+bool minikvm_lapic_irq_names(struct minikvm_vcpu *vcpu, const struct minikvm_lapic_irq *irq);
 /* The PIC's output rose: the vCPU whose LINT0 takes ExtINT must look. */
 void minikvm_lapic_extint_raised(struct minikvm_vm *vm);
 
@@ -76,7 +78,21 @@ void minikvm_lapic_extint_raised(struct minikvm_vm *vm);
  * value: > 0 delivered, 0 coalesced, -1 masked; -ENXIO without a chipset.
  */
 int minikvm_irqchip_set_irq(struct minikvm_vm *vm, int irq_source_id, u32 gsi, int level);
+/*
+ * A source id of its own for an in-kernel device (the PIT), as KVM's
+ * kvm_request_irq_source_id(): the first free one, or -EFAULT. Freeing
+ * it lowers the source's share of every line.
+ */
+int minikvm_request_irq_source_id(struct minikvm_vm *vm);
+void minikvm_free_irq_source_id(struct minikvm_vm *vm, int source);
 
+/*
+ * Split irqchip: whether the VMM's IOAPIC wants the EOI of @vector from
+ * @vcpu (KVM_EXIT_IOAPIC_EOI): a level-triggered MSI route of one of the
+ * reserved IOAPIC pins names it for this LAPIC (KVM's
+ * kvm_scan_ioapic_routes(), asked at the EOI rather than kept).
+ */
+bool minikvm_split_ioapic_vector(struct minikvm_vcpu *vcpu, u8 vector);
 /*
  * EOI of @vector at a LAPIC: the listeners of every pin with it hear the
  * acknowledgement; with @level (its TMR bit set) a level pin's remote IRR
@@ -89,13 +105,6 @@ bool minikvm_pic_has_interrupt(struct minikvm_vm *vm);
 int minikvm_pic_read_irq(struct minikvm_vm *vm);
 
 /* The PIT (irq/pit*.c), called by the chipset. */
-
-/*
- * The PIT's source on GSI 0, beside KVM_USERSPACE_IRQ_SOURCE_ID (0) and
- * KVM_IRQFD_RESAMPLE_IRQ_SOURCE_ID (1): the id KVM's PIT gets from
- * kvm_request_irq_source_id(), the first free one.
- */
-#define MINIKVM_PIT_IRQ_SOURCE_ID	2
 
 /*
  * The guest acknowledged the PIT's interrupt (INTA of IRQ 0 at the PIC,

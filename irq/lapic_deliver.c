@@ -64,6 +64,11 @@ static bool lapic_matches(struct minikvm_lapic *apic, struct minikvm_lapic *src,
 	       lapic_match_physical(apic, irq->dest_id);
 }
 
+bool minikvm_lapic_irq_names(struct minikvm_vcpu *vcpu, const struct minikvm_lapic_irq *irq)
+{
+	return vcpu->apic && lapic_matches(vcpu->apic, NULL, irq);
+}
+
 /* What @apic does with @irq (KVM's __apic_accept_irq()). Return: took it. */
 static bool lapic_accept(struct minikvm_lapic *apic, const struct minikvm_lapic_irq *irq)
 {
@@ -164,17 +169,17 @@ void minikvm_lapic_send_ipi(struct minikvm_lapic *apic, u32 icr_low, u32 dest)
 
 /*
  * EOI: the highest in-service vector is done (SDM Vol. 3A, "EOI
- * Register"). A level-triggered one (its TMR bit set) goes back to the
- * VMM's IOAPIC with KVM_EXIT_IOAPIC_EOI. The in-kernel IOAPIC hears every
- * EOI, edge ones too: the PIT's reinjection waits for the EOI of its
- * edge pin's vector, as KVM's ack notifiers do (an edge pin with a
- * listener is in KVM's ioapic_handled_vectors).
+ * Register"). The in-kernel IOAPIC hears every EOI, edge ones too: the PIT's reinjection
+ * waits for the EOI of its edge pin's vector, as KVM's ack notifiers do
+ * (an edge pin with a listener is in KVM's ioapic_handled_vectors). With
+ * the split irqchip the VMM's IOAPIC gets, with KVM_EXIT_IOAPIC_EOI, the
+ * EOI of each vector its reserved pins' routes name for this LAPIC, as
+ * KVM (which looks there, not at TMR).
  */
 void minikvm_lapic_eoi(struct minikvm_lapic *apic)
 {
 	struct minikvm_vcpu *vcpu = apic->vcpu;
 	int vec = minikvm_lapic_highest_isr(apic);
-	bool level;
 
 	if (vec < 0)
 		return;
@@ -182,12 +187,13 @@ void minikvm_lapic_eoi(struct minikvm_lapic *apic)
 	minikvm_lapic_ppr(apic);
 	trace_minikvm_apic_eoi(vcpu, vec);
 	minikvm_make_request(MINIKVM_REQ_EVENT, vcpu);
-	level = lapic_test_vec(apic, APIC_TMR, vec);
-	if (!minikvm_irqchip_split(vcpu->vm)) {
-		minikvm_ioapic_eoi(vcpu, vec, level);
-	} else if (level) {
+	if (minikvm_irqchip_split(vcpu->vm)) {
+		if (!minikvm_split_ioapic_vector(vcpu, vec))
+			return;
 		vcpu->pending_ioapic_eoi = vec;
 		minikvm_make_request(MINIKVM_REQ_IOAPIC_EOI_EXIT, vcpu);
+	} else {
+		minikvm_ioapic_eoi(vcpu, vec, lapic_test_vec(apic, APIC_TMR, vec));
 	}
 }
 

@@ -8,7 +8,11 @@
  *
  * The hrtimer callback runs in hard-IRQ context on any CPU: it only posts
  * the LVT timer vector (irq/posted.c) and never touches the VMCS or the
- * register page beyond reading LVTT.
+ * register page beyond reading LVTT. The vCPU thread may rewrite LVTT,
+ * period_ns and target while the callback runs (hrtimer_start() does not
+ * wait for a running callback): the callback reads each once (READ_ONCE)
+ * and decides on those values, and both sides access period_ns and
+ * target with READ_ONCE/WRITE_ONCE.
  */
 #include <linux/kernel.h>
 #include <linux/math64.h>
@@ -34,15 +38,17 @@ static enum hrtimer_restart lapic_timer_fn(struct hrtimer *t)
 {
 	struct minikvm_lapic *apic = container_of(t, struct minikvm_lapic, timer);
 	u32 lvtt = READ_ONCE(*(u32 *)(apic->regs + APIC_LVTT));
+	u32 mode = lvtt & LAPIC_LVT_TIMER_MODE;
+	u64 period = READ_ONCE(apic->period_ns);
 
 	if (!(lvtt & APIC_LVT_MASKED))
 		minikvm_lapic_post(apic, lvtt & APIC_VECTOR_MASK);
-	if ((lvtt & LAPIC_LVT_TIMER_MODE) == APIC_LVT_TIMER_TSCDEADLINE)
+	if (mode == APIC_LVT_TIMER_TSCDEADLINE)
 		WRITE_ONCE(apic->tsc_deadline, 0);
-	if ((lvtt & LAPIC_LVT_TIMER_MODE) != APIC_LVT_TIMER_PERIODIC || !apic->period_ns)
+	if (mode != APIC_LVT_TIMER_PERIODIC || !period)
 		return HRTIMER_NORESTART;
-	apic->target = ktime_add_ns(apic->target, apic->period_ns);
-	hrtimer_forward_now(t, ns_to_ktime(apic->period_ns));
+	WRITE_ONCE(apic->target, ktime_add_ns(READ_ONCE(apic->target), period));
+	hrtimer_forward_now(t, ns_to_ktime(period));
 	return HRTIMER_RESTART;
 }
 
@@ -56,7 +62,7 @@ void minikvm_lapic_timer_init(struct minikvm_lapic *apic)
 void minikvm_lapic_timer_cancel(struct minikvm_lapic *apic)
 {
 	hrtimer_cancel(&apic->timer);
-	apic->period_ns = 0;
+	WRITE_ONCE(apic->period_ns, 0);
 }
 
 /* TMICT written (or the mode changed): count from now. */
@@ -68,8 +74,8 @@ void minikvm_lapic_timer_start(struct minikvm_lapic *apic)
 		return;
 	if (lapic_timer_periodic(apic) && ns < LAPIC_MIN_PERIOD_NS)
 		ns = LAPIC_MIN_PERIOD_NS;
-	apic->period_ns = ns;
-	apic->target = ktime_add_ns(ktime_get(), ns);
+	WRITE_ONCE(apic->period_ns, ns);
+	WRITE_ONCE(apic->target, ktime_add_ns(ktime_get(), ns));
 	hrtimer_start(&apic->timer, apic->target, HRTIMER_MODE_ABS_HARD);
 }
 
@@ -88,8 +94,8 @@ void minikvm_lapic_timer_restore(struct minikvm_lapic *apic, u32 tmcct)
 			return;
 		ns = period;
 	}
-	apic->period_ns = period;
-	apic->target = ktime_add_ns(ktime_get(), ns);
+	WRITE_ONCE(apic->period_ns, period);
+	WRITE_ONCE(apic->target, ktime_add_ns(ktime_get(), ns));
 	hrtimer_start(&apic->timer, apic->target, HRTIMER_MODE_ABS_HARD);
 }
 
@@ -123,7 +129,7 @@ u32 minikvm_lapic_timer_current(struct minikvm_lapic *apic)
 	if (minikvm_lapic_timer_tscdeadline_mode(apic) || !apic->period_ns ||
 	    !lapic_get_reg(apic, APIC_TMICT))
 		return 0;
-	left = ktime_to_ns(ktime_sub(apic->target, ktime_get()));
+	left = ktime_to_ns(ktime_sub(READ_ONCE(apic->target), ktime_get()));
 	if (left <= 0) {
 		if (!lapic_timer_periodic(apic))
 			return 0;
@@ -157,7 +163,7 @@ void minikvm_set_tsc_deadline(struct minikvm_vcpu *vcpu, u64 data)
 	host_tsc = data - vcpu->tsc_offset;
 	now = rdtsc();
 	ns = host_tsc > now ? (s64)mul_u64_u32_div(host_tsc - now, 1000000, tsc_khz) : 0;
-	apic->target = ktime_add_ns(ktime_get(), ns);
-	apic->period_ns = 0;
+	WRITE_ONCE(apic->target, ktime_add_ns(ktime_get(), ns));
+	WRITE_ONCE(apic->period_ns, 0);
 	hrtimer_start(&apic->timer, apic->target, HRTIMER_MODE_ABS_HARD);
 }

@@ -52,6 +52,7 @@ struct minikvm_pit {
 	bool periodic;
 	struct kthread_worker *worker;
 	struct kthread_work tick;		/* raises GSI 0 */
+	int irq_source_id;			/* its share of GSI 0, from the routing */
 	atomic_t reinject;			/* KVM_REINJECT_CONTROL, default on */
 	atomic_t pending;			/* ticks not yet raised */
 	atomic_t irq_ack;			/* the last raise was acknowledged */

@@ -16,6 +16,7 @@
 #include <linux/uaccess.h>
 
 #include "core/minikvm.h"
+#include "irq/irqchip.h"
 #include "irq/pit.h"
 
 static void pit_free(struct minikvm_vm *vm, struct minikvm_pit *pit)
@@ -24,6 +25,7 @@ static void pit_free(struct minikvm_vm *vm, struct minikvm_pit *pit)
 	if (pit->has_speaker)
 		minikvm_io_bus_unregister(vm, MINIKVM_PIO_BUS, &pit->speaker);
 	minikvm_pit_timer_destroy(pit);
+	minikvm_free_irq_source_id(vm, pit->irq_source_id);
 	kfree(pit);
 }
 
@@ -41,7 +43,14 @@ static int pit_create(struct minikvm_vm *vm, u32 flags)
 		goto out;
 	pit->vm = vm;
 	mutex_init(&pit->lock);
+	/* As KVM's PIT: a source of its own on GSI 0, the first free one. */
+	pit->irq_source_id = minikvm_request_irq_source_id(vm);
+	if (pit->irq_source_id < 0) {
+		kfree(pit);
+		goto out;
+	}
 	if (minikvm_pit_timer_init(pit)) {
+		minikvm_free_irq_source_id(vm, pit->irq_source_id);
 		kfree(pit);
 		goto out;
 	}
@@ -53,6 +62,7 @@ static int pit_create(struct minikvm_vm *vm, u32 flags)
 	pit->dev.ops = &minikvm_pit_io_ops;
 	if (minikvm_io_bus_register(vm, MINIKVM_PIO_BUS, PIT_BASE_PORT, PIT_NR_PORTS, &pit->dev)) {
 		minikvm_pit_timer_destroy(pit);
+		minikvm_free_irq_source_id(vm, pit->irq_source_id);
 		kfree(pit);
 		goto out;
 	}

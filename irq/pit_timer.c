@@ -38,8 +38,8 @@ static void pit_tick_work(struct kthread_work *work)
 	/* Reinjection: wait for the acknowledgement of the last pulse. */
 	if (atomic_read(&pit->reinject) && !atomic_xchg(&pit->irq_ack, 0))
 		return;
-	minikvm_irqchip_set_irq(pit->vm, MINIKVM_PIT_IRQ_SOURCE_ID, 0, 1);
-	minikvm_irqchip_set_irq(pit->vm, MINIKVM_PIT_IRQ_SOURCE_ID, 0, 0);
+	minikvm_irqchip_set_irq(pit->vm, pit->irq_source_id, 0, 1);
+	minikvm_irqchip_set_irq(pit->vm, pit->irq_source_id, 0, 0);
 }
 
 static enum hrtimer_restart pit_timer_fn(struct hrtimer *timer)

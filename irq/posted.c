@@ -60,7 +60,7 @@ void minikvm_vcpu_kick(struct minikvm_vcpu *vcpu)
 	int cpu, me;
 
 	if (rcuwait_wake_up(&vcpu->wait)) {
-		vcpu->stat.kicks++;
+		atomic64_inc(&vcpu->stat.kicks);
 		trace_minikvm_kick(vcpu, -1, false);
 		return;
 	}
@@ -69,7 +69,7 @@ void minikvm_vcpu_kick(struct minikvm_vcpu *vcpu)
 	if (cpu != me && cpu >= 0 &&
 	    cmpxchg(&vcpu->mode, MINIKVM_IN_GUEST, MINIKVM_EXITING_GUEST) == MINIKVM_IN_GUEST) {
 		smp_send_reschedule(cpu);
-		vcpu->stat.kicks++;
+		atomic64_inc(&vcpu->stat.kicks);
 		trace_minikvm_kick(vcpu, cpu, true);
 	}
 	put_cpu();
@@ -85,7 +85,7 @@ void minikvm_lapic_post(struct minikvm_lapic *apic, u8 vector)
 	minikvm_make_request(MINIKVM_REQ_EVENT, vcpu);
 	/* Step 4: the request before the read of vcpu->mode in the kick. */
 	smp_mb__after_atomic();
-	vcpu->stat.irq_posted++;
+	atomic64_inc(&vcpu->stat.irq_posted);
 	trace_minikvm_irq_post(vcpu, vector);
 	minikvm_vcpu_kick(vcpu);
 }

@@ -54,10 +54,9 @@ struct minikvm_irq_routing {
 int minikvm_irq_vm_init(struct minikvm_vm *vm)
 {
 	mutex_init(&vm->irq_lock);
-	/* KVM's two fixed sources, and the PIT's fixed one, are taken. */
+	/* KVM's two fixed sources are taken; the PIT asks for its own. */
 	vm->irq_sources = BIT(MINIKVM_USERSPACE_IRQ_SOURCE_ID) |
-			  BIT(MINIKVM_IRQFD_RESAMPLE_IRQ_SOURCE_ID) |
-			  BIT(MINIKVM_PIT_IRQ_SOURCE_ID);
+			  BIT(MINIKVM_IRQFD_RESAMPLE_IRQ_SOURCE_ID);
 	return init_srcu_struct(&vm->irq_srcu);
 }
 
@@ -318,6 +317,38 @@ void minikvm_irqchip_acked(struct minikvm_vm *vm, unsigned int chip, unsigned in
 	if (gsi == 0)
 		minikvm_pit_irq_acked(vm);
 	minikvm_irqfd_resample(vm, gsi);
+}
+
+/* irq/irqchip.h */
+bool minikvm_split_ioapic_vector(struct minikvm_vcpu *vcpu, u8 vector)
+{
+	struct minikvm_vm *vm = vcpu->vm;
+	struct minikvm_irq_routing *rt;
+	struct minikvm_lapic_irq irq;
+	bool found = false;
+	unsigned int i;
+	u32 gsi, pins;
+	int idx;
+
+	idx = srcu_read_lock(&vm->irq_srcu);
+	rt = srcu_dereference(vm->irq_routing, &vm->irq_srcu);
+	pins = rt ? min(rt->nr_gsis, vm->nr_reserved_ioapic_pins) : 0;
+	for (gsi = 0; gsi < pins && !found; gsi++) {
+		for (i = 0; i < rt->gsi[gsi].n; i++) {
+			const struct irq_route *r = &rt->gsi[gsi].r[i];
+
+			if (r->type != KVM_IRQ_ROUTING_MSI)
+				continue;
+			msi_to_irq(r->msi.address_lo, r->msi.data, &irq);
+			if (irq.vector == vector && irq.trig_level &&
+			    minikvm_lapic_irq_names(vcpu, &irq)) {
+				found = true;
+				break;
+			}
+		}
+	}
+	srcu_read_unlock(&vm->irq_srcu, idx);
+	return found;
 }
 
 /**

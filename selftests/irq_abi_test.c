@@ -8,12 +8,16 @@
  *  - KVM_GET/SET_MP_STATE: RUNNABLE, and every state that needs a LAPIC
  *    refused without changing anything;
  *  - KVM_SET_VAPIC_ADDR refused, KVM_TPR_ACCESS_REPORTING accepted with
- *    flags 0.
+ *    flags 0;
+ *  - with an in-kernel LAPIC (the split irqchip), KVM_SET_VAPIC_ADDR as
+ *    KVM answers it: 0 and an address in guest memory accepted, one
+ *    outside every slot or running past the end of one refused.
  */
 #include <sys/ioctl.h>
 
 #include "minikvm_test.h"
 #include "kvm_util.h"
+#include "lapic_util.h"
 
 TEST(capabilities)
 {
@@ -90,6 +94,29 @@ TEST(vapic_and_tpr_reporting)
 	EXPECT_EQ(EINVAL, errno);
 	EXPECT_EQ(-1, ioctl(vcpu->fd, KVM_TPR_ACCESS_REPORTING, NULL));
 	EXPECT_EQ(EFAULT, errno);
+	vcpu_free(vcpu);
+	vm_free(vm);
+}
+
+TEST(vapic_with_lapic)
+{
+	struct kvm_vm *vm = vm_create_split();
+	struct kvm_vcpu *vcpu = vcpu_create(vm, 0);
+	struct kvm_vapic_addr va = { .vapic_addr = 0 };
+
+	EXPECT_EQ(-1, ioctl(vcpu->fd, KVM_SET_VAPIC_ADDR, NULL));
+	EXPECT_EQ(EFAULT, errno);
+	EXPECT_EQ(0, ioctl(vcpu->fd, KVM_SET_VAPIC_ADDR, &va));
+	va.vapic_addr = DATA_GPA;
+	EXPECT_EQ(0, ioctl(vcpu->fd, KVM_SET_VAPIC_ADDR, &va));
+	va.vapic_addr = GUEST_MEM_SIZE - 4;
+	EXPECT_EQ(0, ioctl(vcpu->fd, KVM_SET_VAPIC_ADDR, &va));
+	va.vapic_addr = GUEST_MEM_SIZE - 2;
+	EXPECT_EQ(-1, ioctl(vcpu->fd, KVM_SET_VAPIC_ADDR, &va));
+	EXPECT_EQ(EINVAL, errno);
+	va.vapic_addr = 0x40000000;
+	EXPECT_EQ(-1, ioctl(vcpu->fd, KVM_SET_VAPIC_ADDR, &va));
+	EXPECT_EQ(EINVAL, errno);
 	vcpu_free(vcpu);
 	vm_free(vm);
 }

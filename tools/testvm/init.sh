@@ -111,17 +111,19 @@ run_kvm_selftests() {
 	done < /etc/minikvm/tests
 }
 
-# make bench: exit_bench and mmu_bench on each device, their figures
-# between markers; the END marker carries the first non-zero exit status.
-# Then the nested Linux (1 vCPU): this VM's TSC ticks from mkvm's start
-# to the first line of the guest's /init (mkvm run --mark), as BENCH-BOOT.
+# make bench: exit_bench, mmu_bench and irq_bench on each device, their
+# figures between markers; the END marker carries the first non-zero exit
+# status. Then the nested Linux (1 vCPU): this VM's TSC ticks from mkvm's
+# start to the first line of the guest's /init (mkvm run --mark), as
+# BENCH-BOOT.
 run_bench() {
 	echo "MINIKVM-BENCH-BEGIN $1"
-	timeout -s KILL 300 exit_bench --dev "$1" 2>&1
-	rc=$?
-	timeout -s KILL 300 mmu_bench --dev "$1" 2>&1
-	r=$?
-	[ "$rc" -eq 0 ] && rc=$r
+	rc=0
+	for b in exit_bench mmu_bench irq_bench; do
+		timeout -s KILL 300 $b --dev "$1" 2>&1
+		r=$?
+		[ "$rc" -eq 0 ] && rc=$r
+	done
 	if [ -r /lib/minikvm/guest/bzImage ]; then
 		timeout -s KILL 900 mkvm run --kernel /lib/minikvm/guest/bzImage \
 			--initrd /lib/minikvm/guest/initrd.gz \
