@@ -109,6 +109,9 @@ run_kvm_selftests() {
 		t0=$(cut -d. -f1 /proc/uptime)
 		(cd /tmp && timeout -s KILL "$timeout" /kst/"$name" 2>&1)
 		rc=$?
+		# timeout kills the test, not what it forked: a child left with
+		# a spinning vCPU would hold the guest's clock still (Bochs).
+		for p in $(pidof "$name"); do kill -KILL "$p"; done
 		echo "MINIKVM-END $1 $name $rc $(( $(cut -d. -f1 /proc/uptime) - t0 ))s"
 	done < "$2"
 }
