@@ -16,7 +16,8 @@
 #                     /dev/minikvm and /dev/kvm in one test VM
 #   make check        unit tests, static checks, then every selftest on both
 #                     devices in three test VMs side by side: two with 1 CPU
-#                     sharing the 1cpu tests, one with 2 CPUs
+#                     sharing the 1cpu tests, one with 2 CPUs, which then
+#                     runs Linux's KVM selftests on both devices as a gate
 #   make bench        exit costs (CPUID, OUT to userspace, first touch of a
 #                     page, MMIO to userspace), interrupt delivery (IPI,
 #                     LAPIC timer, MSI, HLT wakeup, IOAPIC) and a nested
@@ -27,7 +28,8 @@
 #   make ci           make check and make check-debug overlapped; one summary
 #   make kvm-selftests  Linux's own KVM selftests (built once, cached) on
 #                     KVM's /dev/kvm, then on minikvm behind /dev/kvm, in
-#                     one 2-CPU test VM; not part of make check
+#                     one 2-CPU test VM: the whole list, make check's and
+#                     those too slow for it (kvm-selftests.list, run column)
 #   make fuzz         the ioctl fuzzer, 30 minutes of host time per device,
 #                     in a 2-CPU test VM (FUZZ_SECONDS=, FUZZ_SEED=)
 #   make KDIR=/lib/modules/$(uname -r)/build module
@@ -137,7 +139,8 @@ run-linux: all
 # the 2cpu ones run in a 2-CPU VM; all three boot side by side.
 check: deps all $(UNIT_TESTS) $(FUZZERS)
 	@$(TESTVM)/check.sh --build $(BUILD) --units "$(UNIT_TESTS) $(FUZZERS)" \
-		--static "sparse checkpatch layering symbols testlist docs-check" --kdir $(KDIR) $(VM_ARGS)
+		--static "sparse checkpatch layering symbols testlist docs-check" --kdir $(KDIR) \
+		--kvm-selftests $(VM_ARGS)
 
 # -- static checks -------------------------------------------------------------
 # sparse over every object (C=2: even those already built); any line from
@@ -277,8 +280,9 @@ bench: all
 
 # Linux's KVM selftests from linux-source-6.1, built once into
 # /var/cache/minikvm (tools/testvm/kvm-selftests.sh), run as
-# tools/testvm/kvm-selftests.list says. A conformance report, not a gate:
-# it fails only when the VM does not finish.
+# tools/testvm/kvm-selftests.list says: all of the list, where make check
+# runs those of its run column "check" as a gate. A report, not a gate: it
+# fails only when the VM does not finish.
 kvm-selftests: deps module userspace
 	@$(TESTVM)/kvm-selftests-run.sh --build $(BUILD) $(VM_ARGS)
 

@@ -14,6 +14,8 @@
 #include "kvm_util.h"
 
 #define MSR_UCODE_REV	0x8b
+#define MSR_PERF_CAPABILITIES	0x345
+#define CPUID_1_ECX_PDCM	(1u << 15)
 #define MSR_UNKNOWN	0x40001234	/* no KVM or Hyper-V range */
 
 struct msr_list {
@@ -72,6 +74,33 @@ TEST(unlisted_msr_and_batch_limits)
 	m.hdr.nmsrs = 256;
 	EXPECT_EQ(-1, ioctl(dev, KVM_GET_MSRS, &m));
 	EXPECT_EQ(E2BIG, errno);
+	close(dev);
+}
+
+/*
+ * KVM lists IA32_PERF_CAPABILITIES whether or not it has a PMU, and
+ * Linux's vmx_pmu_caps_test reads it before it checks for PDCM: a device
+ * that leaves it out fails that test instead of skipping it. Without
+ * PDCM in the supported CPUID no capability can be offered: 0.
+ */
+TEST(perf_capabilities_is_listed)
+{
+	int dev = test_open_dev();
+	struct msr_list list = { .l.nmsrs = 1024 };
+	struct kvm_cpuid2 *cpuid = kvm_get_supported_cpuid(dev);
+	struct kvm_cpuid_entry2 *leaf1 = cpuid_find(cpuid, 1, 0);
+	unsigned int i, found = 0;
+	uint64_t val = ~0ull;
+
+	ASSERT_EQ(0, ioctl(dev, KVM_GET_MSR_FEATURE_INDEX_LIST, &list));
+	for (i = 0; i < list.l.nmsrs; i++)
+		found += list.l.indices[i] == MSR_PERF_CAPABILITIES;
+	EXPECT_EQ(1, found);
+	ASSERT_EQ(1, feature_read(dev, MSR_PERF_CAPABILITIES, &val));
+	ASSERT_NE(NULL, leaf1);
+	if (!(leaf1->ecx & CPUID_1_ECX_PDCM))
+		EXPECT_EQ(0, val);
+	free(cpuid);
 	close(dev);
 }
 

@@ -56,12 +56,15 @@ static const u32 vmx_msrs_to_save[] = {
 
 /*
  * What KVM_GET_MSR_FEATURE_INDEX_LIST reports: the feature MSRs of KVM's
- * list whose value minikvm's guests really see. KVM's others
- * (ARCH_CAPABILITIES, PERF_CAPABILITIES, the VMX capability MSRs for
+ * list whose value minikvm's guests really see. PERF_CAPABILITIES is 0:
+ * minikvm has no PMU and no PDCM in its CPUID, and KVM without a PMU
+ * offers the same 0 (Linux's vmx_pmu_caps_test reads it before checking
+ * for PDCM). KVM's others (ARCH_CAPABILITIES, the VMX capability MSRs for
  * nesting) are not modelled.
  */
 static const u32 vmx_msr_features[] = {
 	MSR_IA32_UCODE_REV,
+	MSR_IA32_PERF_CAPABILITIES,
 };
 
 /* SDM Vol. 3A, "MTRR": 8 variable ranges, fixed ranges, WC supported. */
@@ -443,6 +446,9 @@ static int vmx_get_msr_feature(u32 index, u64 *data)
 	switch (index) {
 	case MSR_IA32_UCODE_REV:
 		*data = VMX_UCODE_REV;
+		return 0;
+	case MSR_IA32_PERF_CAPABILITIES:
+		*data = 0;
 		return 0;
 	}
 	return 1;

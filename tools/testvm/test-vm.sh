@@ -27,7 +27,9 @@
 # given variables to the tests (/etc/minikvm/env, read by init.sh).
 # Mode kvm-selftests runs Linux's own KVM selftests built by
 # kvm-selftests.sh into DIR (--kvm-selftests), those kvm-selftests.list
-# names (or the --only one), stripped into the initramfs.
+# names (or the --only one), stripped into the initramfs. In check mode,
+# --kvm-selftests DIR adds those of the list's run column "check", run on
+# both devices after the VM's own tests (/etc/minikvm/kst-tests).
 #
 # --host-clock gives the guest a second serial port (/dev/ttyS1) wired to
 # host-clock.py, a timer in host wall time the guest asks for by serial
@@ -140,29 +142,48 @@ echo "export MINIKVM_TEST_BACKEND=$backend" >> "$root/etc/minikvm/env"
 for v in $test_env; do
 	echo "export $v" >> "$root/etc/minikvm/env"
 done
+# Name and bound of each test of kvm-selftests.list that was built, all
+# of them or ($1) those whose run column says so.
+kst_listed() {
+	while read -r t b _ _ r _; do
+		case "$t" in ''|'#'*) continue ;; esac
+		[ -z "$1" ] || [ "$r" = "$1" ] || continue
+		if [ -x "$kst_dir/bin/$t" ]; then
+			echo "$t $b"
+		else
+			echo "test-vm: $t is listed but was not built, left out" >&2
+		fi
+	done < "$here/kvm-selftests.list"
+}
+# Into /kst, not /tests: some share a name with minikvm's own selftests
+# (sync_regs_test). Unstripped they are about 1 MiB each: a slower
+# initramfs to unpack.
+kst_copy() {
+	mkdir -p "$root/kst"
+	while read -r t _; do
+		strip -o "$root/kst/$t" "$kst_dir/bin/$t"
+	done < "$1"
+}
+if [ -n "$kst_dir" ]; then
+	[ -d "$kst_dir/bin" ] || { echo "test-vm: --kvm-selftests DIR: no DIR/bin (kvm-selftests.sh)" >&2; exit 1; }
+fi
 if [ "$mode" = kvm-selftests ]; then
-	[ -d "$kst_dir/bin" ] || { echo "test-vm: --kvm-selftests DIR (kvm-selftests.sh) is required" >&2; exit 1; }
+	[ -n "$kst_dir" ] || { echo "test-vm: --kvm-selftests DIR (kvm-selftests.sh) is required" >&2; exit 1; }
 	if [ -n "$only" ]; then
 		echo "$only" > "$root/etc/minikvm/tests"
 	else
-		# name and bound of each listed test that was built.
-		while read -r t b _; do
-			case "$t" in ''|'#'*) continue ;; esac
-			if [ -x "$kst_dir/bin/$t" ]; then
-				echo "$t $b" >> "$root/etc/minikvm/tests"
-			else
-				echo "test-vm: $t is listed but was not built, left out" >&2
-			fi
-		done < "$here/kvm-selftests.list"
+		kst_listed "" > "$root/etc/minikvm/tests"
 	fi
-	# Unstripped they are about 1 MiB each: a slower initramfs to unpack.
-	while read -r t _; do
-		strip -o "$root/tests/$t" "$kst_dir/bin/$t"
-	done < "$root/etc/minikvm/tests"
+	kst_copy "$root/etc/minikvm/tests"
 else
 	while read -r t _; do
 		cp "$top/selftests/$t" "$root/tests/"
 	done < "$root/etc/minikvm/tests"
+	rm -f "$root/etc/minikvm/kst-tests"
+	if [ "$mode" = check ] && [ -n "$kst_dir" ]; then
+		kst_listed check > "$root/etc/minikvm/kst-tests"
+		kst_copy "$root/etc/minikvm/kst-tests"
+	fi
 fi
 # The nested Linux guest that mkvm run boots (mkvm_linux_boot_test, make
 # run, make bench): this VM's own kernel, and a busybox initramfs whose
