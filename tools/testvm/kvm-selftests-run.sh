@@ -2,10 +2,10 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # make kvm-selftests: build (once, cached) Linux's own KVM selftests, boot
-# ONE 2-CPU test VM that runs those of kvm-selftests.list on KVM's
+# ONE 2-CPU test VM that runs all those of kvm-selftests.list on KVM's
 # /dev/kvm and then on minikvm behind /dev/kvm, and print one line per
-# test and device and a table of both. Not part of make check: minikvm
-# has no in-kernel irqchip yet, which most of these tests create.
+# test and device and a table of both. A report: make check runs the
+# list's run column "check" as a gate in its own 2-CPU VM (check.sh).
 #
 # Usage: kvm-selftests-run.sh --build DIR [test-vm.sh arguments ...]
 #        (--only "TEST BOUND" runs that one test)
