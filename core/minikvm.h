@@ -70,6 +70,8 @@ struct minikvm_vm {
 
 	/* The in-kernel irqchip (irq/irqchip.h); NULL where the VMM has it. */
 	enum minikvm_irqchip_mode irqchip_mode;	/* set once, before vCPUs */
+	/* MINIKVM_APICV_* its LAPICs use: decided with the first (vmx/apicv.c). */
+	u32 apicv;
 	u32 nr_reserved_ioapic_pins;	/* KVM_CAP_SPLIT_IRQCHIP's args[0] */
 	struct minikvm_pic *pic;
 	struct minikvm_ioapic *ioapic;

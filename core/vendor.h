@@ -146,6 +146,14 @@ int minikvm_internal_error(struct minikvm_vcpu *vcpu, u32 suberror);
 void minikvm_vcpu_init_reset(struct minikvm_vcpu *vcpu);
 void minikvm_vcpu_start_at(struct minikvm_vcpu *vcpu, u8 vector);
 
+/*
+ * APIC virtualization (vmx/apicv.c): a vCPU's in-kernel LAPIC was made,
+ * @regs its register page; then the TPR threshold, a priority class
+ * (0 for none) under which a guest TPR write must exit. IRQs off.
+ */
+void mvmx_vcpu_apic_create(struct minikvm_vcpu *vcpu, void *regs);
+void minikvm_set_tpr_threshold(struct minikvm_vcpu *vcpu, u8 class);
+
 /* Drop this CPU's cached guest translations made through the root @root. */
 void minikvm_flush_guest_tlb(u64 root);
 

@@ -96,20 +96,11 @@ static bool irq_inject_injected(struct minikvm_vcpu *vcpu)
 	return true;
 }
 
-/**
- * __minikvm_inject_events() - act on the requests before an entry
- * @vcpu: loaded vCPU, IRQs off
- *
- * Called by minikvm_inject_events() only when a request is made.
- */
-void __minikvm_inject_events(struct minikvm_vcpu *vcpu)
+/* REQ_EVENT: decide what goes in with this entry (steps 1-3 above). */
+static void irq_inject_events(struct minikvm_vcpu *vcpu)
 {
 	bool busy;
 
-	if (minikvm_check_request(MINIKVM_REQ_NMI, vcpu))
-		irq_process_nmi(vcpu);
-	if (!minikvm_check_request(MINIKVM_REQ_EVENT, vcpu))
-		return;
 	/* The LAPIC's NMIs join KVM_NMI's; the posted vectors join the IRR. */
 	if (vcpu->apic) {
 		minikvm_lapic_sync(vcpu);
@@ -157,6 +148,26 @@ void __minikvm_inject_events(struct minikvm_vcpu *vcpu)
 come_back:
 	minikvm_make_request(MINIKVM_REQ_EVENT, vcpu);
 	minikvm_request_immediate_exit(vcpu);
+}
+
+/**
+ * __minikvm_inject_events() - act on the requests before an entry
+ * @vcpu: loaded vCPU, IRQs off
+ *
+ * Called by minikvm_inject_events() only when a request is made. The
+ * TPR threshold follows the LAPIC's IRR and TPR as the decision left
+ * them; every host-side change to either makes REQ_EVENT, so it is never
+ * stale at an entry.
+ */
+void __minikvm_inject_events(struct minikvm_vcpu *vcpu)
+{
+	if (minikvm_check_request(MINIKVM_REQ_NMI, vcpu))
+		irq_process_nmi(vcpu);
+	if (!minikvm_check_request(MINIKVM_REQ_EVENT, vcpu))
+		return;
+	irq_inject_events(vcpu);
+	if (vcpu->apic)
+		minikvm_lapic_update_tpr_threshold(vcpu);
 }
 
 /**

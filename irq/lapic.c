@@ -85,13 +85,16 @@ void minikvm_lapic_reset(struct minikvm_vcpu *vcpu, bool init)
 	apic->tsc_deadline = 0;
 	apic->pending_extint = -1;
 	minikvm_lapic_ppr(apic);
+	/* TPR may have dropped: the TPR threshold is recomputed before entry. */
+	minikvm_make_request(MINIKVM_REQ_EVENT, vcpu);
 }
 
 /**
  * minikvm_lapic_create() - the LAPIC of a new vCPU, if the VM has an irqchip
  * @vcpu: the vCPU, reset by the vendor, not yet visible
  *
- * The first LAPIC of the VM puts the xAPIC page on the MMIO bus.
+ * The first LAPIC of the VM puts the xAPIC page on the MMIO bus; the
+ * vendor decides what APIC virtualization its vCPUs use.
  * Application processors wait for INIT/SIPI (KVM_MP_STATE_UNINITIALIZED).
  *
  * Return: 0 or -errno.
@@ -129,6 +132,8 @@ int minikvm_lapic_create(struct minikvm_vcpu *vcpu)
 	minikvm_lapic_timer_init(apic);
 	vcpu->apic = apic;
 	minikvm_lapic_reset(vcpu, false);
+	/* The register page doubles as the virtual-APIC page (vmx/apicv.c). */
+	mvmx_vcpu_apic_create(vcpu, apic->regs);
 	if (!(vcpu->msr_apic_base & MSR_IA32_APICBASE_BSP))
 		vcpu->mp_state = KVM_MP_STATE_UNINITIALIZED;
 	return 0;

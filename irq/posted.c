@@ -265,6 +265,25 @@ void minikvm_lapic_inject(struct minikvm_vcpu *vcpu, bool busy)
 	vcpu->interrupt.nr = vec;
 }
 
+/**
+ * minikvm_lapic_update_tpr_threshold() - after the injection decision
+ * @vcpu: loaded vCPU with a LAPIC, IRQs off, REQ_EVENT just taken
+ *
+ * With a TPR shadow the guest changes TPR through CR8 without an exit;
+ * it must exit when it lowers TPR below the priority class of the
+ * highest requested vector that TPR holds back, so that the vector goes
+ * in then (KVM's update_cr8_intercept()). Nothing held back by TPR: 0,
+ * no exit. The class named never exceeds TPR's, as VM entry requires.
+ */
+void minikvm_lapic_update_tpr_threshold(struct minikvm_vcpu *vcpu)
+{
+	struct minikvm_lapic *apic = vcpu->apic;
+	u32 tpr = lapic_get_reg(apic, APIC_TASKPRI) >> 4;
+	int irr = minikvm_lapic_highest_irr(apic);
+
+	minikvm_set_tpr_threshold(vcpu, irr < 0 || (irr >> 4) > tpr ? 0 : irr >> 4);
+}
+
 /* Can the vCPU run, or is there an event that would make it (KVM's kvm_arch_vcpu_runnable())? */
 static bool lapic_wake_event(struct minikvm_vcpu *vcpu)
 {

@@ -10,6 +10,9 @@
  *    self-IPI held back by TPR (in IRR) then delivered once when TPR
  *    drops, in service during its handler and gone after its EOI;
  *  - CR8 is TPR[7:4] in KVM_GET/SET_SREGS and in kvm_run;
+ *  - a 64-bit guest's MOV to CR8 holds a self-IPI back and, lowered,
+ *    lets it in before the next instruction (with a TPR shadow: the
+ *    TPR-below-threshold exit; without: the CR8 exit);
  *  - x2APIC mode through MSRs: the ID is the vCPU id, the LDR derived
  *    from it, TPR writable, and the MSRs #GP (KVM_GET_MSRS stops) in
  *    xAPIC mode;
@@ -56,6 +59,33 @@ asm(GUEST_ASM_BEGIN(regs_guest, ".code32")
 	GUEST_ASM_END(regs_guest));
 GUEST_CODE(regs_guest);
 extern const char regs_guest_handler[];
+
+/*
+ * x2APIC mode, 64-bit: SVR on, CR8 = 5, a self-IPI of vector 0x40
+ * (class 4) waits in IRR; CR8 = 0 must let it in at once.
+ */
+asm(GUEST_ASM_BEGIN(cr8_guest, ".code64")
+	"mov $0x80f, %ecx\n mov $0x1ff, %eax\n xor %edx, %edx\n wrmsr\n"
+	"mov $5, %eax\n mov %rax, %cr8\n"
+	"sti\n"
+	"mov $0x83f, %ecx\n mov $0x40, %eax\n wrmsr\n"	/* SELF IPI */
+	"nop\n"
+	"mov 0x8000, %eax\n out %eax, $0x10\n"		/* not yet: CR8 5 */
+	"xor %eax, %eax\n mov %rax, %cr8\n"
+	"nop\n"
+	"mov 0x8000, %eax\n out %eax, $0x10\n"		/* delivered once */
+	"mov %cr8, %rax\n out %eax, $0x10\n"
+	"cli\n"
+	"1: out %eax, $0x11\n jmp 1b\n"
+	"cr8_guest_handler:\n"
+	"incl 0x8000\n"
+	"push %rax\n push %rcx\n push %rdx\n"
+	"mov $0x80b, %ecx\n xor %eax, %eax\n xor %edx, %edx\n wrmsr\n"	/* EOI */
+	"pop %rdx\n pop %rcx\n pop %rax\n"
+	"iretq\n"
+	GUEST_ASM_END(cr8_guest));
+GUEST_CODE(cr8_guest);
+extern const char cr8_guest_handler[];
 
 static int enable_split(struct kvm_vm *vm, uint64_t pins)
 {
@@ -160,6 +190,37 @@ static void set_x2apic_cpuid(struct kvm_vcpu *vcpu)
 	e->ecx |= 1u << 21;
 	vcpu_set_cpuid(vcpu, cpuid);
 	free(cpuid);
+}
+
+TEST(cr8_releases_interrupt)
+{
+	static const uint32_t want[] = { 0, 1, 0 };
+	struct kvm_vm *vm = vm_create_split();
+	struct kvm_vcpu *vcpu = vcpu_create(vm, 0);
+	uint64_t *idt = vm_gpa(vm, IDT_GPA);
+	uint64_t h = guest_label_gpa(CODE_GPA, cr8_guest, cr8_guest_handler);
+	uint32_t *count = vm_gpa(vm, COUNT_GPA);
+	struct kvm_sregs sregs;
+	unsigned int i;
+
+	set_x2apic_cpuid(vcpu);
+	ASSERT_EQ(1, vcpu_set_msr(vcpu, 0x1b, 0xfee00000ull | 0xd00));
+	vm_load_guest(vm, CODE_GPA, cr8_guest);
+	vcpu_setup_long(vcpu, CODE_GPA);
+	vcpu_setup_long_idt(vcpu);
+	/* 64-bit interrupt gate for VEC, DPL 0. */
+	idt[2 * VEC] = (h & 0xffff) | ((uint64_t)SEL_CODE64 << 16) | (0x8eull << 40) |
+		       ((h >> 16) & 0xffff) << 48;
+	idt[2 * VEC + 1] = h >> 32;
+	vcpu_get_sregs(vcpu, &sregs);
+	sregs.idt.limit = (VEC + 1) * 16 - 1;
+	vcpu_set_sregs(vcpu, &sregs);
+	for (i = 0; i < ARRAY_SIZE(want); i++)
+		EXPECT_EQ(want[i], vcpu_run_until_out(vcpu, PORT_RESULT)) TH_LOG("step %u", i + 1);
+	vcpu_run_until_out(vcpu, PORT_DONE);
+	EXPECT_EQ(1u, *count);
+	vcpu_free(vcpu);
+	vm_free(vm);
 }
 
 TEST(x2apic_msrs)

@@ -37,6 +37,14 @@
 #define MINIKVM_VMX_MSR_BITMAP		(1u << 16)
 #define MINIKVM_VMX_WB_VMCS		(1u << 17) /* VMCS memory type is WB */
 
+/*
+ * Bits in minikvm_vmx_info.apicv: the APIC virtualization minikvm uses for
+ * a vCPU whose LAPIC is in the kernel, as the module parameter
+ * enable_apicv and the CPU allow (Documentation/interrupts.rst). 0: every
+ * LAPIC access exits and every interrupt is injected.
+ */
+#define MINIKVM_APICV_TPR_SHADOW	(1u << 0)  /* CR8 without exits, TPR threshold */
+
 /**
  * struct minikvm_vmx_info - what the load-time probe read from the CPU
  * @features:	MINIKVM_VMX_* bits
@@ -52,6 +60,8 @@
  * @entry:	raw (TRUE_)ENTRY_CTLS
  * @misc:	raw IA32_VMX_MISC
  * @ept_vpid_cap: raw IA32_VMX_EPT_VPID_CAP, 0 when neither EPT nor VPID
+ * @apicv:	MINIKVM_APICV_* bits: what an in-kernel LAPIC's vCPU uses
+ * @pad:	zero
  * @reserved:	zero
  */
 struct minikvm_vmx_info {
@@ -68,7 +78,9 @@ struct minikvm_vmx_info {
 	__u64 entry;
 	__u64 misc;
 	__u64 ept_vpid_cap;
-	__u64 reserved[7];
+	__u32 apicv;
+	__u32 pad;
+	__u64 reserved[6];
 };
 
 /* On /dev/minikvm: copy the probe's findings out. */

@@ -26,6 +26,7 @@
 #include "uapi/minikvm.h"
 #include "mkvm.h"
 #include "vmx/feature_names.h"
+#include "vmx/apicv_names.h"
 
 
 static int show_info(const char *dev)
@@ -59,6 +60,11 @@ static int show_info(const char *dev)
 		if (info.features & vmx_feature_names[i].bit)
 			printf(" %s", vmx_feature_names[i].name);
 	printf("\n");
+	printf("apicv:        ");
+	for (i = 0; i < ARRAY_SIZE(apicv_mode_names); i++)
+		if (info.apicv & apicv_mode_names[i].bit)
+			printf(" %s", apicv_mode_names[i].name);
+	printf("%s\n", info.apicv ? "" : " off (LAPIC accesses exit, interrupts are injected)");
 	printf("msrs:          basic=%#llx feature_control=%#llx\n",
 	       (unsigned long long)info.basic, (unsigned long long)info.feature_control);
 	printf("               pin=%#llx proc=%#llx proc2=%#llx\n",

@@ -36,5 +36,6 @@ int mvmx_handle_ept_violation(struct minikvm_vcpu *vcpu);	/* exit_ept.c */
 int mvmx_handle_ept_misconfig(struct minikvm_vcpu *vcpu);
 int mvmx_handle_interrupt_window(struct minikvm_vcpu *vcpu);	/* exit_window.c */
 int mvmx_handle_nmi_window(struct minikvm_vcpu *vcpu);
+int mvmx_handle_tpr_below_threshold(struct minikvm_vcpu *vcpu);	/* apicv.c */
 
 #endif /* MINIKVM_VMX_EXIT_H */

@@ -4,8 +4,9 @@
  *
  * CR0/CR4: only writes that change a host-owned bit exit (vmx/cr.c says
  * which and why); reads are served by the read shadows without an exit.
- * CR3: no exits at all under EPT. CR8: always exits (no TPR shadow); with
- * the LAPIC in the kernel it is TPR[7:4] (irq/lapic.c); without one, when
+ * CR3: no exits at all under EPT. CR8: exits unless the vCPU has a TPR
+ * shadow (vmx/apicv.c, with the LAPIC in the kernel and enable_apicv);
+ * with the LAPIC in the kernel it is TPR[7:4] (irq/lapic.c); without one, when
  * the guest lowers it, KVM_RUN returns KVM_EXIT_SET_TPR as KVM does, so
  * userspace can deliver a now-unmasked interrupt. DR0-7: every MOV exits (CPU_BASED_MOV_DR_EXITING) and is
  * emulated on saved values, so the guest never reads or writes the host's

@@ -12,15 +12,28 @@
 
 #include <linux/kernel.h>
 #include <linux/kvm.h>
+#include <linux/moduleparam.h>
 #include <asm/msr.h>
 #include <asm/vmx.h>
 
 #include "vmx/capability.h"
 #include "vmx/controls.h"
+#include "vmx/apicv_names.h"
 #include "vmx/speculation.h"
 #include "vmx/vmx.h"
 
 struct mvmx_config mvmx_config;
+
+/*
+ * enable_apicv=0 turns APIC virtualization off for the life of the
+ * module: every LAPIC access exits and every interrupt is injected, the
+ * path a CPU without it takes (tools/testvm runs the irqchip's tests
+ * both ways).
+ */
+static bool enable_apicv = true;
+module_param(enable_apicv, bool, 0444);
+MODULE_PARM_DESC(enable_apicv,
+		 "Use the CPU's APIC virtualization for the in-kernel LAPIC when it has it (default 1)");
 
 /*
  * External interrupts and NMIs always exit: they belong to the host.
@@ -33,8 +46,10 @@ struct mvmx_config mvmx_config;
 
 /*
  * I/O always exits (no I/O bitmaps: every port belongs to userspace).
- * CR8 exits because without a TPR shadow a guest CR8 write would reach
- * the host's real TPR. MOV DR exits so the guest cannot change the host's
+ * CR8 exits by default because without a TPR shadow a guest CR8 write
+ * would reach the host's real TPR (and without an in-kernel LAPIC the
+ * VMM's CR8 is vcpu->cr8); mvmx_apicv_setup() lifts it for a vCPU whose
+ * LAPIC is in the kernel and gets a TPR shadow. MOV DR exits so the guest cannot change the host's
  * debug registers. RDPMC exits: there is no vPMU. MONITOR and MWAIT exit
  * and are NOPs (exit_insn.c): a guest must not sleep a host CPU in MWAIT.
  * No CR3 or INVLPG exiting: EPT handles both.
@@ -71,6 +86,41 @@ static int vmx_adjust_one(const char *name, u32 required, u32 optional, u64 cap,
 	return 0;
 }
 
+/*
+ * APIC virtualization, for vCPUs with the in-kernel LAPIC only (a vCPU
+ * without one keeps the controls above): what the CPU offers of it,
+ * unless enable_apicv=0. Each level needs the one before, as in the
+ * SDM's checks on VM-execution control fields (Vol. 3C, "VM-Execution
+ * Control Fields"):
+ *  - TPR shadow: the LAPIC's register page is the virtual-APIC page, so
+ *    MOV to/from CR8 reads and writes its TPR with no exit, and the TPR
+ *    threshold makes the one exit that matters (a TPR lowered below a
+ *    waiting interrupt's priority class); CR8-load/store exiting goes,
+ *    when the CPU lets them be 0.
+ */
+static void vmx_setup_apicv(void)
+{
+	u32 proc_may = vmx_cap_may_be_one(mvmx_info.procbased);
+	u32 proc_must = vmx_cap_must_be_one(mvmx_info.procbased);
+	struct mvmx_apicv *a = &mvmx_config.apicv;
+	char buf[128];
+	int i, len = 0;
+
+	memset(a, 0, sizeof(*a));
+	if (!enable_apicv || !(proc_may & CPU_BASED_TPR_SHADOW))
+		goto out;
+	a->mode |= MINIKVM_APICV_TPR_SHADOW;
+	a->proc_set = CPU_BASED_TPR_SHADOW;
+	a->proc_clear = (CPU_BASED_CR8_LOAD_EXITING | CPU_BASED_CR8_STORE_EXITING) & ~proc_must;
+out:
+	mvmx_info.apicv = a->mode;
+	buf[0] = '\0';
+	for (i = 0; i < ARRAY_SIZE(apicv_mode_names); i++)
+		if (a->mode & apicv_mode_names[i].bit)
+			len += scnprintf(buf + len, sizeof(buf) - len, " %s", apicv_mode_names[i].name);
+	pr_info("APIC virtualization (enable_apicv=%d):%s\n", enable_apicv, a->mode ? buf : " off");
+}
+
 /**
  * mvmx_setup_config() - compute every VMCS control word once
  *
@@ -104,6 +154,7 @@ int mvmx_setup_config(void)
 	if (c->pin & PIN_BASED_VIRTUAL_NMIS)
 		mvmx_config.proc_windows |= vmx_cap_may_be_one(mvmx_info.procbased) &
 					    CPU_BASED_NMI_WINDOW_EXITING;
+	vmx_setup_apicv();
 
 	/*
 	 * Intercepted exceptions, as KVM does: #DB and #AC so that a guest

@@ -29,6 +29,16 @@ struct vmx_controls {
 	u32 exception_bitmap;
 };
 
+/*
+ * APIC virtualization for a vCPU with the in-kernel LAPIC (vmx/apicv.c),
+ * decided once at load (vmx/vmcs_config.c): MINIKVM_APICV_* bits, and
+ * the control bits that differ from mvmx_config.ctls for such a vCPU.
+ */
+struct mvmx_apicv {
+	u32 mode;
+	u32 proc_set, proc_clear;
+};
+
 /* Control and capability values computed once at load (vmx/vmcs_config.c). */
 struct mvmx_config {
 	struct vmx_controls ctls;
@@ -38,6 +48,7 @@ struct mvmx_config {
 	 * CPU_BASED_NMI_WINDOW_EXITING with virtual NMIs.
 	 */
 	u32 proc_windows;
+	struct mvmx_apicv apicv;
 	u64 cr0_fixed0, cr0_fixed1, cr4_fixed0, cr4_fixed1;
 };
 extern struct mvmx_config mvmx_config;
@@ -55,6 +66,8 @@ struct vmx_vcpu {
 	struct vmx_exit_info exit;
 	struct vmx_controls ctls;
 	unsigned long *msr_bitmap;	/* one page, SDM "MSR-Bitmap Address" */
+	u32 apicv;			/* MINIKVM_APICV_* this vCPU uses (apicv.c) */
+	u8 tpr_threshold;		/* as in the VMCS, with a TPR shadow */
 	u32 msr_filter_gen;		/* vm->msr_filter_gen the bitmap follows */
 
 	/* Guest DR7 enables a breakpoint: DR0-3 are loaded for the guest. */

@@ -25,6 +25,8 @@ extern const char *test_dev_path;
 
 /* Parse and remove "--dev PATH" from argv; returns the new argc. */
 int test_parse_dev(int argc, char **argv);
+/* Print which APIC virtualization the device under test uses. */
+void test_print_apicv(void);
 
 /* Open the device under test read-write; exits the test on failure. */
 int test_open_dev(void);

@@ -15,6 +15,7 @@
 
 #include "test_util.h"
 #include "uapi/minikvm.h"
+#include "vmx/apicv_names.h"
 
 const char *test_dev_path = "/dev/minikvm";
 
@@ -34,7 +35,40 @@ int test_parse_dev(int argc, char **argv)
 	}
 	argv[out] = NULL;
 	printf("# device under test: %s\n", test_dev_path);
+	test_print_apicv();
 	return out;
+}
+
+/*
+ * Which APIC virtualization the in-kernel LAPIC runs with: minikvm's
+ * decision (MINIKVM_GET_VMX_INFO, as mkvm --info prints it), or KVM's
+ * module parameter. For the logs of tests run both ways (tools/testvm).
+ */
+void test_print_apicv(void)
+{
+	struct minikvm_vmx_info info;
+	char buf[8] = "";
+	unsigned int i;
+	FILE *f;
+	int fd;
+
+	fd = open(test_dev_path, O_RDWR | O_CLOEXEC);
+	if (fd >= 0 && !ioctl(fd, MINIKVM_GET_VMX_INFO, &info)) {
+		printf("# apicv: minikvm");
+		for (i = 0; i < ARRAY_SIZE(apicv_mode_names); i++)
+			if (info.apicv & apicv_mode_names[i].bit)
+				printf(" %s", apicv_mode_names[i].name);
+		printf("%s\n", info.apicv ? "" : " off");
+	} else {
+		f = fopen("/sys/module/kvm_intel/parameters/enable_apicv", "r");
+		if (f && fgets(buf, sizeof(buf), f))
+			buf[strcspn(buf, "\n")] = '\0';
+		printf("# apicv: kvm_intel enable_apicv=%s\n", buf[0] ? buf : "?");
+		if (f)
+			fclose(f);
+	}
+	if (fd >= 0)
+		close(fd);
 }
 
 int test_open_dev(void)

@@ -87,16 +87,19 @@ dmesg | grep 'minikvm:' | sed 's/^/MINIKVM-VM: /'
 # Variables for the tests (test-vm.sh --env, e.g. make fuzz's duration).
 [ -s /etc/minikvm/env ] && . /etc/minikvm/env
 
+# run_tests DEV [LIST [LABEL]]: the tests of LIST (default
+# /etc/minikvm/tests) on DEV, named LABEL (default DEV) in the markers.
 run_tests() {
 	dev=$1
+	label=${3:-$1}
 	while read -r name timeout _; do
 		case "$name" in ''|'#'*) continue ;; esac
-		echo "MINIKVM-BEGIN $dev $name"
+		echo "MINIKVM-BEGIN $label $name"
 		t0=$(cut -d. -f1 /proc/uptime)
 		timeout -s KILL "$timeout" /tests/"$name" --dev "$dev" 2>&1
 		rc=$?
-		echo "MINIKVM-END $dev $name $rc $(( $(cut -d. -f1 /proc/uptime) - t0 ))s"
-	done < /etc/minikvm/tests
+		echo "MINIKVM-END $label $name $rc $(( $(cut -d. -f1 /proc/uptime) - t0 ))s"
+	done < "${2:-/etc/minikvm/tests}"
 }
 
 # Linux's KVM selftests (in /kst) of the list file $2: they take no
@@ -275,6 +278,17 @@ check)
 	# (Documentation/trace-walkthrough.rst was captured this way).
 	if [ -n "${MINIKVM_DUMP_TRACE:-}" ] && [ -r /sys/kernel/tracing/trace ]; then
 		sed 's/^/MINIKVM-TRACE: /' /sys/kernel/tracing/trace
+	fi
+	# test-vm.sh --noapicv: the LAPIC's tests again without APIC
+	# virtualization, the path of a CPU that lacks it.
+	if [ -s /etc/minikvm/tests-noapicv ]; then
+		if rmmod minikvm && insmod $mods/minikvm.ko enable_apicv=0; then
+			check reload-noapicv ok
+			dmesg | grep 'minikvm: APIC virtualization' | tail -n 1 | sed 's/^/MINIKVM-VM: /'
+			run_tests /dev/minikvm /etc/minikvm/tests-noapicv minikvm-noapicv
+		else
+			check reload-noapicv fail "rmmod minikvm or insmod enable_apicv=0 failed"
+		fi
 	fi
 	insmod $mods/irqbypass.ko && insmod $mods/kvm.ko && insmod $mods/kvm-intel.ko
 	if [ -c /dev/kvm ]; then

@@ -7,7 +7,8 @@
 #
 # Variables: vm (the VM's label, e.g. 1cpu-2), tests (the test names this
 # VM must run), devs (the devices each must run on), vmrc (test-vm.sh's
-# exit status).
+# exit status), noapicv (the tests that must also have run on device
+# minikvm-noapicv: minikvm loaded with enable_apicv=0).
 function short(dev) { sub(/^\/dev\//, "", dev); return dev }
 function report(what, dev, name, why) {
 	printf "%-5s %-8s %-6s %s%s\n", what, dev, vm, name, why == "" ? "" : "  " why
@@ -17,6 +18,7 @@ BEGIN {
 	count["PASS"] = count["FAIL"] = count["SKIP"] = 0
 	nt = split(tests, tlist, " ")
 	nd = split(devs, dlist, " ")
+	na = split(noapicv, alist, " ")
 }
 { sub(/\r$/, "") }
 # Linux's KVM selftests in the same VM (their device has no /dev/ in
@@ -61,6 +63,9 @@ END {
 		for (t = 1; t <= nt; t++)
 			if (!((dlist[d] " " tlist[t]) in begun))
 				report("FAIL", dlist[d], tlist[t], "(no result)")
+	for (t = 1; t <= na; t++)
+		if (!(("minikvm-noapicv " alist[t]) in begun))
+			report("FAIL", "minikvm-noapicv", alist[t], "(no result)")
 	if (!("kernel-log" in checks))
 		report("FAIL", "vm", "check.kernel-log", "(the VM never judged its kernel log)")
 	if (vmrc != 0)

@@ -10,7 +10,7 @@
 #              [--kernel BZIMAGE --modules DIR] [--module MINIKVM_KO]
 #              [--cmdline-extra "ARGS"] [--time-scale N] [--megs MIB]
 #              [--only "TEST BOUND"] [--env "VAR=VALUE ..."]
-#              [--kvm-selftests DIR] [--host-clock]
+#              [--kvm-selftests DIR] [--host-clock] [--noapicv]
 #
 # By default the VM boots the Debian cloud kernel VER (default: DIR/kver,
 # written by deps.sh) unpacked by deps.sh;
@@ -31,6 +31,11 @@
 # --kvm-selftests DIR adds those of the list's run column "check", run on
 # both devices after the VM's own tests (/etc/minikvm/kst-tests).
 #
+# --noapicv (check mode): the tests tests.list marks noapicv, of those
+# this VM runs, run a second time on minikvm reloaded with
+# enable_apicv=0, as device minikvm-noapicv in the markers: the LAPIC's
+# path without APIC virtualization (check.sh asks it of 1-CPU VMs).
+#
 # --host-clock gives the guest a second serial port (/dev/ttyS1) wired to
 # host-clock.py, a timer in host wall time the guest asks for by serial
 # (make fuzz bounds its runs with it).
@@ -48,6 +53,7 @@ set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
+noapicv=
 build= kver= mode=check cpus=1 backend=auto timeout= model=corei7_skylake_x name=
 vmlinuz= kmods= minikvm_ko=$top/minikvm.ko cmdline_extra= time_scale=1 megs=2048
 group= share=1/1 only= test_env= kst_dir= host_clock=
@@ -74,6 +80,7 @@ while [ $# -gt 0 ]; do
 	--env) test_env=$2; shift ;;
 	--kvm-selftests) kst_dir=$2; shift ;;
 	--host-clock) host_clock=1 ;;
+	--noapicv) noapicv=1 ;;
 	*) echo "test-vm: unknown argument $1" >&2; exit 1 ;;
 	esac
 	shift
@@ -135,6 +142,13 @@ if [ "$mode" = check ] && [ -n "$only" ]; then
 	echo "$only" > "$root/etc/minikvm/tests"
 elif [ "$mode" = check ]; then
 	"$here/tests.sh" list "$group" "$share" "$time_scale" > "$root/etc/minikvm/tests"
+fi
+: > "$root/etc/minikvm/tests-noapicv"
+if [ "$mode" = check ] && [ -n "$noapicv" ]; then
+	marked=" $("$here/tests.sh" noapicv) "
+	while read -r t b _; do
+		case "$marked" in *" $t "*) echo "$t $b" >> "$root/etc/minikvm/tests-noapicv" ;; esac
+	done < "$root/etc/minikvm/tests"
 fi
 : > "$root/etc/minikvm/env"
 # The tests may need to know the emulator under them (a Bochs quirk).

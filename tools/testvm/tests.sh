@@ -14,6 +14,10 @@
 #       the shares are balanced by their time bounds.
 #   tests.sh names GROUP [PART/PARTS]
 #       the same tests, names only, on one line
+#   tests.sh noapicv
+#       the names, on one line, of the tests marked noapicv: a 1-CPU VM
+#       of make check runs those of its share a second time, on minikvm
+#       loaded with enable_apicv=0 (test-vm.sh --noapicv)
 #   tests.sh check
 #       tests.list against the tree: every selftests/*_test.c listed once,
 #       every listed test has a source, every line has a bound and a group,
@@ -26,7 +30,7 @@ top=$(cd "$here/../.." && pwd)
 list=${MINIKVM_TESTS_LIST:-$here/tests.list}
 
 usage() {
-	echo "usage: tests.sh list|names GROUP [PART/PARTS] [SCALE] | tests.sh check" >&2
+	echo "usage: tests.sh list|names GROUP [PART/PARTS] [SCALE] | tests.sh noapicv|check" >&2
 	exit 2
 }
 
@@ -82,6 +86,10 @@ list|names)
 		select_tests "$group" "$part" "$parts" 1 | awk '{ printf "%s%s", (NR > 1 ? " " : ""), $1 } END { print "" }'
 	fi
 	;;
+noapicv)
+	awk '!/^[ \t]*(#|$)/ { for (i = 3; i <= NF; i++) if ($i == "noapicv") print $1 }' "$list" |
+		awk '{ printf "%s%s", (NR > 1 ? " " : ""), $1 } END { print "" }'
+	;;
 check)
 	bad=$(
 		awk '
@@ -89,11 +97,14 @@ check)
 		{
 			if ($2 !~ /^[0-9]+$/ || $2 == 0)
 				print "tests.list: " $1 ": time bound \"" $2 "\" is not a number of seconds"
-			if (NF < 3)
-				print "tests.list: " $1 ": no VM group (1cpu, 2cpu)"
+			groups = 0
 			for (i = 3; i <= NF; i++)
-				if ($i != "1cpu" && $i != "2cpu")
+				if ($i == "1cpu" || $i == "2cpu")
+					groups++
+				else if ($i != "noapicv")
 					print "tests.list: " $1 ": unknown VM group " $i
+			if (!groups)
+				print "tests.list: " $1 ": no VM group (1cpu, 2cpu)"
 			if (seen[$1]++)
 				print "tests.list: " $1 ": listed twice"
 		}' "$list"
