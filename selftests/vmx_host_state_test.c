@@ -109,6 +109,9 @@ TEST(host_state_survives_guest_scribbles)
 	vcpu_setup_long(vcpu, CODE_GPA);
 	sigemptyset(&sa.sa_mask);
 	ASSERT_EQ(0, sigaction(SIGUSR1, &sa, NULL));
+	/* The kernel fills 8 of sigset_t's 128 bytes: clear the rest. */
+	sigemptyset(&mask0);
+	sigemptyset(&mask1);
 	sigprocmask(SIG_SETMASK, NULL, &mask0);
 	syscall(SYS_arch_prctl, ARCH_GET_FS, &fs0);
 	syscall(SYS_arch_prctl, ARCH_GET_GS, &gs0);
