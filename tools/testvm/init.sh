@@ -280,12 +280,13 @@ check)
 		sed 's/^/MINIKVM-TRACE: /' /sys/kernel/tracing/trace
 	fi
 	# test-vm.sh --noapicv: the LAPIC's tests again without APIC
-	# virtualization, the path of a CPU that lacks it.
+	# virtualization, the path of a CPU that lacks it. The label keeps
+	# /dev/ in front: markers without it are Linux's KVM selftests'.
 	if [ -s /etc/minikvm/tests-noapicv ]; then
 		if rmmod minikvm && insmod $mods/minikvm.ko enable_apicv=0; then
 			check reload-noapicv ok
 			dmesg | grep 'minikvm: APIC virtualization' | tail -n 1 | sed 's/^/MINIKVM-VM: /'
-			run_tests /dev/minikvm /etc/minikvm/tests-noapicv minikvm-noapicv
+			run_tests /dev/minikvm /etc/minikvm/tests-noapicv /dev/minikvm-noapicv
 		else
 			check reload-noapicv fail "rmmod minikvm or insmod enable_apicv=0 failed"
 		fi
