@@ -279,9 +279,18 @@ check)
 	if [ -n "${MINIKVM_DUMP_TRACE:-}" ] && [ -r /sys/kernel/tracing/trace ]; then
 		sed 's/^/MINIKVM-TRACE: /' /sys/kernel/tracing/trace
 	fi
+	insmod $mods/irqbypass.ko && insmod $mods/kvm.ko && insmod $mods/kvm-intel.ko
+	if [ -c /dev/kvm ]; then
+		run_tests /dev/kvm
+	else
+		check kvm-intel fail "reference device /dev/kvm missing"
+	fi
 	# test-vm.sh --noapicv: the LAPIC's tests again without APIC
 	# virtualization, the path of a CPU that lacks it. The label keeps
-	# /dev/ in front: markers without it are Linux's KVM selftests'.
+	# /dev/ in front: markers without it are Linux's KVM selftests'. After
+	# KVM's run: with the reload before it, KVM's vmx_host_state_test and
+	# vmx_run_signal_test failed (2026-11-30, cause not found yet), so
+	# KVM runs as it did before this pass existed.
 	if [ -s /etc/minikvm/tests-noapicv ]; then
 		if rmmod minikvm && insmod $mods/minikvm.ko enable_apicv=0; then
 			check reload-noapicv ok
@@ -290,12 +299,6 @@ check)
 		else
 			check reload-noapicv fail "rmmod minikvm or insmod enable_apicv=0 failed"
 		fi
-	fi
-	insmod $mods/irqbypass.ko && insmod $mods/kvm.ko && insmod $mods/kvm-intel.ko
-	if [ -c /dev/kvm ]; then
-		run_tests /dev/kvm
-	else
-		check kvm-intel fail "reference device /dev/kvm missing"
 	fi
 	# Linux's KVM selftests of the list's run column "check" (test-vm.sh
 	# --kvm-selftests), in this same boot; KVM is loaded again after them,
