@@ -288,8 +288,8 @@ check)
 	# test-vm.sh --noapicv: the LAPIC's tests again without APIC
 	# virtualization, the path of a CPU that lacks it. The label keeps
 	# /dev/ in front: markers without it are Linux's KVM selftests'. After
-	# KVM's run: with the reload before it, KVM's vmx_host_state_test and
-	# vmx_run_signal_test failed (2026-11-30, cause not found yet), so
+	# KVM's run: with the reload before it, KVM's vmx_host_state_test
+	# found its signal mask changed (2026-11-30, cause not found yet), so
 	# KVM runs as it did before this pass existed.
 	if [ -s /etc/minikvm/tests-noapicv ]; then
 		if rmmod minikvm && insmod $mods/minikvm.ko enable_apicv=0; then
