@@ -62,6 +62,8 @@ struct mkvm_vcpu {
 struct mkvm_vm {
 	const char *dev;
 	int sys_fd, vm_fd, stop_fd;
+	/* Written when COM1's receive FIFO has room for held console input. */
+	int console_fd;
 	uint8_t *mem;
 	uint64_t mem_size;
 	int nr_cpus;
@@ -114,7 +116,7 @@ int mkvm_post_init(struct mkvm_vm *vm);
 
 /* mkvm_uart.c: the console (stdin to COM1, the terminal's mode). */
 int mkvm_console_start(struct mkvm_vm *vm);
-void mkvm_console_input(struct mkvm_vm *vm, const uint8_t *buf, int n);
+int mkvm_console_input(struct mkvm_vm *vm, const uint8_t *buf, int n);
 void mkvm_console_restore(void);
 
 /* mkvm_boot.c */

@@ -384,33 +384,50 @@ static void print_stats(struct mkvm_vm *vm, double seconds)
 	fprintf(stderr, "  %-44s %lu\n", "unhandled mmio", vm->unhandled[MKVM_MMIO]);
 }
 
-/* Until a reason to stop: stdin to the UART, signals to a stop. */
+/*
+ * Until a reason to stop: stdin to the UART, signals to a stop. Input the
+ * UART's FIFO has no room for stays in buf[] (held bytes from off on), and
+ * stdin is not read again until the UART says, through console_fd, that
+ * the guest took some: a paste is paced, not cut.
+ */
 static void main_loop(struct mkvm_vm *vm, int sig_fd)
 {
-	struct pollfd p[3] = {
+	struct pollfd p[4] = {
 		{ .fd = vm->stop_fd, .events = POLLIN },
 		{ .fd = sig_fd, .events = POLLIN },
+		{ .fd = vm->console_fd, .events = POLLIN },
 		{ .fd = STDIN_FILENO, .events = POLLIN },
 	};
 	struct signalfd_siginfo si;
+	int in_open = 1, held = 0, off = 0;
 	char why[48];
 	uint8_t buf[64];
-	nfds_t n = 3;
+	uint64_t room;
 	ssize_t r;
 
 	while (!__atomic_load_n(&vm->stopping, __ATOMIC_SEQ_CST)) {
-		if (poll(p, n, -1) < 0 && errno != EINTR)
+		/* A negative fd is one poll() skips. */
+		p[3].fd = in_open && !held ? STDIN_FILENO : -1;
+		if (poll(p, 4, -1) < 0 && errno != EINTR)
 			break;
 		if (p[1].revents && read(sig_fd, &si, sizeof(si)) == sizeof(si)) {
 			snprintf(why, sizeof(why), "stopped by %s", strsignal(si.ssi_signo));
 			mkvm_vm_stop(vm, 128 + si.ssi_signo, why);
 		}
-		if (n == 3 && p[2].revents) {
+		if (p[2].revents && read(vm->console_fd, &room, sizeof(room)) == sizeof(room) &&
+		    held) {
+			r = mkvm_console_input(vm, buf + off, held);
+			off += r;
+			held -= r;
+		}
+		if (p[3].fd >= 0 && p[3].revents) {
 			r = read(STDIN_FILENO, buf, sizeof(buf));
-			if (r > 0)
-				mkvm_console_input(vm, buf, r);
-			else if (r == 0 || errno != EINTR)
-				n = 2;		/* stdin is done: stop watching it */
+			if (r > 0) {
+				off = mkvm_console_input(vm, buf, r);
+				held = r - off;
+			} else if (r == 0 || errno != EINTR) {
+				in_open = 0;	/* stdin is done: stop watching it */
+			}
 		}
 	}
 }
@@ -434,6 +451,8 @@ static void teardown(struct mkvm_vm *vm)
 		close(vm->sys_fd);
 	if (vm->stop_fd >= 0)
 		close(vm->stop_fd);
+	if (vm->console_fd >= 0)
+		close(vm->console_fd);
 }
 
 static double now(void)
@@ -456,7 +475,7 @@ int mkvm_run(int argc, char **argv)
 
 	vm->tsc_start = __rdtsc();
 
-	vm->sys_fd = vm->vm_fd = vm->stop_fd = -1;
+	vm->sys_fd = vm->vm_fd = vm->stop_fd = vm->console_fd = -1;
 	pthread_mutex_init(&vm->lock, NULL);
 	if (parse_run(argc, argv, &o, vm))
 		return MKVM_USAGE;
@@ -481,7 +500,8 @@ int mkvm_run(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	sig_fd = signalfd(-1, &sigs, SFD_CLOEXEC);
 	vm->stop_fd = eventfd(0, EFD_CLOEXEC);
-	if (sig_fd < 0 || vm->stop_fd < 0) {
+	vm->console_fd = eventfd(0, EFD_CLOEXEC);
+	if (sig_fd < 0 || vm->stop_fd < 0 || vm->console_fd < 0) {
 		perror("mkvm: signalfd/eventfd");
 		goto out;
 	}

@@ -3,7 +3,11 @@
  * A 16550A UART on COM1 (ports 0x3f8-0x3ff, ISA IRQ 4) and the console
  * behind it: what the guest writes goes to stdout at once (the transmit
  * holding register is always empty again), what arrives on stdin waits in
- * a 16-byte receive FIFO. The IRQ line follows the interrupt identification
+ * a 16-byte receive FIFO. Console input that finds the FIFO full is not
+ * dropped: mkvm_console_input() takes what fits, the main thread holds the
+ * rest and stops reading stdin, and the guest's next read of the receive
+ * buffer (or a FIFO reset) signals vm->console_fd for more, the way a
+ * terminal line with flow control would pace it. The IRQ line follows the interrupt identification
  * register, as QEMU's 16550 does: high while an enabled interrupt is
  * pending, low otherwise; KVM's IOAPIC or PIC turns the rising edge into
  * an interrupt. Registers by the 8250/16550 datasheet (National
@@ -28,6 +32,7 @@ struct uart {
 	uint8_t rx[RX_FIFO];
 	unsigned int rx_head, rx_count;
 	int thri_pending, line;
+	int rx_held;		/* console input waits for room in rx[] */
 };
 
 static struct uart com1;
@@ -182,6 +187,17 @@ static void uart_mark(struct mkvm_vm *vm, uint8_t c)
 		vm->mark_tsc = __rdtsc();
 }
 
+/* The guest made room in rx[]: the main thread may hand over held input. */
+static void rx_room(struct mkvm_vm *vm, struct uart *u)
+{
+	uint64_t one = 1;
+	ssize_t r;
+
+	u->rx_held = 0;
+	r = write(vm->console_fd, &one, sizeof(one));
+	(void)r;	/* an eventfd write fails only on overflow */
+}
+
 static void uart_access(struct mkvm_vm *vm, struct mkvm_device *dev, uint64_t off,
 			uint8_t *data, unsigned int size, int write)
 {
@@ -195,6 +211,8 @@ static void uart_access(struct mkvm_vm *vm, struct mkvm_device *dev, uint64_t of
 	else
 		data[0] = uart_read(u, off);
 	uart_update_irq(vm, u);
+	if (u->rx_held && u->rx_count < RX_FIFO)
+		rx_room(vm, u);
 }
 
 int mkvm_uart_init(struct mkvm_vm *vm)
@@ -204,16 +222,22 @@ int mkvm_uart_init(struct mkvm_vm *vm)
 	return mkvm_bus_register(vm, MKVM_PIO, COM1_BASE, 8, &com1.dev);
 }
 
-/* The main thread hands over what it read from stdin. */
-void mkvm_console_input(struct mkvm_vm *vm, const uint8_t *buf, int n)
+/*
+ * The main thread hands over what it read from stdin: the bytes that fit
+ * in the receive FIFO go in, and the count of those is returned. When not
+ * all fit, vm->console_fd is written once the guest has made room.
+ */
+int mkvm_console_input(struct mkvm_vm *vm, const uint8_t *buf, int n)
 {
 	int i;
 
 	pthread_mutex_lock(&vm->lock);
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n && com1.rx_count < RX_FIFO; i++)
 		rx_push(&com1, buf[i]);
+	com1.rx_held = i < n;
 	uart_update_irq(vm, &com1);
 	pthread_mutex_unlock(&vm->lock);
+	return i;
 }
 
 /*
