@@ -125,8 +125,9 @@ run: all
 	$(TESTVM)/show-run.sh $(BUILD)/vm-run-1cpu/console.log && exit $$rc
 
 # The nested Linux boots of mkvm_linux_boot_test with 1 and 2 vCPUs on both
-# devices, in a 1-CPU test VM (make check boots 1 vCPU only: a nested boot
-# under Bochs takes minutes). Prints the guests' consoles and the results.
+# devices, in a 1-CPU test VM (make check boots 1 vCPU in its 1-CPU VMs and
+# 2 in its 2-CPU VM, not both in each: a nested boot under Bochs takes
+# minutes). Prints the guests' consoles and the results.
 run-linux: all
 	@$(VM) --mode check --name run-linux --only "mkvm_linux_boot_test 1800" \
 		--env "MKVM_LINUX_SMP=1" --timeout 2400 $(VM_ARGS); rc=$$?; \
