@@ -34,6 +34,9 @@
 #                     in a 2-CPU test VM (FUZZ_SECONDS=, FUZZ_SEED=)
 #   make KDIR=/lib/modules/$(uname -r)/build module
 #                     build the module for your own kernel (no deps)
+#   make guest-initrd build/guest-initrd.gz, the nested guest's busybox
+#                     initramfs, for mkvm run by hand (mkvm_shell=1 on its
+#                     command line: a shell on the console)
 #   make sparse checkpatch layering symbols testlist docs-check
 #                     static checks (also run by make check)
 #   make docs         render Documentation/architecture.dot to its .svg
@@ -71,7 +74,7 @@ USERSPACE := userspace/mkvm userspace/minikvm-stat
 UNIT_TESTS := $(patsubst %.c,%,$(wildcard selftests/unit/*_test.c))
 FUZZERS := $(patsubst %.c,%,$(wildcard selftests/unit/*_fuzz.c))
 
-.PHONY: all module userspace selftests run run-linux check check-unit check-debug ci bench clean \
+.PHONY: all module userspace selftests run run-linux guest-initrd check check-unit check-debug ci bench clean \
 	help deps sparse checkpatch layering symbols testlist docs docs-check install uninstall dkms-add dkms-install \
 	dkms-remove fuzz kvm-selftests
 
@@ -123,6 +126,12 @@ VM = $(TESTVM)/test-vm.sh --build $(BUILD)
 run: all
 	@$(VM) --mode info --name run-1cpu $(VM_ARGS); rc=$$?; \
 	$(TESTVM)/show-run.sh $(BUILD)/vm-run-1cpu/console.log && exit $$rc
+
+# The nested guest's initramfs (the test VM builds its own the same way).
+guest-initrd:
+	@mkdir -p $(BUILD)
+	@$(TESTVM)/guest-initrd.sh $(BUILD)/guest-initrd.gz
+	@echo "$(BUILD)/guest-initrd.gz: mkvm run --initrd it, --cmdline \"console=ttyS0 mkvm_shell=1\" for a shell"
 
 # The nested Linux boots of mkvm_linux_boot_test with 1 and 2 vCPUs on both
 # devices, in a 1-CPU test VM (make check boots 1 vCPU in its 1-CPU VMs and

@@ -4,8 +4,9 @@
  * (tools/testvm/guest-init.sh as its /init, put in the test VM by
  * test-vm.sh at GUEST_DIR) with one and with two vCPUs: the guest sees
  * that many CPUs, its /proc/interrupts shows the local timer (LOC) on
- * every CPU and the UART's IRQ 4 taken, it prints its marker and reboots,
- * and mkvm run exits 0. On a device without the in-kernel irqchip
+ * every CPU and the UART's IRQ 4 taken, a shell on its serial console
+ * answers a line typed into mkvm's stdin (mkvm_shell=1, guest-init.sh),
+ * it prints its marker and reboots, and mkvm run exits 0. On a device without the in-kernel irqchip
  * (KVM_CAP_IRQCHIP) or its LAPICs, Linux cannot boot: the tests skip and
  * say so.
  */
@@ -26,11 +27,19 @@
 
 #define GUEST_DIR	"/lib/minikvm/guest"
 #define MKVM		"/bin/mkvm"
-#define CMDLINE		"console=ttyS0 quiet loglevel=4 panic=-1"
-#define CMDLINE_LOUD	"console=ttyS0 earlyprintk=serial,ttyS0 loglevel=7 panic=-1"
+#define CMDLINE		"console=ttyS0 quiet loglevel=4 panic=-1 mkvm_shell=1"
+#define CMDLINE_LOUD	"console=ttyS0 earlyprintk=serial,ttyS0 loglevel=7 panic=-1 mkvm_shell=1"
+/*
+ * What is typed into the guest's shell once it has started, in one write:
+ * 24 bytes, more than the UART's 16-byte FIFO holds, so mkvm must pace
+ * it. The shell's answer is ANSWER, a line the echo of the input is not.
+ */
+#define TYPED		"echo MKVM-SH$((6*7))\nexit\n"
+#define ANSWER		"MKVM-SH42\r"
 #define OUT_MAX		(256 * 1024)
 
 static char out[OUT_MAX];
+static int shell_answered;
 
 static double now(void)
 {
@@ -73,7 +82,7 @@ static int boot(int cpus, double *seconds)
 {
 	const char *cmdline = CMDLINE;
 	char ncpus[8];
-	int pfd[2], status, null;
+	int pfd[2], in[2], status, typed = 0;
 	size_t len = 0, shown = 0;
 	char *nl;
 	ssize_t n;
@@ -84,12 +93,18 @@ static int boot(int cpus, double *seconds)
 	if (getenv("MKVM_GUEST_LOUD"))
 		cmdline = CMDLINE_LOUD;
 	snprintf(ncpus, sizeof(ncpus), "%d", cpus);
+	shell_answered = 0;
 	if (pipe(pfd))
 		return -1;
+	if (pipe(in)) {
+		close(pfd[0]);
+		close(pfd[1]);
+		return -1;
+	}
 	pid = fork();
 	if (pid == 0) {
-		null = open("/dev/null", O_RDONLY);
-		dup2(null, STDIN_FILENO);
+		dup2(in[0], STDIN_FILENO);
+		close(in[1]);
 		dup2(pfd[1], STDOUT_FILENO);
 		dup2(pfd[1], STDERR_FILENO);
 		/* MKVM_TRACE_EXITS=1: every exit mkvm handles, in the log. */
@@ -100,12 +115,21 @@ static int boot(int cpus, double *seconds)
 		_exit(127);
 	}
 	close(pfd[1]);
+	close(in[0]);
 	/* Each line as it comes, so that a log shows how far a hung boot got. */
 	while ((n = read(pfd[0], out + len, OUT_MAX - 1 - len)) > 0) {
 		len += n;
 		for (nl = memchr(out + shown, '\n', len - shown); nl;
 		     nl = memchr(out + shown, '\n', len - shown)) {
 			printf("# | %.*s\n", (int)(nl - out - shown), out + shown);
+			*nl = 0;
+			if (!typed && strstr(out + shown, "MKVM-GUEST: shell")) {
+				typed = write(in[1], TYPED, strlen(TYPED)) == strlen(TYPED);
+				close(in[1]);
+			}
+			if (strstr(out + shown, ANSWER) && !strstr(out + shown, "echo"))
+				shell_answered = 1;
+			*nl = '\n';
 			shown = nl + 1 - out;
 		}
 		fflush(stdout);
@@ -118,6 +142,8 @@ static int boot(int cpus, double *seconds)
 	}
 	out[len] = 0;
 	close(pfd[0]);
+	if (!typed)
+		close(in[1]);
 	if (pid < 0 || waitpid(pid, &status, 0) != pid)
 		return -1;
 	*seconds = now() - t0;
@@ -170,6 +196,7 @@ static void check_boot(struct __test_metadata *_metadata, int cpus)
 	snprintf(want, sizeof(want), "MKVM-GUEST: cpus %d\r", cpus);
 	EXPECT_NE(NULL, strstr(out, want));
 	EXPECT_NE(NULL, strstr(out, "MKVM-GUEST-DONE"));
+	EXPECT_TRUE(shell_answered);
 	ASSERT_EQ(0, irq_counts("LOC:", cpus, loc));
 	ASSERT_EQ(0, irq_counts("ttyS0", cpus, uart));
 	for (i = 0; i < cpus; i++) {

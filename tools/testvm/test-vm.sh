@@ -201,14 +201,11 @@ else
 fi
 # The nested Linux guest that mkvm run boots (mkvm_linux_boot_test, make
 # run, make bench): this VM's own kernel, and a busybox initramfs whose
-# /init is guest-init.sh. Only in a VM that boots it: 14 MiB more to load.
+# /init is guest-init.sh (guest-initrd.sh). Only in a VM that boots it:
+# 14 MiB more to load.
 if [ "$mode" = info ] || [ "$mode" = bench ] || grep -q '^mkvm_linux_boot_test' "$root/etc/minikvm/tests"; then
-	nested=$dir/nested
-	mkdir -p "$nested"/{bin,proc,sys,dev} "$root/lib/minikvm/guest"
-	cp /bin/busybox "$nested/bin/busybox"
-	cp "$here/guest-init.sh" "$nested/init"
-	chmod +x "$nested/init"
-	(cd "$nested" && find . | cpio -o -H newc --quiet | gzip -1) > "$root/lib/minikvm/guest/initrd.gz"
+	mkdir -p "$root/lib/minikvm/guest"
+	"$here/guest-initrd.sh" "$root/lib/minikvm/guest/initrd.gz"
 	cp "$vmlinuz" "$root/lib/minikvm/guest/bzImage"
 fi
 (cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) > "$dir/initrd.gz"
