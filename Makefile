@@ -284,8 +284,9 @@ bench: all
 	@$(TESTVM)/bench-summary.sh $(BUILD)/vm-bench-2cpu/console.log
 
 # minikvm.ko of revision BASE, built against the same kernel headers as
-# this tree's, beside this tree's and KVM, in one boot: Bochs' figures
-# drift 20-30% between boots, so a before/after comparison needs one.
+# this tree's, beside this tree's and KVM, in one boot: make bench's
+# figures differed by 20-30% between its boots, so a before/after
+# comparison takes one boot.
 # tools/testvm/bench-compare.sh; BASE defaults to main before issue 11.
 BASE ?= eeb83bf
 bench-compare: all

@@ -2,10 +2,10 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # make bench-compare: the exit benchmarks (exit_bench, mmu_bench) of an
-# older minikvm beside this tree's and KVM's, in ONE boot of the test VM.
-# Bochs' figures move by 20-30% from one boot to the next, so a before
-# and after measured in two boots says nothing about a 5% change; within
-# one boot they repeat.
+# older minikvm beside this tree's and KVM's, in ONE boot of the test VM,
+# so that the before and after share everything else of the boot: make
+# bench's figures differed by 20-30% between its boots, too much to judge
+# a 5% change across two of them.
 #
 #   bench-compare.sh --build DIR --kdir KDIR --base REV [test-vm.sh options]
 #
