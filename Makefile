@@ -23,6 +23,11 @@
 #                     LAPIC timer, MSI, HLT wakeup, IOAPIC) and a nested
 #                     Linux boot on /dev/minikvm and /dev/kvm in one 2-CPU
 #                     test-VM boot
+#   make bench-compare [BASE=<rev>]
+#                     exit_bench and mmu_bench on minikvm of revision BASE
+#                     (default eeb83bf, before issue 11's host-safety
+#                     work), on this tree's and on KVM, in one 1-CPU
+#                     test-VM boot with mitigations=off, ratio HEAD/BASE
 #   make check-debug  the same selftests in two 1-CPU test VMs booting a
 #                     debug kernel (KASAN, lockdep, kmemleak), built once
 #   make ci           make check and make check-debug overlapped; one summary
@@ -76,7 +81,7 @@ FUZZERS := $(patsubst %.c,%,$(wildcard selftests/unit/*_fuzz.c))
 
 .PHONY: all module userspace selftests run run-linux guest-initrd check check-unit check-debug ci bench clean \
 	help deps sparse checkpatch layering symbols testlist docs docs-check install uninstall dkms-add dkms-install \
-	dkms-remove fuzz kvm-selftests
+	dkms-remove fuzz kvm-selftests bench-compare
 
 all: $(NEED_DEPS) module userspace selftests
 
@@ -288,6 +293,15 @@ bench: all
 	@$(VM) --mode bench --cpus 2 --name bench-2cpu $(VM_ARGS)
 	@$(TESTVM)/bench-summary.sh $(BUILD)/vm-bench-2cpu/console.log
 
+# minikvm.ko of revision BASE, built against the same kernel headers as
+# this tree's, beside this tree's and KVM, in one boot: make bench's
+# figures differed by 20-30% between its boots, so a before/after
+# comparison takes one boot.
+# tools/testvm/bench-compare.sh; BASE defaults to main before issue 11.
+BASE ?= eeb83bf
+bench-compare: all
+	@$(TESTVM)/bench-compare.sh --build $(BUILD) --kdir $(KDIR) --base $(BASE) $(VM_ARGS)
+
 # Linux's KVM selftests from linux-source-6.1, built once into
 # /var/cache/minikvm (tools/testvm/kvm-selftests.sh), run as
 # tools/testvm/kvm-selftests.list says: all of the list, where make check
@@ -315,4 +329,4 @@ clean:
 	rm -rf $(BUILD)/vm-* $(BUILD)/debug-module
 
 help:
-	@sed -n '3,40p' Makefile
+	@sed -n '3,/^# Nothing is installed/p' Makefile | sed '$$d'

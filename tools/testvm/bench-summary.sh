@@ -30,6 +30,7 @@ function val(key,   i, kv) {
 /^BENCH-BOOT \/dev\// {
 	d = $2; sub(/^\/dev\//, "", d)
 	boot[d] = val("ticks")
+}
 /^BENCH-IRQ \/dev\// {
 	d = $2; sub(/^\/dev\//, "", d)
 	ipi[d] = val("ipi"); timer[d] = val("timer"); msi[d] = val("msi"); hlt[d] = val("hlt")

@@ -6,7 +6,8 @@
 # against /dev/kvm, and, when test-vm.sh gave it some, Linux's own KVM
 # selftests on both, unloads minikvm, and judges the kernel log. Mode
 # kvm-selftests runs only Linux's own KVM selftests, on KVM's /dev/kvm
-# and then on minikvm's device behind that name. Everything
+# and then on minikvm's device behind that name; mode bench-compare the
+# exit benchmarks on an older minikvm.ko, this one and KVM. Everything
 # the host needs is printed on the serial console as marker lines:
 #
 #   MINIKVM-BEGIN <dev> <test>          test output (KTAP) follows
@@ -191,6 +192,47 @@ run_bench() {
 	echo "MINIKVM-BENCH-END $1 $rc"
 }
 
+# make bench-compare: exit_bench and mmu_bench on device $2 as run $1,
+# their figures between MINIKVM-BENCH-BEGIN <run> <dev> and
+# MINIKVM-BENCH-END <run> <rc> (bench-compare-summary.sh reads them).
+compare_run() {
+	echo "MINIKVM-BENCH-BEGIN $1 $2"
+	rc=0
+	for b in exit_bench mmu_bench; do
+		timeout -s KILL 300 $b --dev "$2" 2>&1
+		r=$?
+		[ "$rc" -eq 0 ] && rc=$r
+	done
+	echo "MINIKVM-BENCH-END $1 $rc"
+}
+
+# One module of the comparison loaded (base: the older minikvm.ko that
+# test-vm.sh --base-module carried, head: this tree's, kvm: kvm_intel),
+# run $1 on it, then unloaded, so that the next one runs alone.
+compare_on() {
+	case "$1" in
+	base-*|head-*)
+		ko=$mods/minikvm.ko
+		case "$1" in base-*) ko=$mods/minikvm-base.ko ;; esac
+		if insmod "$ko"; then
+			compare_run "$1" /dev/minikvm
+			rmmod minikvm || check "unload-$1" fail "rmmod minikvm failed"
+		else
+			check "load-$1" fail "insmod $ko failed"
+		fi
+		;;
+	kvm)
+		if insmod $mods/irqbypass.ko && insmod $mods/kvm.ko && insmod $mods/kvm-intel.ko; then
+			compare_run kvm /dev/kvm
+		else
+			check kvm-intel fail "insmod of kvm_intel failed"
+		fi
+		rmmod kvm_intel && rmmod kvm && rmmod irqbypass ||
+			check kvm-unload fail "rmmod of kvm_intel/kvm failed"
+		;;
+	esac
+}
+
 # make run: what the probe found and the translation chain of a live
 # guest, each between markers the host prints from the console log.
 show() {
@@ -317,6 +359,16 @@ bench)
 	[ -c /dev/minikvm ] && run_bench /dev/minikvm
 	insmod $mods/irqbypass.ko && insmod $mods/kvm.ko && insmod $mods/kvm-intel.ko
 	[ -c /dev/kvm ] && run_bench /dev/kvm
+	;;
+bench-compare)
+	# BASE, HEAD, KVM, then BASE and HEAD again: the second pair shows how
+	# far the figures drift within this boot. minikvm (HEAD) is loaded
+	# again at the end for the rmmod check below.
+	rmmod minikvm || check unload-head fail "rmmod minikvm failed"
+	for run in base-1 head-1 kvm base-2 head-2; do
+		compare_on $run
+	done
+	insmod $mods/minikvm.ko || check load fail "insmod minikvm.ko failed after the runs"
 	;;
 esac
 

@@ -3,7 +3,7 @@
 #
 # Boot the nested test VM once and leave its serial console in a file.
 #
-#   test-vm.sh --build DIR [--kver VER] [--mode check|info|clock|bench]
+#   test-vm.sh --build DIR [--kver VER] [--mode check|info|clock|bench|bench-compare]
 #              [--cpus 1|2] [--group 1cpu|2cpu] [--share PART/PARTS]
 #              [--backend auto|bochs|qemu] [--timeout SECONDS]
 #              [--model BOCHS_CPU_MODEL] [--name NAME]
@@ -11,6 +11,7 @@
 #              [--cmdline-extra "ARGS"] [--time-scale N] [--megs MIB]
 #              [--only "TEST BOUND"] [--env "VAR=VALUE ..."]
 #              [--kvm-selftests DIR] [--host-clock] [--noapicv]
+#              [--base-module MINIKVM_KO]
 #
 # By default the VM boots the Debian cloud kernel VER (default: DIR/kver,
 # written by deps.sh) unpacked by deps.sh;
@@ -36,6 +37,10 @@
 # enable_apicv=0, as device minikvm-noapicv in the markers: the LAPIC's
 # path without APIC virtualization (check.sh asks it of 1-CPU VMs).
 #
+# Mode bench-compare (make bench-compare) runs exit_bench and mmu_bench
+# on the minikvm.ko of --base-module (an older revision, built for the
+# same kernel), on this one and on KVM, one loaded at a time, in one boot.
+#
 # --host-clock gives the guest a second serial port (/dev/ttyS1) wired to
 # host-clock.py, a timer in host wall time the guest asks for by serial
 # (make fuzz bounds its runs with it).
@@ -43,7 +48,8 @@
 # The VM gets minikvm.ko, KVM's own modules from the same kernel package,
 # those selftests, and mkvm; /init (init.sh) runs them. Modes: check runs
 # the tests, info prints the VMX probe and a live translation chain and
-# boots the nested Linux with mkvm run (make run), clock the guest's clock and timer state, bench the benchmarks. Backend "auto" takes QEMU with KVM when this host
+# boots the nested Linux with mkvm run (make run), clock the guest's clock and timer state, bench the benchmarks, bench-compare the exit
+# benchmarks on two minikvm builds and KVM. Backend "auto" takes QEMU with KVM when this host
 # has VT-x and a usable /dev/kvm, else Bochs with an emulated Intel CPU.
 #
 # Exit: 0 when the VM printed MINIKVM-DONE, 3 on timeout, 4 on a guest
@@ -53,7 +59,7 @@ set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
-noapicv=
+noapicv= base_ko=
 build= kver= mode=check cpus=1 backend=auto timeout= model=corei7_skylake_x name=
 vmlinuz= kmods= minikvm_ko=$top/minikvm.ko cmdline_extra= time_scale=1 megs=2048
 group= share=1/1 only= test_env= kst_dir= host_clock=
@@ -81,6 +87,7 @@ while [ $# -gt 0 ]; do
 	--kvm-selftests) kst_dir=$2; shift ;;
 	--host-clock) host_clock=1 ;;
 	--noapicv) noapicv=1 ;;
+	--base-module) base_ko=$2; shift ;;
 	*) echo "test-vm: unknown argument $1" >&2; exit 1 ;;
 	esac
 	shift
@@ -90,7 +97,9 @@ done
 [ -n "$kver" ] || { [ -n "$vmlinuz" ] && [ -n "$kmods" ]; } ||
 	{ echo "test-vm: --kver is required unless --kernel and --modules are given" >&2; exit 1; }
 case "$cpus" in 1|2) ;; *) echo "test-vm: --cpus must be 1 or 2" >&2; exit 1 ;; esac
-case "$mode" in check|info|clock|bench|kvm-selftests) ;; *) echo "test-vm: no mode $mode" >&2; exit 1 ;; esac
+case "$mode" in check|info|clock|bench|bench-compare|kvm-selftests) ;; *) echo "test-vm: no mode $mode" >&2; exit 1 ;; esac
+[ "$mode" != bench-compare ] || [ -r "$base_ko" ] ||
+	{ echo "test-vm: mode bench-compare needs --base-module MINIKVM_KO" >&2; exit 1; }
 group=${group:-${cpus}cpu}
 name=${name:-$mode-${cpus}cpu}
 
@@ -130,6 +139,7 @@ cp /bin/busybox "$root/bin/busybox"
 cp "$here/init.sh" "$root/init"
 chmod +x "$root/init"
 cp "$minikvm_ko" "$root/lib/minikvm/minikvm.ko"
+[ -z "$base_ko" ] || cp "$base_ko" "$root/lib/minikvm/minikvm-base.ko"
 cp "$kmods/arch/x86/kvm/kvm.ko" "$kmods/arch/x86/kvm/kvm-intel.ko" \
    "$kmods/virt/lib/irqbypass.ko" "$kmods/arch/x86/kernel/msr.ko" "$root/lib/minikvm/"
 cp "$top/userspace/mkvm" "$top/userspace/minikvm-stat" "$root/bin/"
