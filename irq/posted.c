@@ -386,21 +386,21 @@ int minikvm_lapic_accept_events(struct minikvm_vcpu *vcpu)
 	return 0;
 }
 
+/* INIT or SIPI waits (minikvm_lapic_events_pending(), vCPUs with a LAPIC). */
+bool __minikvm_lapic_events_pending(struct minikvm_vcpu *vcpu)
+{
+	return READ_ONCE(vcpu->apic->pending_events);
+}
+
 /* KVM_SET_MP_STATE of SIPI_RECEIVED: the last SIPI vector, taken at the next run. */
 void minikvm_lapic_sipi_pending(struct minikvm_vcpu *vcpu)
 {
 	set_bit(MINIKVM_APIC_SIPI, &vcpu->apic->pending_events);
 }
 
-/* INIT or SIPI waits: the next entry must not happen before it is taken. */
-bool minikvm_lapic_events_pending(struct minikvm_vcpu *vcpu)
-{
-	return vcpu->apic && READ_ONCE(vcpu->apic->pending_events);
-}
-
 /**
- * minikvm_vcpu_ready_to_enter() - the run loop's step before an entry
- * @vcpu: the loaded vCPU, process context
+ * __minikvm_vcpu_ready_to_enter() - the run loop's step before an entry
+ * @vcpu: the loaded vCPU with an in-kernel LAPIC, process context
  *
  * A vCPU that cannot run (HALTED without a wake event, waiting for INIT
  * or SIPI) blocks; then INIT/SIPI are taken and a halted vCPU with an
@@ -411,10 +411,8 @@ bool minikvm_lapic_events_pending(struct minikvm_vcpu *vcpu)
  * Return: true to enter the guest, false to go round the loop (a signal,
  * or the vCPU still waits for SIPI).
  */
-bool minikvm_vcpu_ready_to_enter(struct minikvm_vcpu *vcpu)
+bool __minikvm_vcpu_ready_to_enter(struct minikvm_vcpu *vcpu)
 {
-	if (!vcpu->apic)
-		return true;
 	if (!minikvm_vcpu_runnable(vcpu)) {
 		minikvm_vcpu_block(vcpu);
 		if (!minikvm_vcpu_runnable(vcpu))
@@ -431,8 +429,9 @@ bool minikvm_vcpu_ready_to_enter(struct minikvm_vcpu *vcpu)
 /*
  * An EOI of a level-triggered vector with the IOAPIC in userspace:
  * KVM_RUN returns KVM_EXIT_IOAPIC_EOI (KVM's KVM_REQ_IOAPIC_EOI_EXIT).
+ * Called by minikvm_ioapic_eoi_exit() when the request bit is set.
  */
-bool minikvm_ioapic_eoi_exit(struct minikvm_vcpu *vcpu)
+bool __minikvm_ioapic_eoi_exit(struct minikvm_vcpu *vcpu)
 {
 	if (!minikvm_check_request(MINIKVM_REQ_IOAPIC_EOI_EXIT, vcpu))
 		return false;
