@@ -44,6 +44,8 @@
  * LAPIC access exits and every interrupt is injected.
  */
 #define MINIKVM_APICV_TPR_SHADOW	(1u << 0)  /* CR8 without exits, TPR threshold */
+#define MINIKVM_APICV_VID		(1u << 1)  /* virtual-interrupt delivery */
+#define MINIKVM_APICV_X2APIC		(1u << 2)  /* virtualize x2APIC mode: TPR, EOI, SELF IPI */
 
 /**
  * struct minikvm_vmx_info - what the load-time probe read from the CPU

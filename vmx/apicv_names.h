@@ -12,6 +12,8 @@ static const struct {
 	const char *name;
 } apicv_mode_names[] = {
 	{ MINIKVM_APICV_TPR_SHADOW, "tpr_shadow" },
+	{ MINIKVM_APICV_VID, "vid" },
+	{ MINIKVM_APICV_X2APIC, "x2apic" },
 };
 
 #endif /* MINIKVM_VMX_APICV_NAMES_H */

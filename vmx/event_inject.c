@@ -91,11 +91,13 @@ void minikvm_inject_event(struct minikvm_vcpu *vcpu, enum minikvm_event_kind kin
 		vmcs_write32(VM_ENTRY_EXCEPTION_ERROR_CODE, error);
 	}
 	vmcs_write32(VM_ENTRY_INTR_INFO_FIELD, info);
+	to_vmx(vcpu)->injected_intr = kind == MINIKVM_EVENT_INTR;
 	minikvm_note_inject(vcpu, info, vcpu->event_requeued);
 }
 
 void minikvm_cancel_injection(struct minikvm_vcpu *vcpu)
 {
+	to_vmx(vcpu)->injected_intr = false;
 	vmcs_write32(VM_ENTRY_INTR_INFO_FIELD, 0);
 }
 
@@ -205,19 +207,34 @@ void minikvm_set_interrupt_shadow(struct minikvm_vcpu *vcpu, u8 shadow)
  * short, e.g. an EPT violation on the guest's IDT, GDT or stack: then it
  * goes back to irq/event.c with its error code, and for a soft event the
  * instruction length the exit reports, to be injected again.
+ *
+ * With virtual-interrupt delivery, an external interrupt minikvm did not
+ * inject is one the CPU was delivering from RVI: it already moved the
+ * vector to the page's ISR and SVI (SDM Vol. 3C, "Virtual-Interrupt
+ * Delivery"), so it goes back as an injected interrupt, not into IRR,
+ * and SVI names it. The SDM's CPU reports the same vector in the
+ * IDT-vectoring field; Bochs reports 0 there, so SVI is the one taken.
  */
 void mvmx_reinject_vectoring(struct minikvm_vcpu *vcpu)
 {
+	struct vmx_vcpu *vmx = to_vmx(vcpu);
 	u32 idt = vmcs_read32(IDT_VECTORING_INFO_FIELD);
+	bool injected_intr = vmx->injected_intr;
+	u8 vector;
 	s8 kind;
 
+	vmx->injected_intr = false;
 	minikvm_complete_events(vcpu);
 	if (likely(!(idt & VECTORING_INFO_VALID_MASK)))
 		return;
 	kind = vmx_vectoring_kinds[(idt & INTR_INFO_INTR_TYPE_MASK) >> 8];
 	if (kind < 0)
 		return;
-	minikvm_requeue_event(vcpu, kind, idt & VECTORING_INFO_VECTOR_MASK,
+	vector = idt & VECTORING_INFO_VECTOR_MASK;
+	if (kind == MINIKVM_EVENT_INTR && !injected_intr &&
+	    (vmx->ctls.proc2 & SECONDARY_EXEC_VIRTUAL_INTR_DELIVERY))
+		vector = vmcs_read16(GUEST_INTR_STATUS) >> 8;
+	minikvm_requeue_event(vcpu, kind, vector,
 			      idt & VECTORING_INFO_DELIVER_CODE_MASK,
 			      (idt & VECTORING_INFO_DELIVER_CODE_MASK) ?
 			      vmcs_read32(IDT_VECTORING_ERROR_CODE) : 0,

@@ -97,11 +97,19 @@ static int vmx_adjust_one(const char *name, u32 required, u32 optional, u64 cap,
  *    threshold makes the one exit that matters (a TPR lowered below a
  *    waiting interrupt's priority class); CR8-load/store exiting goes,
  *    when the CPU lets them be 0.
+ *  - virtual-interrupt delivery (needs the TPR shadow; external-interrupt
+ *    exiting is always on, as it also requires): the CPU delivers the
+ *    LAPIC's interrupts from the page's IRR itself, RVI and SVI in the
+ *    guest interrupt status.
+ *  - virtualize x2APIC mode, with virtual-interrupt delivery only: in
+ *    x2APIC mode, TPR reads and writes, EOI and SELF IPI writes do not
+ *    exit (apicv.c switches it with the guest's APIC mode).
  */
 static void vmx_setup_apicv(void)
 {
 	u32 proc_may = vmx_cap_may_be_one(mvmx_info.procbased);
 	u32 proc_must = vmx_cap_must_be_one(mvmx_info.procbased);
+	u32 proc2_may = vmx_cap_may_be_one(mvmx_info.procbased2);
 	struct mvmx_apicv *a = &mvmx_config.apicv;
 	char buf[128];
 	int i, len = 0;
@@ -112,6 +120,13 @@ static void vmx_setup_apicv(void)
 	a->mode |= MINIKVM_APICV_TPR_SHADOW;
 	a->proc_set = CPU_BASED_TPR_SHADOW;
 	a->proc_clear = (CPU_BASED_CR8_LOAD_EXITING | CPU_BASED_CR8_STORE_EXITING) & ~proc_must;
+	if (!(proc2_may & SECONDARY_EXEC_VIRTUAL_INTR_DELIVERY) ||
+	    !(mvmx_config.ctls.pin & PIN_BASED_EXT_INTR_MASK))
+		goto out;
+	a->mode |= MINIKVM_APICV_VID;
+	a->proc2_set = SECONDARY_EXEC_VIRTUAL_INTR_DELIVERY;
+	if (proc2_may & SECONDARY_EXEC_VIRTUALIZE_X2APIC_MODE)
+		a->mode |= MINIKVM_APICV_X2APIC;
 out:
 	mvmx_info.apicv = a->mode;
 	buf[0] = '\0';
