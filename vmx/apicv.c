@@ -30,6 +30,13 @@
  *    still exits. In xAPIC mode the bitmap intercepts them all again:
  *    with the control off, an MSR the bitmap lets through would reach
  *    the real one.
+ *  - APIC-register virtualization (with the two above): in x2APIC mode,
+ *    RDMSR of the registers the page holds as the guest must see them
+ *    (vmx_x2apic_page_reads[]) reads the page without an exit. Not the
+ *    timer's current count, which is computed (irq/lapic_timer.c), nor
+ *    a register minikvm refuses (#GP), which still exit. An IRR bit
+ *    posted but not yet folded is not seen until the next exit folds
+ *    it, as with a real APIC whose IRR a message has not yet reached.
  *
  * Environment: the vCPU thread, vCPU loaded (creation loads it here).
  */
@@ -152,6 +159,27 @@ void minikvm_set_virtual_interrupts(struct minikvm_vcpu *vcpu, u8 rvi, u8 svi,
 	vmx_write_virtual_interrupts(to_vmx(vcpu), rvi, svi, eoi_exit);
 }
 
+/* The x2APIC registers read from the page with APIC-register virtualization. */
+static const u32 vmx_x2apic_page_reads[] = {
+	APIC_ID, APIC_LVR, APIC_PROCPRI, APIC_LDR, APIC_SPIV, APIC_ESR, APIC_ICR,
+	APIC_LVTT, APIC_LVTTHMR, APIC_LVTPC, APIC_LVT0, APIC_LVT1, APIC_LVTERR,
+	APIC_TMICT, APIC_TDCR,
+};
+
+static void vmx_x2apic_reads(struct vmx_vcpu *vmx, bool intercept)
+{
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(vmx_x2apic_page_reads); i++)
+		mvmx_msr_intercept(vmx, VMX_X2APIC_MSR(vmx_x2apic_page_reads[i]), intercept, true);
+	/* ISR, TMR, IRR: eight 32-bit registers each. */
+	for (i = 0; i < 8; i++) {
+		mvmx_msr_intercept(vmx, VMX_X2APIC_MSR(APIC_ISR + (i << 4)), intercept, true);
+		mvmx_msr_intercept(vmx, VMX_X2APIC_MSR(APIC_TMR + (i << 4)), intercept, true);
+		mvmx_msr_intercept(vmx, VMX_X2APIC_MSR(APIC_IRR + (i << 4)), intercept, true);
+	}
+}
+
 /**
  * mvmx_apic_mode_changed() - the guest's APIC entered or left x2APIC mode
  * @vcpu: loaded vCPU, IA32_APIC_BASE already written
@@ -167,6 +195,8 @@ void mvmx_apic_mode_changed(struct minikvm_vcpu *vcpu)
 	mvmx_msr_intercept(vmx, VMX_X2APIC_MSR(APIC_TASKPRI), !x2, !x2);
 	mvmx_msr_intercept(vmx, VMX_X2APIC_MSR(APIC_EOI), true, !x2);
 	mvmx_msr_intercept(vmx, VMX_X2APIC_MSR(APIC_SELF_IPI), true, !x2);
+	if (vmx->apicv & MINIKVM_APICV_REG_VIRT)
+		vmx_x2apic_reads(vmx, !x2);
 	if (x2)
 		vmx->ctls.proc2 |= SECONDARY_EXEC_VIRTUALIZE_X2APIC_MODE;
 	else

@@ -104,6 +104,10 @@ static int vmx_adjust_one(const char *name, u32 required, u32 optional, u64 cap,
  *  - virtualize x2APIC mode, with virtual-interrupt delivery only: in
  *    x2APIC mode, TPR reads and writes, EOI and SELF IPI writes do not
  *    exit (apicv.c switches it with the guest's APIC mode).
+ *  - APIC-register virtualization, with x2APIC virtualization only:
+ *    reads of the x2APIC registers kept in the page do not exit either.
+ *    Not without virtual-interrupt delivery, which is what keeps the
+ *    page's PPR up to date while the guest runs.
  */
 static void vmx_setup_apicv(void)
 {
@@ -125,8 +129,13 @@ static void vmx_setup_apicv(void)
 		goto out;
 	a->mode |= MINIKVM_APICV_VID;
 	a->proc2_set = SECONDARY_EXEC_VIRTUAL_INTR_DELIVERY;
-	if (proc2_may & SECONDARY_EXEC_VIRTUALIZE_X2APIC_MODE)
-		a->mode |= MINIKVM_APICV_X2APIC;
+	if (!(proc2_may & SECONDARY_EXEC_VIRTUALIZE_X2APIC_MODE))
+		goto out;
+	a->mode |= MINIKVM_APICV_X2APIC;
+	if (proc2_may & SECONDARY_EXEC_APIC_REGISTER_VIRT) {
+		a->mode |= MINIKVM_APICV_REG_VIRT;
+		a->proc2_set |= SECONDARY_EXEC_APIC_REGISTER_VIRT;
+	}
 out:
 	mvmx_info.apicv = a->mode;
 	buf[0] = '\0';
