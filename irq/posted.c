@@ -279,7 +279,15 @@ void minikvm_lapic_inject(struct minikvm_vcpu *vcpu, bool busy)
 	vcpu->interrupt.nr = vec;
 }
 
-/* Virtual-interrupt delivery: RVI, SVI, and the EOI-exit bitmap (TMR). */
+/*
+ * Virtual-interrupt delivery: RVI, SVI, and the EOI-exit bitmap. An EOI
+ * the CPU virtualizes (x2APIC mode) exits only for a vector the bitmap
+ * names, and every EOI someone listens to must exit: a level vector's
+ * (TMR), whose EOI the IOAPIC or, split, the VMM must hear, and with the
+ * in-kernel IOAPIC each vector its redirection table names, edge too,
+ * since the PIT's reinjection waits for the EOI of its edge pin's vector
+ * (minikvm_lapic_eoi(); KVM's ioapic_handled_vectors).
+ */
 static void lapic_update_virtual_interrupts(struct minikvm_vcpu *vcpu)
 {
 	struct minikvm_lapic *apic = vcpu->apic;
@@ -289,13 +297,15 @@ static void lapic_update_virtual_interrupts(struct minikvm_vcpu *vcpu)
 	unsigned int i;
 
 	/*
-	 * A level-triggered vector's EOI must reach the IOAPIC: its TMR bit
-	 * was set before the vector was posted (lapic_accept()), so before
-	 * the fold that put it in IRR and this bitmap that follows it.
+	 * A level vector's TMR bit was set before the vector was posted
+	 * (lapic_accept()), so before the fold that put it in IRR and this
+	 * bitmap that follows it.
 	 */
 	for (i = 0; i < 4; i++)
 		eoi_exit[i] = lapic_get_reg(apic, APIC_TMR + (2 * i << 4)) |
 			      (u64)lapic_get_reg(apic, APIC_TMR + ((2 * i + 1) << 4)) << 32;
+	if (minikvm_irqchip_kernel(vcpu->vm))
+		minikvm_ioapic_vectors(vcpu->vm, eoi_exit);
 	minikvm_set_virtual_interrupts(vcpu, irr < 0 ? 0 : irr, isr < 0 ? 0 : isr, eoi_exit);
 }
 
@@ -464,8 +474,15 @@ bool minikvm_vcpu_ready_to_enter(struct minikvm_vcpu *vcpu)
 			vcpu->stat.halt_wakeup++;
 	}
 	minikvm_lapic_accept_events(vcpu);
-	if (vcpu->mp_state == KVM_MP_STATE_HALTED)
+	if (vcpu->mp_state == KVM_MP_STATE_HALTED) {
 		vcpu->mp_state = KVM_MP_STATE_RUNNABLE;
+		/*
+		 * What woke it is in the page's IRR; the entry names it in
+		 * RVI (virtual-interrupt delivery) or injects it, even if the
+		 * request that came with the post was already taken.
+		 */
+		minikvm_make_request(MINIKVM_REQ_EVENT, vcpu);
+	}
 	return vcpu->mp_state == KVM_MP_STATE_RUNNABLE;
 }
 

@@ -60,23 +60,30 @@ static const u32 vmx_eoi_exit_fields[4] = {
 };
 static const u64 vmx_no_eoi_exits[4];
 
-/* SDM Vol. 3C, "Guest Non-Register State": RVI in bits 7:0, SVI in 15:8. */
+/*
+ * SDM Vol. 3C, "Guest Non-Register State": RVI in bits 7:0, SVI in 15:8.
+ * The guest interrupt status is written every time, never skipped for
+ * being what was written last: while the guest runs the CPU changes RVI
+ * and SVI itself (a delivery moves RVI to SVI, a virtualized EOI lowers
+ * SVI), so the value this vCPU wrote last says nothing about the VMCS.
+ * Skipping the write when the page asked again for the status of the
+ * previous entry (a vector delivered, EOIed by an emulated write, and
+ * the next one of the same vector already posted) left RVI at 0 with
+ * the vector in the page's IRR: a vCPU that HLTs then never gets it.
+ * The EOI-exit bitmap is the VMM's alone, so its writes are cached.
+ */
 static void vmx_write_virtual_interrupts(struct vmx_vcpu *vmx, u8 rvi, u8 svi,
 					 const u64 eoi_exit[4])
 {
-	u16 status = rvi | (u16)svi << 8;
 	int i;
 
-	if (status != vmx->intr_status || !vmx->intr_status_valid) {
-		vmcs_write16(GUEST_INTR_STATUS, status);
-		vmx->intr_status = status;
-	}
+	vmcs_write16(GUEST_INTR_STATUS, rvi | (u16)svi << 8);
 	for (i = 0; i < 4; i++)
-		if (eoi_exit[i] != vmx->eoi_exit[i] || !vmx->intr_status_valid) {
+		if (eoi_exit[i] != vmx->eoi_exit[i] || !vmx->eoi_exit_valid) {
 			vmcs_write64(vmx_eoi_exit_fields[i], eoi_exit[i]);
 			vmx->eoi_exit[i] = eoi_exit[i];
 		}
-	vmx->intr_status_valid = true;
+	vmx->eoi_exit_valid = true;
 }
 
 /**

@@ -213,7 +213,12 @@ void minikvm_set_interrupt_shadow(struct minikvm_vcpu *vcpu, u8 shadow)
  * vector to the page's ISR and SVI (SDM Vol. 3C, "Virtual-Interrupt
  * Delivery"), so it goes back as an injected interrupt, not into IRR,
  * and SVI names it. The SDM's CPU reports the same vector in the
- * IDT-vectoring field; Bochs reports 0 there, so SVI is the one taken.
+ * IDT-vectoring field; Bochs does not record a virtual interrupt there
+ * and reports what it recorded last (the last event injected or taken
+ * without an exit, vector 0 when none), so SVI is the one taken. Where
+ * that stale record is an exception, Bochs's report cannot be told from
+ * a real one and the exception goes back (the test VM's limit, not the
+ * SDM's CPU's).
  */
 void mvmx_reinject_vectoring(struct minikvm_vcpu *vcpu)
 {

@@ -69,9 +69,8 @@ struct vmx_vcpu {
 	unsigned long *msr_bitmap;	/* one page, SDM "MSR-Bitmap Address" */
 	u32 apicv;			/* MINIKVM_APICV_* this vCPU uses (apicv.c) */
 	u8 tpr_threshold;		/* as in the VMCS, with a TPR shadow */
-	/* With virtual-interrupt delivery: RVI/SVI and the EOI-exit bitmap written. */
-	bool intr_status_valid;
-	u16 intr_status;
+	/* With virtual-interrupt delivery: the EOI-exit bitmap as written. */
+	bool eoi_exit_valid;
 	u64 eoi_exit[4];
 	/* The last entry carried an external interrupt minikvm injected. */
 	bool injected_intr;
