@@ -91,13 +91,13 @@ void minikvm_inject_event(struct minikvm_vcpu *vcpu, enum minikvm_event_kind kin
 		vmcs_write32(VM_ENTRY_EXCEPTION_ERROR_CODE, error);
 	}
 	vmcs_write32(VM_ENTRY_INTR_INFO_FIELD, info);
-	to_vmx(vcpu)->injected_intr = kind == MINIKVM_EVENT_INTR;
+	to_vmx(vcpu)->injected = true;
 	minikvm_note_inject(vcpu, info, vcpu->event_requeued);
 }
 
 void minikvm_cancel_injection(struct minikvm_vcpu *vcpu)
 {
-	to_vmx(vcpu)->injected_intr = false;
+	to_vmx(vcpu)->injected = false;
 	vmcs_write32(VM_ENTRY_INTR_INFO_FIELD, 0);
 }
 
@@ -208,27 +208,30 @@ void minikvm_set_interrupt_shadow(struct minikvm_vcpu *vcpu, u8 shadow)
  * goes back to irq/event.c with its error code, and for a soft event the
  * instruction length the exit reports, to be injected again.
  *
- * With virtual-interrupt delivery, an external interrupt minikvm did not
- * inject is one the CPU was delivering from RVI: it already moved the
- * vector to the page's ISR and SVI (SDM Vol. 3C, "Virtual-Interrupt
- * Delivery"), so it goes back as an injected interrupt, not into IRR,
- * and SVI names it. The SDM's CPU reports the same vector in the
- * IDT-vectoring field; Bochs does not record a virtual interrupt there
- * and reports what it recorded last (the last event injected or taken
- * without an exit, vector 0 when none), so SVI is the one taken. Where
- * that stale record is an exception, Bochs's report cannot be told from
- * a real one and the exception goes back (the test VM's limit, not the
- * SDM's CPU's).
+ * With virtual-interrupt delivery, an external interrupt or NMI minikvm
+ * did not inject with this entry is one the CPU was delivering from RVI
+ * (the only other way either reaches the guest is an exit, and every
+ * NMI the guest gets is injected): the CPU already moved the vector to
+ * the page's ISR and SVI (SDM Vol. 3C, "Virtual-Interrupt Delivery"),
+ * so it goes back as an injected interrupt, not into IRR, with the
+ * vector SVI names. The SDM's CPU reports that interrupt and vector in
+ * the IDT-vectoring field; Bochs does not record a virtual interrupt
+ * there and reports what it recorded last, on any VMCS (the last event
+ * injected or taken without an exit: vector 0 in a guest that had none,
+ * the NMI of the previous VM in irq_split_test), so neither its type
+ * nor its vector is taken. Where that stale record is an exception,
+ * Bochs's report cannot be told from a real one and the exception goes
+ * back (the test VM's limit, not the SDM's CPU's).
  */
 void mvmx_reinject_vectoring(struct minikvm_vcpu *vcpu)
 {
 	struct vmx_vcpu *vmx = to_vmx(vcpu);
 	u32 idt = vmcs_read32(IDT_VECTORING_INFO_FIELD);
-	bool injected_intr = vmx->injected_intr;
+	bool injected = vmx->injected;
 	u8 vector;
 	s8 kind;
 
-	vmx->injected_intr = false;
+	vmx->injected = false;
 	minikvm_complete_events(vcpu);
 	if (likely(!(idt & VECTORING_INFO_VALID_MASK)))
 		return;
@@ -236,9 +239,12 @@ void mvmx_reinject_vectoring(struct minikvm_vcpu *vcpu)
 	if (kind < 0)
 		return;
 	vector = idt & VECTORING_INFO_VECTOR_MASK;
-	if (kind == MINIKVM_EVENT_INTR && !injected_intr &&
-	    (vmx->ctls.proc2 & SECONDARY_EXEC_VIRTUAL_INTR_DELIVERY))
+	if ((kind == MINIKVM_EVENT_INTR || kind == MINIKVM_EVENT_NMI) && !injected &&
+	    (vmx->ctls.proc2 & SECONDARY_EXEC_VIRTUAL_INTR_DELIVERY)) {
+		kind = MINIKVM_EVENT_INTR;
 		vector = vmcs_read16(GUEST_INTR_STATUS) >> 8;
+		idt &= ~VECTORING_INFO_DELIVER_CODE_MASK;
+	}
 	minikvm_requeue_event(vcpu, kind, vector,
 			      idt & VECTORING_INFO_DELIVER_CODE_MASK,
 			      (idt & VECTORING_INFO_DELIVER_CODE_MASK) ?

@@ -72,8 +72,8 @@ struct vmx_vcpu {
 	/* With virtual-interrupt delivery: the EOI-exit bitmap as written. */
 	bool eoi_exit_valid;
 	u64 eoi_exit[4];
-	/* The last entry carried an external interrupt minikvm injected. */
-	bool injected_intr;
+	/* The last entry carried an event minikvm injected. */
+	bool injected;
 	u32 msr_filter_gen;		/* vm->msr_filter_gen the bitmap follows */
 
 	/* Guest DR7 enables a breakpoint: DR0-3 are loaded for the guest. */
