@@ -4,8 +4,9 @@
  *
  *  - a level-triggered IOAPIC pin (KVM_IRQ_LINE): the handler runs, remote
  *    IRR is set until the handler's EOI to the LAPIC, and clear after;
- *    again with a 64-bit guest whose EOI is an x2APIC MSR write (which
- *    minikvm's virtual-interrupt delivery lets through without an exit
+ *    again with a 64-bit guest whose EOI is an x2APIC MSR write (an MSR
+ *    exit today; with x2APIC virtualization, which minikvm has the code
+ *    for but does not turn on, it would go through without an exit
  *    unless the EOI-exit bitmap names the vector);
  *  - an MSI from KVM_SIGNAL_MSI to the same guest;
  *  - the same through irqfds: a resampled one on the level pin, whose

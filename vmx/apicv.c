@@ -23,6 +23,9 @@
  *    ISR in the page and raising VPPR. The TPR threshold is not used.
  *    An EOI the CPU virtualizes exits only for a vector the bitmap names
  *    (level-triggered: the IOAPIC must hear it), as an EOI-induced exit.
+ *  - not turned on (vmx/vmcs_config.c says why), so the two items below
+ *    are unused and every x2APIC MSR exits: MINIKVM_APICV_X2APIC and
+ *    MINIKVM_APICV_REG_VIRT are never in vmx->apicv.
  *  - virtualize x2APIC mode (with virtual-interrupt delivery): while the
  *    guest's APIC is in x2APIC mode, the MSR bitmap lets TPR reads and
  *    writes, EOI and SELF IPI writes through, and the CPU virtualizes
