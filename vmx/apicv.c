@@ -73,14 +73,17 @@ static const u64 vmx_no_eoi_exits[4];
  * previous entry (a vector delivered, EOIed by an emulated write, and
  * the next one of the same vector already posted) left RVI at 0 with
  * the vector in the page's IRR: a vCPU that HLTs then never gets it.
- * The EOI-exit bitmap is the VMM's alone, so its writes are cached.
+ * The EOI-exit bitmap is the VMM's alone, so its writes are cached;
+ * vmx->intr_status keeps the status an entry starts from, for
+ * mvmx_reinject_vectoring(), which also sets it after each exit.
  */
 static void vmx_write_virtual_interrupts(struct vmx_vcpu *vmx, u8 rvi, u8 svi,
 					 const u64 eoi_exit[4])
 {
 	int i;
 
-	vmcs_write16(GUEST_INTR_STATUS, rvi | (u16)svi << 8);
+	vmx->intr_status = rvi | (u16)svi << 8;
+	vmcs_write16(GUEST_INTR_STATUS, vmx->intr_status);
 	for (i = 0; i < 4; i++)
 		if (eoi_exit[i] != vmx->eoi_exit[i] || !vmx->eoi_exit_valid) {
 			vmcs_write64(vmx_eoi_exit_fields[i], eoi_exit[i]);

@@ -208,30 +208,44 @@ void minikvm_set_interrupt_shadow(struct minikvm_vcpu *vcpu, u8 shadow)
  * goes back to irq/event.c with its error code, and for a soft event the
  * instruction length the exit reports, to be injected again.
  *
- * With virtual-interrupt delivery, an external interrupt or NMI minikvm
- * did not inject with this entry is one the CPU was delivering from RVI
- * (the only other way either reaches the guest is an exit, and every
- * NMI the guest gets is injected): the CPU already moved the vector to
- * the page's ISR and SVI (SDM Vol. 3C, "Virtual-Interrupt Delivery"),
- * so it goes back as an injected interrupt, not into IRR, with the
- * vector SVI names. The SDM's CPU reports that interrupt and vector in
- * the IDT-vectoring field; Bochs does not record a virtual interrupt
- * there and reports what it recorded last, on any VMCS (the last event
- * injected or taken without an exit: vector 0 in a guest that had none,
- * the NMI of the previous VM in irq_split_test), so neither its type
- * nor its vector is taken. Where that stale record is an exception,
- * Bochs's report cannot be told from a real one and the exception goes
- * back (the test VM's limit, not the SDM's CPU's).
+ * With virtual-interrupt delivery, the CPU may have been delivering a
+ * virtual interrupt from RVI: it already moved the vector to the page's
+ * ISR and SVI (SDM Vol. 3C, "Virtual-Interrupt Delivery"), so that one
+ * goes back as an injected interrupt, not into IRR, with the vector SVI
+ * names. The SDM's CPU reports it as an external interrupt with that
+ * vector. Bochs does not record a virtual interrupt in the IDT-vectoring
+ * field at all: it reports the last event it recorded, on any VMCS (the
+ * last one injected, or the guest's last exception: vector 0 in a guest
+ * that had none, the NMI of irq_split_test's previous VM, the #PF of
+ * the nested Linux in the test before irq_ipi_test). So when minikvm
+ * injected nothing with this entry, the field's type and vector are not
+ * what decides: a guest interrupt status (RVI, SVI) other than the one
+ * the entry started from says that a delivery from RVI happened in this
+ * run, and the event cut short is taken to be it; an unchanged status
+ * says none happened, and then an external interrupt or NMI there can
+ * only be stale (every NMI the guest gets is injected, every host
+ * interrupt exits) and is dropped, while an exception or software
+ * interrupt is the guest's own and goes back. The one case this gets
+ * wrong, on the SDM's CPU too, is an exception whose delivery is cut
+ * short in the handler of a virtual interrupt delivered earlier in the
+ * same run: the interrupt is injected again instead, and a fault comes
+ * back by itself when the handler re-executes its instruction.
  */
 void mvmx_reinject_vectoring(struct minikvm_vcpu *vcpu)
 {
 	struct vmx_vcpu *vmx = to_vmx(vcpu);
 	u32 idt = vmcs_read32(IDT_VECTORING_INFO_FIELD);
+	bool vid = vmx->ctls.proc2 & SECONDARY_EXEC_VIRTUAL_INTR_DELIVERY;
 	bool injected = vmx->injected;
+	u16 status = 0, entry_status = vmx->intr_status;
 	u8 vector;
 	s8 kind;
 
 	vmx->injected = false;
+	if (vid) {
+		status = vmcs_read16(GUEST_INTR_STATUS);
+		vmx->intr_status = status;
+	}
 	minikvm_complete_events(vcpu);
 	if (likely(!(idt & VECTORING_INFO_VALID_MASK)))
 		return;
@@ -239,11 +253,14 @@ void mvmx_reinject_vectoring(struct minikvm_vcpu *vcpu)
 	if (kind < 0)
 		return;
 	vector = idt & VECTORING_INFO_VECTOR_MASK;
-	if ((kind == MINIKVM_EVENT_INTR || kind == MINIKVM_EVENT_NMI) && !injected &&
-	    (vmx->ctls.proc2 & SECONDARY_EXEC_VIRTUAL_INTR_DELIVERY)) {
-		kind = MINIKVM_EVENT_INTR;
-		vector = vmcs_read16(GUEST_INTR_STATUS) >> 8;
-		idt &= ~VECTORING_INFO_DELIVER_CODE_MASK;
+	if (vid && !injected) {
+		if (status != entry_status) {
+			kind = MINIKVM_EVENT_INTR;
+			vector = status >> 8;
+			idt &= ~VECTORING_INFO_DELIVER_CODE_MASK;
+		} else if (kind == MINIKVM_EVENT_INTR || kind == MINIKVM_EVENT_NMI) {
+			return;
+		}
 	}
 	minikvm_requeue_event(vcpu, kind, vector,
 			      idt & VECTORING_INFO_DELIVER_CODE_MASK,

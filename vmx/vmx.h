@@ -72,6 +72,8 @@ struct vmx_vcpu {
 	/* With virtual-interrupt delivery: the EOI-exit bitmap as written. */
 	bool eoi_exit_valid;
 	u64 eoi_exit[4];
+	/* ... and RVI/SVI as the next entry finds them (event_inject.c). */
+	u16 intr_status;
 	/* The last entry carried an event minikvm injected. */
 	bool injected;
 	u32 msr_filter_gen;		/* vm->msr_filter_gen the bitmap follows */
