@@ -110,8 +110,8 @@ static int vmx_adjust_one(const char *name, u32 required, u32 optional, u64 cap,
  * good while its /init printed /proc/interrupts, on 2026-11-30; with
  * them off it boots and restarts. Not diagnosed yet: that run still
  * took Bochs's stale IDT-vectoring record at its word
- * (mvmx_reinject_vectoring()), which may have been the cause
- * (Documentation/interrupts.rst).
+ * (mvmx_reinject_vectoring()), which may have been the cause: one run
+ * with them on after that fix booted it (Documentation/interrupts.rst).
  */
 static void vmx_setup_apicv(void)
 {
