@@ -153,6 +153,11 @@ void minikvm_vcpu_start_at(struct minikvm_vcpu *vcpu, u8 vector);
  */
 void mvmx_vcpu_apic_create(struct minikvm_vcpu *vcpu, void *regs);
 void minikvm_set_tpr_threshold(struct minikvm_vcpu *vcpu, u8 class);
+/* With virtual-interrupt delivery (vm->apicv): RVI, SVI, EOI-exit bitmap. IRQs off. */
+void minikvm_set_virtual_interrupts(struct minikvm_vcpu *vcpu, u8 rvi, u8 svi,
+				    const u64 eoi_exit[4]);
+/* IA32_APIC_BASE's x2APIC bit changed (irq/lapic.c). */
+void mvmx_apic_mode_changed(struct minikvm_vcpu *vcpu);
 
 /* Drop this CPU's cached guest translations made through the root @root. */
 void minikvm_flush_guest_tlb(u64 root);

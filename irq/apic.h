@@ -38,9 +38,11 @@ void minikvm_lapic_inject(struct minikvm_vcpu *vcpu, bool busy);
 bool minikvm_lapic_extint_pending(struct minikvm_vcpu *vcpu);
 bool minikvm_lapic_has_interrupt(struct minikvm_vcpu *vcpu);
 bool minikvm_lapic_ready_for_extint(struct minikvm_vcpu *vcpu);
-void minikvm_lapic_update_tpr_threshold(struct minikvm_vcpu *vcpu);
+void minikvm_lapic_update_apicv(struct minikvm_vcpu *vcpu);
 int minikvm_lapic_interrupt(struct minikvm_vcpu *vcpu, u32 vector);
 void minikvm_lapic_post_nmi(struct minikvm_vcpu *vcpu);
+/* The rest of an EOI the CPU virtualized (EOI-induced exit). */
+void minikvm_lapic_eoi_induced(struct minikvm_vcpu *vcpu, u8 vec);
 
 /* The run loop (vmx/run.c), process context. */
 int minikvm_vcpu_block(struct minikvm_vcpu *vcpu);

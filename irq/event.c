@@ -155,9 +155,9 @@ come_back:
  * @vcpu: loaded vCPU, IRQs off
  *
  * Called by minikvm_inject_events() only when a request is made. The
- * TPR threshold follows the LAPIC's IRR and TPR as the decision left
- * them; every host-side change to either makes REQ_EVENT, so it is never
- * stale at an entry.
+ * TPR threshold, or with virtual-interrupt delivery RVI and SVI, follow
+ * the LAPIC's page as the decision left it; every host-side change to
+ * IRR, ISR or TPR makes REQ_EVENT, so they are never stale at an entry.
  */
 void __minikvm_inject_events(struct minikvm_vcpu *vcpu)
 {
@@ -167,7 +167,7 @@ void __minikvm_inject_events(struct minikvm_vcpu *vcpu)
 		return;
 	irq_inject_events(vcpu);
 	if (vcpu->apic)
-		minikvm_lapic_update_tpr_threshold(vcpu);
+		minikvm_lapic_update_apicv(vcpu);
 }
 
 /**

@@ -281,6 +281,27 @@ void minikvm_ioapic_eoi(struct minikvm_vcpu *vcpu, u8 vector, bool level)
 	spin_unlock(&io->lock);
 }
 
+/*
+ * irq/irqchip.h. Read without the lock: an entry a vCPU reads here was
+ * written before any message sent with it (under the lock, which the
+ * post's atomics order), and the vCPU reads it only after it saw that
+ * post's request, so the vector of every interrupt it can be serving is
+ * in the bitmap it builds.
+ */
+void minikvm_ioapic_vectors(struct minikvm_vm *vm, u64 bitmap[4])
+{
+	struct minikvm_ioapic *io = READ_ONCE(vm->ioapic);
+	unsigned int pin;
+
+	if (!io)
+		return;
+	for (pin = 0; pin < IOAPIC_PINS; pin++) {
+		u8 vec = READ_ONCE(io->s.redirtbl[pin].fields.vector);
+
+		bitmap[vec / 64] |= BIT_ULL(vec % 64);
+	}
+}
+
 static void ioapic_reset(struct minikvm_ioapic *io)
 {
 	unsigned int pin;

@@ -99,6 +99,12 @@ bool minikvm_split_ioapic_vector(struct minikvm_vcpu *vcpu, u8 vector);
  * clears.
  */
 void minikvm_ioapic_eoi(struct minikvm_vcpu *vcpu, u8 vector, bool level);
+/*
+ * Every vector the in-kernel IOAPIC's redirection table names, edge or
+ * level, masked or not, OR-ed into @bitmap (256 bits); nothing without
+ * one. Lockless: the vCPU thread, IRQs off (the EOI-exit bitmap).
+ */
+void minikvm_ioapic_vectors(struct minikvm_vm *vm, u64 bitmap[4]);
 /* The PIC has an interrupt for the INTA cycle. */
 bool minikvm_pic_has_interrupt(struct minikvm_vm *vm);
 /* The INTA cycle: the vector the PIC gives (and marks in service). */

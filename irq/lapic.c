@@ -194,6 +194,8 @@ int minikvm_set_apic_base(struct minikvm_vcpu *vcpu, u64 data, bool host)
 		lapic_set_reg(apic, APIC_ID, vcpu->id);
 		lapic_set_reg(apic, APIC_LDR, lapic_x2apic_ldr(vcpu->id));
 	}
+	if ((old ^ data) & X2APIC_ENABLE)
+		mvmx_apic_mode_changed(vcpu);
 	minikvm_make_request(MINIKVM_REQ_EVENT, vcpu);
 	return 0;
 }

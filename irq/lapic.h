@@ -7,8 +7,10 @@
  *  - regs, the register page, is the vCPU thread's alone (vcpu->mutex
  *    held: guest accesses, KVM_GET/SET_LAPIC, injection), except the TMR
  *    bits a sender sets atomically when it accepts a level interrupt;
- *    with a TPR shadow it is also the virtual-APIC page, whose TPR the
- *    CPU writes while this vCPU runs in guest mode (vmx/apicv.c);
+ *    with APIC virtualization it is also the virtual-APIC page, which
+ *    the CPU writes while this vCPU is in guest mode (TPR, PPR, and with
+ *    virtual-interrupt delivery IRR and ISR), never while the vCPU
+ *    thread is outside it (vmx/apicv.c);
  *  - pi, the posted-interrupt descriptor, and pending_events are where
  *    any other thread (another vCPU's ICR write, the hrtimer, a device)
  *    leaves an interrupt, INIT, SIPI or NMI, with atomic operations;

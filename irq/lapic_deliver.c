@@ -169,22 +169,19 @@ void minikvm_lapic_send_ipi(struct minikvm_lapic *apic, u32 icr_low, u32 dest)
 
 /*
  * EOI: the highest in-service vector is done (SDM Vol. 3A, "EOI
- * Register"). The in-kernel IOAPIC hears every EOI, edge ones too: the PIT's reinjection
- * waits for the EOI of its edge pin's vector, as KVM's ack notifiers do
- * (an edge pin with a listener is in KVM's ioapic_handled_vectors). With
- * the split irqchip the VMM's IOAPIC gets, with KVM_EXIT_IOAPIC_EOI, the
- * EOI of each vector its reserved pins' routes name for this LAPIC, as
- * KVM (which looks there, not at TMR).
+ * Register"). The in-kernel IOAPIC hears every EOI, edge ones too: the
+ * PIT's reinjection waits for the EOI of its edge pin's vector, as KVM's
+ * ack notifiers do (an edge pin with a listener is in KVM's
+ * ioapic_handled_vectors). With the split irqchip the VMM's IOAPIC gets,
+ * with KVM_EXIT_IOAPIC_EOI, the EOI of each vector its reserved pins'
+ * routes name for this LAPIC, as KVM (which looks there, not at TMR).
+ * The request makes the next entry look at what the lower PPR lets in
+ * (and, with virtual-interrupt delivery, write the new SVI).
  */
-void minikvm_lapic_eoi(struct minikvm_lapic *apic)
+static void lapic_eoi_done(struct minikvm_lapic *apic, int vec)
 {
 	struct minikvm_vcpu *vcpu = apic->vcpu;
-	int vec = minikvm_lapic_highest_isr(apic);
 
-	if (vec < 0)
-		return;
-	*(u32 *)(apic->regs + APIC_ISR + LAPIC_VEC_WORD(vec)) &= ~BIT(LAPIC_VEC_BIT(vec));
-	minikvm_lapic_ppr(apic);
 	trace_minikvm_apic_eoi(vcpu, vec);
 	minikvm_make_request(MINIKVM_REQ_EVENT, vcpu);
 	if (minikvm_irqchip_split(vcpu->vm)) {
@@ -195,6 +192,29 @@ void minikvm_lapic_eoi(struct minikvm_lapic *apic)
 	} else {
 		minikvm_ioapic_eoi(vcpu, vec, lapic_test_vec(apic, APIC_TMR, vec));
 	}
+}
+
+/* An EOI write the host emulates: the highest ISR bit goes, PPR follows. */
+void minikvm_lapic_eoi(struct minikvm_lapic *apic)
+{
+	int vec = minikvm_lapic_highest_isr(apic);
+
+	if (vec < 0)
+		return;
+	*(u32 *)(apic->regs + APIC_ISR + LAPIC_VEC_WORD(vec)) &= ~BIT(LAPIC_VEC_BIT(vec));
+	minikvm_lapic_ppr(apic);
+	lapic_eoi_done(apic, vec);
+}
+
+/*
+ * An EOI the CPU virtualized (virtual-interrupt delivery) of a vector
+ * the EOI-exit bitmap names: ISR, SVI and PPR are already done in the
+ * page (vmx/apicv.c, EOI-induced exit); what is left is the rest.
+ */
+void minikvm_lapic_eoi_induced(struct minikvm_vcpu *vcpu, u8 vec)
+{
+	if (vcpu->apic)
+		lapic_eoi_done(vcpu->apic, vec);
 }
 
 /* The PIC's INTR rose: every vCPU looks whether its LINT0 takes ExtINT. */

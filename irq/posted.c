@@ -45,6 +45,7 @@
 #include "irq/apic.h"
 #include "irq/event.h"
 #include "irq/lapic.h"
+#include "uapi/minikvm.h"
 
 /**
  * minikvm_vcpu_kick() - make a vCPU look at its requests soon
@@ -189,8 +190,12 @@ bool minikvm_lapic_has_interrupt(struct minikvm_vcpu *vcpu)
 	return lapic_has_extint(vcpu) || lapic_deliverable(apic) >= 0;
 }
 
-/* The INTA cycle: the vector to inject, acknowledged; -1 for none. */
-static int lapic_ack(struct minikvm_vcpu *vcpu)
+/*
+ * The INTA cycle: the vector to inject, acknowledged; -1 for none. With
+ * virtual-interrupt delivery only an ExtINT: the CPU takes the LAPIC's
+ * own vectors from the page.
+ */
+static int lapic_ack(struct minikvm_vcpu *vcpu, bool vid)
 {
 	struct minikvm_lapic *apic = vcpu->apic;
 	int vec;
@@ -205,6 +210,8 @@ static int lapic_ack(struct minikvm_vcpu *vcpu)
 		if (vec >= 0)
 			return vec;
 	}
+	if (vid)
+		return -1;
 	vec = lapic_deliverable(apic);
 	if (vec < 0)
 		return -1;
@@ -246,18 +253,25 @@ bool minikvm_lapic_extint_pending(struct minikvm_vcpu *vcpu)
  * With nothing else going in and the guest able to
  * take it, acknowledges the highest deliverable interrupt and injects it;
  * otherwise arms the interrupt window, whose exit makes REQ_EVENT again.
+ * With virtual-interrupt delivery only an ExtINT goes this way: the
+ * LAPIC's vectors need neither injection nor window, the CPU delivers
+ * them from RVI when the guest can take them
+ * (minikvm_lapic_update_apicv()).
  */
 void minikvm_lapic_inject(struct minikvm_vcpu *vcpu, bool busy)
 {
+	bool vid = vcpu->vm->apicv & MINIKVM_APICV_VID;
 	int vec;
 
-	if (vcpu->interrupt.injected || !minikvm_lapic_has_interrupt(vcpu))
+	if (vcpu->interrupt.injected)
+		return;
+	if (vid ? !lapic_has_extint(vcpu) : !minikvm_lapic_has_interrupt(vcpu))
 		return;
 	if (busy || !minikvm_interrupt_allowed(vcpu)) {
 		minikvm_enable_window(vcpu, MINIKVM_WINDOW_IRQ);
 		return;
 	}
-	vec = lapic_ack(vcpu);
+	vec = lapic_ack(vcpu, vid);
 	if (vec < 0)
 		return;
 	vcpu->interrupt.injected = true;
@@ -265,22 +279,59 @@ void minikvm_lapic_inject(struct minikvm_vcpu *vcpu, bool busy)
 	vcpu->interrupt.nr = vec;
 }
 
+/*
+ * Virtual-interrupt delivery: RVI, SVI, and the EOI-exit bitmap. An EOI
+ * the CPU virtualizes (x2APIC mode) exits only for a vector the bitmap
+ * names, and every EOI someone listens to must exit: a level vector's
+ * (TMR), whose EOI the IOAPIC or, split, the VMM must hear, and with the
+ * in-kernel IOAPIC each vector its redirection table names, edge too,
+ * since the PIT's reinjection waits for the EOI of its edge pin's vector
+ * (minikvm_lapic_eoi(); KVM's ioapic_handled_vectors).
+ */
+static void lapic_update_virtual_interrupts(struct minikvm_vcpu *vcpu)
+{
+	struct minikvm_lapic *apic = vcpu->apic;
+	int irr = lapic_hw_enabled(apic) ? minikvm_lapic_highest_irr(apic) : -1;
+	int isr = minikvm_lapic_highest_isr(apic);
+	u64 eoi_exit[4];
+	unsigned int i;
+
+	/*
+	 * A level vector's TMR bit was set before the vector was posted
+	 * (lapic_accept()), so before the fold that put it in IRR and this
+	 * bitmap that follows it.
+	 */
+	for (i = 0; i < 4; i++)
+		eoi_exit[i] = lapic_get_reg(apic, APIC_TMR + (2 * i << 4)) |
+			      (u64)lapic_get_reg(apic, APIC_TMR + ((2 * i + 1) << 4)) << 32;
+	if (minikvm_irqchip_kernel(vcpu->vm))
+		minikvm_ioapic_vectors(vcpu->vm, eoi_exit);
+	minikvm_set_virtual_interrupts(vcpu, irr < 0 ? 0 : irr, isr < 0 ? 0 : isr, eoi_exit);
+}
+
 /**
- * minikvm_lapic_update_tpr_threshold() - after the injection decision
+ * minikvm_lapic_update_apicv() - after the injection decision
  * @vcpu: loaded vCPU with a LAPIC, IRQs off, REQ_EVENT just taken
  *
- * With a TPR shadow the guest changes TPR through CR8 without an exit;
- * it must exit when it lowers TPR below the priority class of the
- * highest requested vector that TPR holds back, so that the vector goes
- * in then (KVM's update_cr8_intercept()). Nothing held back by TPR: 0,
- * no exit. The class named never exceeds TPR's, as VM entry requires.
+ * With virtual-interrupt delivery, the CPU is told what the page
+ * requests (RVI) and serves (SVI). Otherwise, with a TPR shadow the
+ * guest changes TPR through CR8 without an exit; it must exit when it
+ * lowers TPR below the priority class of the highest requested vector
+ * that TPR holds back, so that the vector goes in then (KVM's
+ * update_cr8_intercept()). Nothing held back by TPR: 0, no exit. The
+ * class named never exceeds TPR's, as VM entry requires.
  */
-void minikvm_lapic_update_tpr_threshold(struct minikvm_vcpu *vcpu)
+void minikvm_lapic_update_apicv(struct minikvm_vcpu *vcpu)
 {
 	struct minikvm_lapic *apic = vcpu->apic;
 	u32 tpr = lapic_get_reg(apic, APIC_TASKPRI) >> 4;
-	int irr = minikvm_lapic_highest_irr(apic);
+	int irr;
 
+	if (vcpu->vm->apicv & MINIKVM_APICV_VID) {
+		lapic_update_virtual_interrupts(vcpu);
+		return;
+	}
+	irr = minikvm_lapic_highest_irr(apic);
 	minikvm_set_tpr_threshold(vcpu, irr < 0 || (irr >> 4) > tpr ? 0 : irr >> 4);
 }
 
@@ -421,8 +472,15 @@ bool __minikvm_vcpu_ready_to_enter(struct minikvm_vcpu *vcpu)
 			vcpu->stat.halt_wakeup++;
 	}
 	minikvm_lapic_accept_events(vcpu);
-	if (vcpu->mp_state == KVM_MP_STATE_HALTED)
+	if (vcpu->mp_state == KVM_MP_STATE_HALTED) {
 		vcpu->mp_state = KVM_MP_STATE_RUNNABLE;
+		/*
+		 * What woke it is in the page's IRR; the entry names it in
+		 * RVI (virtual-interrupt delivery) or injects it, even if the
+		 * request that came with the post was already taken.
+		 */
+		minikvm_make_request(MINIKVM_REQ_EVENT, vcpu);
+	}
 	return vcpu->mp_state == KVM_MP_STATE_RUNNABLE;
 }
 

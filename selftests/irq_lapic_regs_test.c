@@ -10,9 +10,11 @@
  *    self-IPI held back by TPR (in IRR) then delivered once when TPR
  *    drops, in service during its handler and gone after its EOI;
  *  - CR8 is TPR[7:4] in KVM_GET/SET_SREGS and in kvm_run;
- *  - a 64-bit guest's MOV to CR8 holds a self-IPI back and, lowered,
- *    lets it in before the next instruction (with a TPR shadow: the
- *    TPR-below-threshold exit; without: the CR8 exit);
+ *  - a 64-bit guest's MOV to CR8 holds a self-IPI back (PPR and IRR as
+ *    the guest reads them through the x2APIC MSRs) and, lowered, lets it
+ *    in before the next instruction (with a TPR shadow: the
+ *    TPR-below-threshold exit; without: the CR8 exit; with
+ *    virtual-interrupt delivery: no exit at all);
  *  - x2APIC mode through MSRs: the ID is the vCPU id, the LDR derived
  *    from it, TPR writable, and the MSRs #GP (KVM_GET_MSRS stops) in
  *    xAPIC mode;
@@ -70,6 +72,8 @@ asm(GUEST_ASM_BEGIN(cr8_guest, ".code64")
 	"sti\n"
 	"mov $0x83f, %ecx\n mov $0x40, %eax\n wrmsr\n"	/* SELF IPI */
 	"nop\n"
+	"mov $0x80a, %ecx\n rdmsr\n out %eax, $0x10\n"	/* PPR */
+	"mov $0x822, %ecx\n rdmsr\n out %eax, $0x10\n"	/* IRR 0x40-0x5f */
 	"mov 0x8000, %eax\n out %eax, $0x10\n"		/* not yet: CR8 5 */
 	"xor %eax, %eax\n mov %rax, %cr8\n"
 	"nop\n"
@@ -194,7 +198,7 @@ static void set_x2apic_cpuid(struct kvm_vcpu *vcpu)
 
 TEST(cr8_releases_interrupt)
 {
-	static const uint32_t want[] = { 0, 1, 0 };
+	static const uint32_t want[] = { 0x50, 1, 0, 1, 0 };
 	struct kvm_vm *vm = vm_create_split();
 	struct kvm_vcpu *vcpu = vcpu_create(vm, 0);
 	uint64_t *idt = vm_gpa(vm, IDT_GPA);

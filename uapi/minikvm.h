@@ -41,9 +41,13 @@
  * Bits in minikvm_vmx_info.apicv: the APIC virtualization minikvm uses for
  * a vCPU whose LAPIC is in the kernel, as the module parameter
  * enable_apicv and the CPU allow (Documentation/interrupts.rst). 0: every
- * LAPIC access exits and every interrupt is injected.
+ * LAPIC access exits and every interrupt is injected. X2APIC and REG_VIRT
+ * are not set by this module today: it leaves those two off.
  */
 #define MINIKVM_APICV_TPR_SHADOW	(1u << 0)  /* CR8 without exits, TPR threshold */
+#define MINIKVM_APICV_VID		(1u << 1)  /* virtual-interrupt delivery */
+#define MINIKVM_APICV_X2APIC		(1u << 2)  /* virtualize x2APIC mode: TPR, EOI, SELF IPI */
+#define MINIKVM_APICV_REG_VIRT		(1u << 3)  /* x2APIC register reads from the page */
 
 /**
  * struct minikvm_vmx_info - what the load-time probe read from the CPU

@@ -14,18 +14,83 @@
  *    threshold at the priority class of the highest interrupt that TPR
  *    holds back (minikvm_set_tpr_threshold()), so a guest that lowers
  *    its TPR under it exits, trap-like, and the interrupt goes in.
+ *  - virtual-interrupt delivery: irq/ folds the posted vectors into the
+ *    page's IRR and names RVI (the highest requested vector) and SVI (the
+ *    highest in service) with the EOI-exit bitmap
+ *    (minikvm_set_virtual_interrupts()); the CPU then delivers the
+ *    interrupt itself when the guest can take it, with no event
+ *    injection and no interrupt window, moving the vector from IRR to
+ *    ISR in the page and raising VPPR. The TPR threshold is not used.
+ *    An EOI the CPU virtualizes exits only for a vector the bitmap names
+ *    (level-triggered: the IOAPIC must hear it), as an EOI-induced exit.
+ *  - not turned on (vmx/vmcs_config.c says why), so the two items below
+ *    are unused and every x2APIC MSR exits: MINIKVM_APICV_X2APIC and
+ *    MINIKVM_APICV_REG_VIRT are never in vmx->apicv.
+ *  - virtualize x2APIC mode (with virtual-interrupt delivery): while the
+ *    guest's APIC is in x2APIC mode, the MSR bitmap lets TPR reads and
+ *    writes, EOI and SELF IPI writes through, and the CPU virtualizes
+ *    them on the page (mvmx_apic_mode_changed()); every other x2APIC MSR
+ *    still exits. In xAPIC mode the bitmap intercepts them all again:
+ *    with the control off, an MSR the bitmap lets through would reach
+ *    the real one.
+ *  - APIC-register virtualization (with the two above): in x2APIC mode,
+ *    RDMSR of the registers the page holds as the guest must see them
+ *    (vmx_x2apic_page_reads[]) reads the page without an exit. Not the
+ *    timer's current count, which is computed (irq/lapic_timer.c), nor
+ *    a register minikvm refuses (#GP), which still exit. An IRR bit
+ *    posted but not yet folded is not seen until the next exit folds
+ *    it, as with a real APIC whose IRR a message has not yet reached.
  *
  * Environment: the vCPU thread, vCPU loaded (creation loads it here).
  */
 #include <linux/kernel.h>
+#include <asm/apicdef.h>
 #include <asm/vmx.h>
 
 #include "core/minikvm.h"
 #include "core/request.h"
+#include "irq/apic.h"
 #include "vmx/exit.h"
 #include "vmx/vmx.h"
 #include "vmx/vmx_ops.h"
 #include "uapi/minikvm.h"
+
+/* The x2APIC MSR of an xAPIC register offset (SDM Vol. 3A, "x2APIC Register Address Space"). */
+#define VMX_X2APIC_MSR(reg)	(APIC_BASE_MSR + ((reg) >> 4))
+
+static const u32 vmx_eoi_exit_fields[4] = {
+	EOI_EXIT_BITMAP0, EOI_EXIT_BITMAP1, EOI_EXIT_BITMAP2, EOI_EXIT_BITMAP3,
+};
+static const u64 vmx_no_eoi_exits[4];
+
+/*
+ * SDM Vol. 3C, "Guest Non-Register State": RVI in bits 7:0, SVI in 15:8.
+ * The guest interrupt status is written every time, never skipped for
+ * being what was written last: while the guest runs the CPU changes RVI
+ * and SVI itself (a delivery moves RVI to SVI, a virtualized EOI lowers
+ * SVI), so the value this vCPU wrote last says nothing about the VMCS.
+ * Skipping the write when the page asked again for the status of the
+ * previous entry (a vector delivered, EOIed by an emulated write, and
+ * the next one of the same vector already posted) left RVI at 0 with
+ * the vector in the page's IRR: a vCPU that HLTs then never gets it.
+ * The EOI-exit bitmap is the VMM's alone, so its writes are cached;
+ * vmx->intr_status keeps the status an entry starts from, for
+ * mvmx_reinject_vectoring(), which also sets it after each exit.
+ */
+static void vmx_write_virtual_interrupts(struct vmx_vcpu *vmx, u8 rvi, u8 svi,
+					 const u64 eoi_exit[4])
+{
+	int i;
+
+	vmx->intr_status = rvi | (u16)svi << 8;
+	vmcs_write16(GUEST_INTR_STATUS, vmx->intr_status);
+	for (i = 0; i < 4; i++)
+		if (eoi_exit[i] != vmx->eoi_exit[i] || !vmx->eoi_exit_valid) {
+			vmcs_write64(vmx_eoi_exit_fields[i], eoi_exit[i]);
+			vmx->eoi_exit[i] = eoi_exit[i];
+		}
+	vmx->eoi_exit_valid = true;
+}
 
 /**
  * mvmx_vcpu_apic_create() - a vCPU got its in-kernel LAPIC
@@ -52,6 +117,11 @@ void mvmx_vcpu_apic_create(struct minikvm_vcpu *vcpu, void *regs)
 	/* 0: no exit until irq/ names a class (SDM: bits 31:4 stay 0). */
 	vmx->tpr_threshold = 0;
 	vmcs_write32(TPR_THRESHOLD, 0);
+	if (a->mode & MINIKVM_APICV_VID) {
+		vmx->ctls.proc2 |= a->proc2_set;
+		vmcs_write32(SECONDARY_VM_EXEC_CONTROL, vmx->ctls.proc2);
+		vmx_write_virtual_interrupts(vmx, 0, 0, vmx_no_eoi_exits);
+	}
 	mvmx_vcpu_put(vcpu);
 	preempt_enable();
 }
@@ -76,6 +146,87 @@ void minikvm_set_tpr_threshold(struct minikvm_vcpu *vcpu, u8 class)
 		return;
 	vmx->tpr_threshold = class;
 	vmcs_write32(TPR_THRESHOLD, class);
+}
+
+/**
+ * minikvm_set_virtual_interrupts() - RVI, SVI and the EOI-exit bitmap
+ * @vcpu: loaded vCPU, IRQs off, before entry, with virtual-interrupt delivery
+ * @rvi: the highest vector in the page's IRR, 0 for none
+ * @svi: the highest vector in its ISR, 0 for none
+ * @eoi_exit: 256 bits: vectors whose EOI must exit
+ *
+ * Ordering: irq/ calls this after it folded the PIR into the page, with
+ * IRQs off and vcpu->mode already IN_GUEST, so a vector posted later
+ * either made the request this entry looks at, or kicks the entry out
+ * (irq/posted.c); VM entry then evaluates RVI against VPPR (SDM Vol. 3C,
+ * "Evaluation of Pending Virtual Interrupts"). The RVI written is stale
+ * only by being lower than the page's IRR after a later post, which the
+ * next pass fixes before the next entry; never higher, so the CPU never
+ * delivers a vector the page does not request. While the guest runs the
+ * CPU keeps the page, RVI and SVI consistent itself, so after an exit
+ * the page is the truth and irq/ recomputes both from it.
+ */
+void minikvm_set_virtual_interrupts(struct minikvm_vcpu *vcpu, u8 rvi, u8 svi,
+				    const u64 eoi_exit[4])
+{
+	vmx_write_virtual_interrupts(to_vmx(vcpu), rvi, svi, eoi_exit);
+}
+
+/* The x2APIC registers read from the page with APIC-register virtualization. */
+static const u32 vmx_x2apic_page_reads[] = {
+	APIC_ID, APIC_LVR, APIC_PROCPRI, APIC_LDR, APIC_SPIV, APIC_ESR, APIC_ICR,
+	APIC_LVTT, APIC_LVTTHMR, APIC_LVTPC, APIC_LVT0, APIC_LVT1, APIC_LVTERR,
+	APIC_TMICT, APIC_TDCR,
+};
+
+static void vmx_x2apic_reads(struct vmx_vcpu *vmx, bool intercept)
+{
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(vmx_x2apic_page_reads); i++)
+		mvmx_msr_intercept(vmx, VMX_X2APIC_MSR(vmx_x2apic_page_reads[i]), intercept, true);
+	/* ISR, TMR, IRR: eight 32-bit registers each. */
+	for (i = 0; i < 8; i++) {
+		mvmx_msr_intercept(vmx, VMX_X2APIC_MSR(APIC_ISR + (i << 4)), intercept, true);
+		mvmx_msr_intercept(vmx, VMX_X2APIC_MSR(APIC_TMR + (i << 4)), intercept, true);
+		mvmx_msr_intercept(vmx, VMX_X2APIC_MSR(APIC_IRR + (i << 4)), intercept, true);
+	}
+}
+
+/**
+ * mvmx_apic_mode_changed() - the guest's APIC entered or left x2APIC mode
+ * @vcpu: loaded vCPU, IA32_APIC_BASE already written
+ */
+void mvmx_apic_mode_changed(struct minikvm_vcpu *vcpu)
+{
+	struct vmx_vcpu *vmx = to_vmx(vcpu);
+	bool x2 = vcpu->msr_apic_base & X2APIC_ENABLE;
+
+	if (!(vmx->apicv & MINIKVM_APICV_X2APIC))
+		return;
+	/* Both before the next entry: no entry sees one without the other. */
+	mvmx_msr_intercept(vmx, VMX_X2APIC_MSR(APIC_TASKPRI), !x2, !x2);
+	mvmx_msr_intercept(vmx, VMX_X2APIC_MSR(APIC_EOI), true, !x2);
+	mvmx_msr_intercept(vmx, VMX_X2APIC_MSR(APIC_SELF_IPI), true, !x2);
+	if (vmx->apicv & MINIKVM_APICV_REG_VIRT)
+		vmx_x2apic_reads(vmx, !x2);
+	if (x2)
+		vmx->ctls.proc2 |= SECONDARY_EXEC_VIRTUALIZE_X2APIC_MODE;
+	else
+		vmx->ctls.proc2 &= ~SECONDARY_EXEC_VIRTUALIZE_X2APIC_MODE;
+	vmcs_write32(SECONDARY_VM_EXEC_CONTROL, vmx->ctls.proc2);
+}
+
+/*
+ * A virtualized EOI of a vector the EOI-exit bitmap names: the CPU has
+ * already cleared it from the page's ISR and updated SVI and VPPR;
+ * trap-like, the vector in the exit qualification (SDM Vol. 3C,
+ * "EOI Virtualization"). irq/ does the rest of an EOI.
+ */
+int mvmx_handle_eoi_induced(struct minikvm_vcpu *vcpu)
+{
+	minikvm_lapic_eoi_induced(vcpu, to_vmx(vcpu)->exit.qualification & 0xff);
+	return RESUME_GUEST;
 }
 
 /*

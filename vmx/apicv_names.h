@@ -12,6 +12,9 @@ static const struct {
 	const char *name;
 } apicv_mode_names[] = {
 	{ MINIKVM_APICV_TPR_SHADOW, "tpr_shadow" },
+	{ MINIKVM_APICV_VID, "vid" },
+	{ MINIKVM_APICV_X2APIC, "x2apic" },
+	{ MINIKVM_APICV_REG_VIRT, "reg_virt" },
 };
 
 #endif /* MINIKVM_VMX_APICV_NAMES_H */

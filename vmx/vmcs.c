@@ -65,6 +65,12 @@ static void vmx_msr_bitmap_intercept(unsigned long *bitmap, u32 msr, bool rd, bo
 	__assign_bit(bit, (unsigned long *)(base + read_off + 0x800), wr);
 }
 
+/* Make RDMSR (@rd) and WRMSR (@wr) of @msr exit or not (vmx/apicv.c). */
+void mvmx_msr_intercept(struct vmx_vcpu *vmx, u32 msr, bool rd, bool wr)
+{
+	vmx_msr_bitmap_intercept(vmx->msr_bitmap, msr, rd, wr);
+}
+
 static void vmx_msr_bitmap_passthrough(unsigned long *bitmap, u32 msr)
 {
 	vmx_msr_bitmap_intercept(bitmap, msr, false, false);

@@ -37,6 +37,7 @@ struct vmx_controls {
 struct mvmx_apicv {
 	u32 mode;
 	u32 proc_set, proc_clear;
+	u32 proc2_set;
 };
 
 /* Control and capability values computed once at load (vmx/vmcs_config.c). */
@@ -68,6 +69,13 @@ struct vmx_vcpu {
 	unsigned long *msr_bitmap;	/* one page, SDM "MSR-Bitmap Address" */
 	u32 apicv;			/* MINIKVM_APICV_* this vCPU uses (apicv.c) */
 	u8 tpr_threshold;		/* as in the VMCS, with a TPR shadow */
+	/* With virtual-interrupt delivery: the EOI-exit bitmap as written. */
+	bool eoi_exit_valid;
+	u64 eoi_exit[4];
+	/* ... and RVI/SVI as the next entry finds them (event_inject.c). */
+	u16 intr_status;
+	/* The last entry carried an event minikvm injected. */
+	bool injected;
 	u32 msr_filter_gen;		/* vm->msr_filter_gen the bitmap follows */
 
 	/* Guest DR7 enables a breakpoint: DR0-3 are loaded for the guest. */
@@ -101,6 +109,8 @@ bool mvmx_is_rebooting(void);
 
 /* vmx/vmcs.c */
 void mvmx_vcpu_reset(struct minikvm_vcpu *vcpu);
+
+void mvmx_msr_intercept(struct vmx_vcpu *vmx, u32 msr, bool rd, bool wr);
 
 /* vmx/vcpu_load.c */
 void mvmx_vcpu_clear(struct minikvm_vcpu *vcpu);
