@@ -36,6 +36,19 @@ MODULE_PARM_DESC(enable_apicv,
 		 "Use the CPU's APIC virtualization for the in-kernel LAPIC when it has it (default 1)");
 
 /*
+ * enable_vid=1 adds virtual-interrupt delivery to the TPR shadow (with
+ * enable_apicv, where the CPU has it). Off by default: in the CI run of
+ * 2026-11-30 the nested Linux with 2 vCPUs stopped for good in the middle
+ * of a console line on /dev/minikvm (its UART's next interrupt never
+ * came), after the targeted runs of the same code had passed; the cause
+ * is not found yet.
+ */
+static bool enable_vid;
+module_param(enable_vid, bool, 0444);
+MODULE_PARM_DESC(enable_vid,
+		 "With enable_apicv, also use virtual-interrupt delivery (default 0: a lost interrupt is open)");
+
+/*
  * External interrupts and NMIs always exit: they belong to the host.
  * Interrupts are not acknowledged on exit (no VM_EXIT_ACK_INTR_ON_EXIT),
  * so they stay pending in the local APIC and the host takes them through
@@ -97,10 +110,10 @@ static int vmx_adjust_one(const char *name, u32 required, u32 optional, u64 cap,
  *    threshold makes the one exit that matters (a TPR lowered below a
  *    waiting interrupt's priority class); CR8-load/store exiting goes,
  *    when the CPU lets them be 0.
- *  - virtual-interrupt delivery (needs the TPR shadow; external-interrupt
- *    exiting is always on, as it also requires): the CPU delivers the
- *    LAPIC's interrupts from the page's IRR itself, RVI and SVI in the
- *    guest interrupt status.
+ *  - virtual-interrupt delivery, only with enable_vid=1 (needs the TPR
+ *    shadow; external-interrupt exiting is always on, as it also
+ *    requires): the CPU delivers the LAPIC's interrupts from the page's
+ *    IRR itself, RVI and SVI in the guest interrupt status.
  *
  * Not turned on, although apicv.c has the code (mvmx_apic_mode_changed(),
  * vmx_x2apic_page_reads[]) and the Bochs test VM offers both: virtualize
@@ -128,7 +141,7 @@ static void vmx_setup_apicv(void)
 	a->mode |= MINIKVM_APICV_TPR_SHADOW;
 	a->proc_set = CPU_BASED_TPR_SHADOW;
 	a->proc_clear = (CPU_BASED_CR8_LOAD_EXITING | CPU_BASED_CR8_STORE_EXITING) & ~proc_must;
-	if (!(proc2_may & SECONDARY_EXEC_VIRTUAL_INTR_DELIVERY) ||
+	if (!enable_vid || !(proc2_may & SECONDARY_EXEC_VIRTUAL_INTR_DELIVERY) ||
 	    !(mvmx_config.ctls.pin & PIN_BASED_EXT_INTR_MASK))
 		goto out;
 	a->mode |= MINIKVM_APICV_VID;
@@ -139,7 +152,8 @@ out:
 	for (i = 0; i < ARRAY_SIZE(apicv_mode_names); i++)
 		if (a->mode & apicv_mode_names[i].bit)
 			len += scnprintf(buf + len, sizeof(buf) - len, " %s", apicv_mode_names[i].name);
-	pr_info("APIC virtualization (enable_apicv=%d):%s\n", enable_apicv, a->mode ? buf : " off");
+	pr_info("APIC virtualization (enable_apicv=%d enable_vid=%d):%s\n", enable_apicv,
+		enable_vid, a->mode ? buf : " off");
 }
 
 /**
