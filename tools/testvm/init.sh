@@ -515,34 +515,41 @@ fi
 # (test-vm.sh) waits for "reboot: Restarting system" and judges what came
 # between MINIKVM-REBOOT-BEGIN and it (check.reboot). The kernel-log check
 # above is over by then: a splat here fails only check.reboot.
+#
+# What was written to the console sits in the serial driver's buffer and
+# leaves at the emulated UART's pace; reboot -f would cut it off (seen with
+# a long kmemleak report: the rest of the report and MINIKVM-DONE were
+# lost). stty sets the console's settings again with TCSADRAIN, which
+# returns once the buffer and the UART are empty, polling the UART with
+# msleep(). So the markers go out and are drained before the vCPU runs:
+# with it in the guest, the Bochs test VM's guest clock all but stands
+# still (a 120 s wait for "pause 1" timed out), and a drain there was the
+# one step left before reboot -f when check.reboot saw no restart within
+# test-vm.sh's 300 s on a loaded host (2026-11-30, twice).
+drain_console() {
+	stty -F /dev/console "$(stty -F /dev/console -g)"
+}
 reboot_test=
 if [ "$mode" = check ] && [ "$(nproc)" -ge 2 ] && [ -x /bin/reboot_spinner ] &&
 	insmod $mods/minikvm.ko; then
+	dmesg -n 8
+	echo "MINIKVM-REBOOT-BEGIN"
+	echo "MINIKVM-DONE"
+	drain_console
 	# Its stdout through a FIFO, read until the vCPU runs or it exits:
 	# no timed wait (the guest clock all but stops while the vCPU runs).
 	mkfifo /tmp/reboot-spinner.fifo
 	reboot_spinner --dev /dev/minikvm > /tmp/reboot-spinner.fifo &
 	while read -r line; do
-		echo "$line"
 		case "$line" in "MINIKVM-REBOOT: vCPU running"*) reboot_test=1; break ;; esac
 	done < /tmp/reboot-spinner.fifo
-	if [ -n "$reboot_test" ]; then
-		dmesg -n 8
-		echo "MINIKVM-REBOOT-BEGIN"
-	else
+	if [ -z "$reboot_test" ]; then
 		check reboot fail "reboot_spinner never ran its vCPU"
+		drain_console
 	fi
+else
+	echo "MINIKVM-DONE"
+	drain_console
+	pause 1
 fi
-
-echo "MINIKVM-DONE"
-# What was written to the console sits in the serial driver's buffer and
-# leaves at the emulated UART's pace; reboot -f would cut it off (seen with
-# a long kmemleak report: the rest of the report and MINIKVM-DONE were
-# lost). stty sets the console's settings again with TCSADRAIN, which
-# returns once the buffer and the UART are empty.
-stty -F /dev/console "$(stty -F /dev/console -g)"
-# With reboot_spinner's vCPU in the guest, the guest clock of the Bochs
-# test VM all but stands still (a 120 s wait for "pause 1" timed out):
-# the reboot test relies on stty alone.
-[ -n "$reboot_test" ] || pause 1
 reboot -f
