@@ -73,14 +73,30 @@ static void set_gate(struct kvm_vm *vm, unsigned int vector, uint64_t gpa)
 	g[1] = (gpa & 0xffff0000) | 0x8e00;
 }
 
-/* The guest above, with its IDT; false on minikvm without a LAPIC. */
-static bool e2e_setup(struct kvm_vm *vm, struct kvm_vcpu *vcpu)
+/*
+ * KVM_CREATE_IRQCHIP and vCPU 0 of @vm; NULL, with @vm freed, on a
+ * minikvm without the in-kernel LAPIC.
+ */
+static struct kvm_vcpu *lapic_vcpu(struct kvm_vm *vm)
 {
 	struct kvm_lapic_state lapic;
+	struct kvm_vcpu *vcpu;
+
+	TEST_ASSERT(!ioctl(vm->fd, KVM_CREATE_IRQCHIP, 0), "KVM_CREATE_IRQCHIP");
+	vcpu = vcpu_create(vm, 0);
+	if (test_dev_is_minikvm() && ioctl(vcpu->fd, KVM_GET_LAPIC, &lapic)) {
+		vcpu_free(vcpu);
+		vm_free(vm);
+		return NULL;
+	}
+	return vcpu;
+}
+
+/* The guest above, with its IDT. */
+static void e2e_setup(struct kvm_vm *vm, struct kvm_vcpu *vcpu)
+{
 	struct kvm_sregs sregs;
 
-	if (test_dev_is_minikvm() && ioctl(vcpu->fd, KVM_GET_LAPIC, &lapic))
-		return false;
 	vm_load_guest(vm, CODE_GPA, e2e_guest);
 	vcpu_setup_prot32(vcpu, CODE_GPA, false);
 	set_gate(vm, 0x40, guest_label_gpa(CODE_GPA, e2e_guest, e2e_handler40));
@@ -88,7 +104,6 @@ static bool e2e_setup(struct kvm_vm *vm, struct kvm_vcpu *vcpu)
 	vcpu_get_sregs(vcpu, &sregs);
 	sregs.idt.limit = 0x7ff;
 	vcpu_set_sregs(vcpu, &sregs);
-	return true;
 }
 
 TEST(irqfds)
@@ -113,13 +128,10 @@ TEST(irqfds)
 	struct kvm_vcpu *vcpu;
 	uint64_t one = 1, cnt = 0;
 
-	ASSERT_EQ(0, ioctl(vm->fd, KVM_CREATE_IRQCHIP, 0));
-	vcpu = vcpu_create(vm, 0);
-	if (!e2e_setup(vm, vcpu)) {
-		vcpu_free(vcpu);
-		vm_free(vm);
+	vcpu = lapic_vcpu(vm);
+	if (!vcpu)
 		SKIP(return, "needs the in-kernel LAPIC");
-	}
+	e2e_setup(vm, vcpu);
 	ASSERT_EQ(0, ioctl(vm->fd, KVM_SET_GSI_ROUTING, &rt));
 	level.fd = eventfd(0, 0);
 	level.resamplefd = eventfd(0, EFD_NONBLOCK);
@@ -181,18 +193,13 @@ TEST(ioapic_level_x2apic_eoi)
 	struct kvm_irqchip chip = { .chip_id = KVM_IRQCHIP_IOAPIC };
 	uint64_t h = guest_label_gpa(CODE_GPA, x2_guest, x2_handler);
 	uint64_t *idt = vm_gpa(vm, IDT_GPA);
-	struct kvm_lapic_state lapic;
 	struct kvm_cpuid2 *cpuid;
 	struct kvm_sregs sregs;
 	struct kvm_vcpu *vcpu;
 
-	ASSERT_EQ(0, ioctl(vm->fd, KVM_CREATE_IRQCHIP, 0));
-	vcpu = vcpu_create(vm, 0);
-	if (test_dev_is_minikvm() && ioctl(vcpu->fd, KVM_GET_LAPIC, &lapic)) {
-		vcpu_free(vcpu);
-		vm_free(vm);
+	vcpu = lapic_vcpu(vm);
+	if (!vcpu)
 		SKIP(return, "needs the in-kernel LAPIC");
-	}
 	cpuid = kvm_get_supported_cpuid(vm->dev_fd);
 	cpuid_find(cpuid, 1, 0)->ecx |= 1u << 21;	/* x2APIC */
 	vcpu_set_cpuid(vcpu, cpuid);
@@ -236,13 +243,10 @@ TEST(ioapic_level_and_msi)
 	struct kvm_irqchip chip = { .chip_id = KVM_IRQCHIP_IOAPIC };
 	struct kvm_vcpu *vcpu;
 
-	ASSERT_EQ(0, ioctl(vm->fd, KVM_CREATE_IRQCHIP, 0));
-	vcpu = vcpu_create(vm, 0);
-	if (!e2e_setup(vm, vcpu)) {
-		vcpu_free(vcpu);
-		vm_free(vm);
+	vcpu = lapic_vcpu(vm);
+	if (!vcpu)
 		SKIP(return, "needs the in-kernel LAPIC");
-	}
+	e2e_setup(vm, vcpu);
 
 	vcpu_run_until_out(vcpu, PORT_RESULT);
 	ASSERT_EQ(0, ioctl(vm->fd, KVM_IRQ_LINE_STATUS, &line));
@@ -301,18 +305,13 @@ extern const char pic_e2e_handler[];
 TEST(pic_cascade_extint)
 {
 	struct kvm_vm *vm = vm_create(GUEST_MEM_SIZE);
-	struct kvm_lapic_state lapic;
 	struct kvm_irq_level line = { .irq = 10, .level = 1 };
 	struct kvm_sregs sregs;
 	struct kvm_vcpu *vcpu;
 
-	ASSERT_EQ(0, ioctl(vm->fd, KVM_CREATE_IRQCHIP, 0));
-	vcpu = vcpu_create(vm, 0);
-	if (test_dev_is_minikvm() && ioctl(vcpu->fd, KVM_GET_LAPIC, &lapic)) {
-		vcpu_free(vcpu);
-		vm_free(vm);
+	vcpu = lapic_vcpu(vm);
+	if (!vcpu)
 		SKIP(return, "needs the in-kernel LAPIC");
-	}
 	vm_load_guest(vm, CODE_GPA, pic_e2e_guest);
 	vcpu_setup_prot32(vcpu, CODE_GPA, false);
 	set_gate(vm, 0x2a, guest_label_gpa(CODE_GPA, pic_e2e_guest, pic_e2e_handler));
