@@ -124,7 +124,9 @@ static int boot(int cpus, double *seconds)
 			printf("# | %.*s\n", (int)(nl - out - shown), out + shown);
 			*nl = 0;
 			if (!typed && strstr(out + shown, "MKVM-GUEST: shell")) {
-				typed = write(in[1], TYPED, strlen(TYPED)) == strlen(TYPED);
+				typed = 1;
+				if (write(in[1], TYPED, strlen(TYPED)) != (ssize_t)strlen(TYPED))
+					printf("# writing to mkvm's stdin failed\n");
 				close(in[1]);
 			}
 			if (strstr(out + shown, ANSWER) && !strstr(out + shown, "echo"))
