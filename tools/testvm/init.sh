@@ -75,18 +75,21 @@ if [ -f /proc/lockdep_stats ] && ! lockdep_on; then
 	dmesg | grep -B2 -A30 -m1 -E 'WARNING|BUG' | sed 's/^/MINIKVM-LOG: /'
 fi
 
+# Variables for the tests (test-vm.sh --env, e.g. make fuzz's duration;
+# MINIKVM_PARAMS: minikvm.ko's module parameters, commas between them,
+# for every load of it but the enable_apicv=0 one).
+[ -s /etc/minikvm/env ] && . /etc/minikvm/env
+params=$(echo "${MINIKVM_PARAMS:-}" | tr , ' ')
+
 # Everything logged after this line is judged; before it is the boot.
 taint_before=$(cat /proc/sys/kernel/tainted)
 echo "MINIKVM-MARK module-load" > /dev/kmsg
-if insmod $mods/minikvm.ko; then
+if insmod $mods/minikvm.ko $params; then
 	check load ok
 else
 	check load fail "insmod minikvm.ko failed"
 fi
 dmesg | grep 'minikvm:' | sed 's/^/MINIKVM-VM: /'
-
-# Variables for the tests (test-vm.sh --env, e.g. make fuzz's duration).
-[ -s /etc/minikvm/env ] && . /etc/minikvm/env
 
 # run_tests DEV [LIST [LABEL]]: the tests of LIST (default
 # /etc/minikvm/tests) on DEV, named LABEL (default DEV) in the markers.
@@ -368,7 +371,7 @@ bench-compare)
 	for run in base-1 head-1 kvm base-2 head-2; do
 		compare_on $run
 	done
-	insmod $mods/minikvm.ko || check load fail "insmod minikvm.ko failed after the runs"
+	insmod $mods/minikvm.ko $params || check load fail "insmod minikvm.ko failed after the runs"
 	;;
 esac
 
@@ -531,7 +534,7 @@ drain_console() {
 }
 reboot_test=
 if [ "$mode" = check ] && [ "$(nproc)" -ge 2 ] && [ -x /bin/reboot_spinner ] &&
-	insmod $mods/minikvm.ko; then
+	insmod $mods/minikvm.ko $params; then
 	dmesg -n 8
 	echo "MINIKVM-REBOOT-BEGIN"
 	echo "MINIKVM-DONE"

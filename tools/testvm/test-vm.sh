@@ -25,7 +25,8 @@
 # kernel that runs everything several times slower (KASAN, lockdep).
 # --megs sets the guest's memory (default 2048 MiB). --only runs that one
 # test with that bound instead of the list (make fuzz); --env exports the
-# given variables to the tests (/etc/minikvm/env, read by init.sh).
+# given variables to the tests (/etc/minikvm/env, read by init.sh;
+# MINIKVM_PARAMS=enable_vid=1,enable_apicv=1 loads minikvm.ko with those).
 # Mode kvm-selftests runs Linux's own KVM selftests built by
 # kvm-selftests.sh into DIR (--kvm-selftests), those kvm-selftests.list
 # names (or the --only one), stripped into the initramfs. In check mode,
