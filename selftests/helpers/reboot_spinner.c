@@ -6,11 +6,22 @@
  *   reboot_spinner [--dev PATH] [CPU]
  *
  * Pinned to CPU (default: the last online one), it creates a VM whose
- * real-mode guest makes one OUT, then CPUID exits forever (handled in
- * the kernel: KVM_RUN does not return). After the OUT it prints
+ * real-mode guest makes one OUT, then spins in guest mode forever: 31
+ * NOPs and a LOOP, with a CPUID exit (handled in the kernel: KVM_RUN does
+ * not return) every 65535 rounds. After the OUT it prints
  * "MINIKVM-REBOOT: vCPU running" on stdout, its last line there (/init
- * reads it from a FIFO: no timed wait, since the guest clock of the Bochs
- * test VM all but stops while the vCPU runs), then runs the vCPU again.
+ * reads it from a FIFO), then runs the vCPU again.
+ *
+ * Why that loop: the Bochs test VM runs its CPUs in turn, one trace (up
+ * to a branch) each, and its clock counts instructions. A VM exit and
+ * entry is one instruction there that costs Bochs a great deal of host
+ * time, and a trace of one instruction costs it many times what one
+ * instruction in a long trace does. A guest that exited every third
+ * instruction (the first version of this one) all but stopped the test
+ * VM's clock: reboot -f never restarted within test-vm.sh's 300 s on a
+ * loaded host, and "pause 2" after it did not end in 330 s. A bare LOOP
+ * still took 236 s for those 2 s of guest time, eight times the clock's
+ * usual pace; long traces keep it near that pace.
  * While it runs, /init reboots: the reboot notifier (vmx/vmxon.c) turns
  * VMX off under it. Whatever KVM_RUN returns after that goes to stderr,
  * the first few times, should the console still carry it; what is
@@ -26,7 +37,13 @@
 
 asm(GUEST_ASM_BEGIN(spin_guest, ".code16")
 	"outl %eax, $0x10\n"
-	"1: xorl %eax, %eax\n"
+	"1: movw $0xffff, %cx\n"
+	"2:\n"
+	".rept 31\n"
+	"nop\n"
+	".endr\n"
+	"loop 2b\n"
+	"xorl %eax, %eax\n"
 	"cpuid\n"
 	"jmp 1b\n"
 	GUEST_ASM_END(spin_guest));

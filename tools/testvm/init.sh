@@ -524,11 +524,13 @@ fi
 # a long kmemleak report: the rest of the report and MINIKVM-DONE were
 # lost). stty sets the console's settings again with TCSADRAIN, which
 # returns once the buffer and the UART are empty, polling the UART with
-# msleep(). So the markers go out and are drained before the vCPU runs:
-# with it in the guest, the Bochs test VM's guest clock all but stands
-# still (a 120 s wait for "pause 1" timed out), and a drain there was the
-# one step left before reboot -f when check.reboot saw no restart within
-# test-vm.sh's 300 s on a loaded host (2026-11-30, twice).
+# msleep(). So the markers go out and are drained before the vCPU runs,
+# which slows the guest's clock as any busy CPU does (a busy Bochs CPU
+# runs the guest clock at about 1/100 of host time on a loaded host).
+# The spinner's guest once exited every third instruction, and that all
+# but stopped the clock: check.reboot saw no restart within test-vm.sh's
+# 300 s on a loaded host (2026-11-30, three times); reboot_spinner.c
+# says what it does now.
 drain_console() {
 	stty -F /dev/console "$(stty -F /dev/console -g)"
 }
