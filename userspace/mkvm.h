@@ -133,6 +133,9 @@ void mkvm_vcpus_join(struct mkvm_vm *vm);
 void mkvm_vm_stop(struct mkvm_vm *vm, int status, const char *why);
 const char *mkvm_exit_name(unsigned int reason);
 
+/* mkvm_irqstate.c */
+void mkvm_print_irq_state(struct mkvm_vm *vm);
+
 /* Where the boot code puts things (guest-physical). */
 #define MKVM_GDT		0x500
 #define MKVM_ZERO_PAGE		0x7000

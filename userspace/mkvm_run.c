@@ -531,6 +531,9 @@ int mkvm_run(int argc, char **argv)
 	fprintf(stderr, "\nmkvm: %s after %.3f s, exit status %d\n", vm->why, now() - t0, status);
 	if (vm->stats)
 		print_stats(vm, now() - t0);
+	/* A hung guest is stopped by a signal: show where its interrupts wait. */
+	if (vm->stats || status > 128)
+		mkvm_print_irq_state(vm);
 	if (vm->mark && vm->mark_tsc)
 		fprintf(stderr, "mkvm: mark \"%s\" after %llu TSC ticks\n", vm->mark,
 			(unsigned long long)(vm->mark_tsc - vm->tsc_start));
