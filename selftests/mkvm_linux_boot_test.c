@@ -14,6 +14,8 @@
 #include <errno.h>
 #include <stdbool.h>
 #include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,6 +39,14 @@
 #define TYPED		"echo MKVM-SH$((6*7))\nexit\n"
 #define ANSWER		"MKVM-SH42\r"
 #define OUT_MAX		(256 * 1024)
+/*
+ * A boot prints all the time (1.3 s of the test VM's clock in all): this
+ * long without a line of output is a hung guest. mkvm is then stopped by
+ * SIGTERM and prints where each interrupt waits (mkvm_irqstate.c), which
+ * lands in the log; MKVM_BOOT_SILENCE=S (test-vm.sh --env) sets another
+ * bound, in seconds of the test VM's clock.
+ */
+#define SILENCE_S	60
 
 static char out[OUT_MAX];
 static int shell_answered;
@@ -82,7 +92,8 @@ static int boot(int cpus, double *seconds)
 {
 	const char *cmdline = CMDLINE;
 	char ncpus[8];
-	int pfd[2], in[2], status, typed = 0;
+	int pfd[2], in[2], status, typed = 0, stopped = 0;
+	int silence = getenv("MKVM_BOOT_SILENCE") ? atoi(getenv("MKVM_BOOT_SILENCE")) : SILENCE_S;
 	size_t len = 0, shown = 0;
 	char *nl;
 	ssize_t n;
@@ -117,7 +128,21 @@ static int boot(int cpus, double *seconds)
 	close(pfd[1]);
 	close(in[0]);
 	/* Each line as it comes, so that a log shows how far a hung boot got. */
-	while ((n = read(pfd[0], out + len, OUT_MAX - 1 - len)) > 0) {
+	for (;;) {
+		struct pollfd p = { .fd = pfd[0], .events = POLLIN };
+
+		if (poll(&p, 1, silence * 1000) == 0) {
+			printf("# no output for %d s: %s mkvm\n", silence,
+			       stopped ? "killing" : "stopping");
+			kill(pid, stopped ? SIGKILL : SIGTERM);
+			stopped = 1;
+			continue;
+		}
+		n = read(pfd[0], out + len, OUT_MAX - 1 - len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
 		len += n;
 		for (nl = memchr(out + shown, '\n', len - shown); nl;
 		     nl = memchr(out + shown, '\n', len - shown)) {
