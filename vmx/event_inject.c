@@ -217,19 +217,29 @@ void minikvm_set_interrupt_shadow(struct minikvm_vcpu *vcpu, u8 shadow)
  * field at all: it reports the last event it recorded, on any VMCS (the
  * last one injected, or the guest's last exception: vector 0 in a guest
  * that had none, the NMI of irq_split_test's previous VM, the #PF of
- * the nested Linux in the test before irq_ipi_test). So when minikvm
- * injected nothing with this entry, the field's type and vector are not
- * what decides: a guest interrupt status (RVI, SVI) other than the one
- * the entry started from says that a delivery from RVI happened in this
- * run, and the event cut short is taken to be it; an unchanged status
- * says none happened, and then an external interrupt or NMI there can
- * only be stale (every NMI the guest gets is injected, every host
- * interrupt exits) and is dropped, while an exception or software
- * interrupt is the guest's own and goes back. The one case this gets
- * wrong, on the SDM's CPU too, is an exception whose delivery is cut
- * short in the handler of a virtual interrupt delivered earlier in the
- * same run: the interrupt is injected again instead, and a fault comes
- * back by itself when the handler re-executes its instruction.
+ * the nested Linux in the test before irq_ipi_test). So the field's
+ * type and vector are not what decides: a guest interrupt status (RVI,
+ * SVI) other than the one the entry started from says that a delivery
+ * from RVI happened in this run, and the event cut short is taken to be
+ * it (every EOI exits while x2APIC virtualization stays off, so only a
+ * delivery changes the status in the guest; vmx/apicv.c). That holds
+ * when this entry injected an event too: the entry
+ * delivers that one first, and had its delivery been cut short nothing
+ * else would have run, so a changed status says it went in and what
+ * was cut short came later. Trusting the field there (as minikvm did)
+ * injected that event a second time, or the guest's last exception,
+ * and left the virtual interrupt in ISR with no handler to EOI it:
+ * every vector of its priority class and below stayed blocked (the
+ * nested Linux's UART went quiet mid-line). An unchanged status says no
+ * delivery from RVI happened; then, if minikvm injected nothing, an
+ * external interrupt or NMI in the field can only be stale (every NMI
+ * the guest gets is injected, every host interrupt exits) and is
+ * dropped, while an exception or software interrupt is the guest's own
+ * and goes back. The one case this gets wrong, on the SDM's CPU too, is
+ * an exception whose delivery is cut short in the handler of a virtual
+ * interrupt delivered earlier in the same run: the interrupt is
+ * injected again instead, and a fault comes back by itself when the
+ * handler re-executes its instruction.
  */
 void mvmx_reinject_vectoring(struct minikvm_vcpu *vcpu)
 {
@@ -253,14 +263,13 @@ void mvmx_reinject_vectoring(struct minikvm_vcpu *vcpu)
 	if (kind < 0)
 		return;
 	vector = idt & VECTORING_INFO_VECTOR_MASK;
-	if (vid && !injected) {
-		if (status != entry_status) {
-			kind = MINIKVM_EVENT_INTR;
-			vector = status >> 8;
-			idt &= ~VECTORING_INFO_DELIVER_CODE_MASK;
-		} else if (kind == MINIKVM_EVENT_INTR || kind == MINIKVM_EVENT_NMI) {
-			return;
-		}
+	if (vid && status != entry_status) {
+		kind = MINIKVM_EVENT_INTR;
+		vector = status >> 8;
+		idt &= ~VECTORING_INFO_DELIVER_CODE_MASK;
+	} else if (vid && !injected &&
+		   (kind == MINIKVM_EVENT_INTR || kind == MINIKVM_EVENT_NMI)) {
+		return;
 	}
 	minikvm_requeue_event(vcpu, kind, vector,
 			      idt & VECTORING_INFO_DELIVER_CODE_MASK,
