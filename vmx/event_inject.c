@@ -198,6 +198,38 @@ void minikvm_set_interrupt_shadow(struct minikvm_vcpu *vcpu, u8 shadow)
 	vmcs_write32(GUEST_INTERRUPTIBILITY_INFO, intr);
 }
 
+/* Back to irq/event.c: the event an exit cut short, to be injected again. */
+static void vmx_requeue(struct minikvm_vcpu *vcpu, u32 idt, s8 kind, u8 vector)
+{
+	bool has_error = idt & VECTORING_INFO_DELIVER_CODE_MASK;
+
+	minikvm_requeue_event(vcpu, kind, vector, has_error,
+			      has_error ? vmcs_read32(IDT_VECTORING_ERROR_CODE) : 0,
+			      vmx_event_types[kind].soft ? to_vmx(vcpu)->exit.instr_len : 0);
+}
+
+/* mvmx_reinject_vectoring() with virtual-interrupt delivery (see there). */
+static noinline void vmx_reinject_vid(struct minikvm_vcpu *vcpu, u32 idt)
+{
+	struct vmx_vcpu *vmx = to_vmx(vcpu);
+	u16 status = vmcs_read16(GUEST_INTR_STATUS), entry_status = vmx->intr_status;
+	bool injected = vmx->injected;
+	s8 kind;
+
+	vmx->intr_status = status;
+	vmx->injected = false;
+	if (likely(!(idt & VECTORING_INFO_VALID_MASK)))
+		return;
+	kind = vmx_vectoring_kinds[(idt & INTR_INFO_INTR_TYPE_MASK) >> 8];
+	if (kind < 0)
+		return;
+	if (status != entry_status)
+		vmx_requeue(vcpu, idt & ~VECTORING_INFO_DELIVER_CODE_MASK, MINIKVM_EVENT_INTR,
+			    status >> 8);
+	else if (injected || (kind != MINIKVM_EVENT_INTR && kind != MINIKVM_EVENT_NMI))
+		vmx_requeue(vcpu, idt, kind, idt & VECTORING_INFO_VECTOR_MASK);
+}
+
 /**
  * mvmx_reinject_vectoring() - after an exit: what the entry delivered
  * @vcpu: loaded vCPU, right after an exit that was not an entry failure
@@ -245,35 +277,17 @@ void mvmx_reinject_vectoring(struct minikvm_vcpu *vcpu)
 {
 	struct vmx_vcpu *vmx = to_vmx(vcpu);
 	u32 idt = vmcs_read32(IDT_VECTORING_INFO_FIELD);
-	bool vid = vmx->ctls.proc2 & SECONDARY_EXEC_VIRTUAL_INTR_DELIVERY;
-	bool injected = vmx->injected;
-	u16 status = 0, entry_status = vmx->intr_status;
-	u8 vector;
 	s8 kind;
 
-	vmx->injected = false;
-	if (vid) {
-		status = vmcs_read16(GUEST_INTR_STATUS);
-		vmx->intr_status = status;
-	}
 	minikvm_complete_events(vcpu);
+	/* Out of line: a vCPU without it pays one test per exit. */
+	if (unlikely(vmx->ctls.proc2 & SECONDARY_EXEC_VIRTUAL_INTR_DELIVERY)) {
+		vmx_reinject_vid(vcpu, idt);
+		return;
+	}
 	if (likely(!(idt & VECTORING_INFO_VALID_MASK)))
 		return;
 	kind = vmx_vectoring_kinds[(idt & INTR_INFO_INTR_TYPE_MASK) >> 8];
-	if (kind < 0)
-		return;
-	vector = idt & VECTORING_INFO_VECTOR_MASK;
-	if (vid && status != entry_status) {
-		kind = MINIKVM_EVENT_INTR;
-		vector = status >> 8;
-		idt &= ~VECTORING_INFO_DELIVER_CODE_MASK;
-	} else if (vid && !injected &&
-		   (kind == MINIKVM_EVENT_INTR || kind == MINIKVM_EVENT_NMI)) {
-		return;
-	}
-	minikvm_requeue_event(vcpu, kind, vector,
-			      idt & VECTORING_INFO_DELIVER_CODE_MASK,
-			      (idt & VECTORING_INFO_DELIVER_CODE_MASK) ?
-			      vmcs_read32(IDT_VECTORING_ERROR_CODE) : 0,
-			      vmx_event_types[kind].soft ? to_vmx(vcpu)->exit.instr_len : 0);
+	if (kind >= 0)
+		vmx_requeue(vcpu, idt, kind, idt & VECTORING_INFO_VECTOR_MASK);
 }

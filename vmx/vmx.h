@@ -74,7 +74,11 @@ struct vmx_vcpu {
 	u64 eoi_exit[4];
 	/* ... and RVI/SVI as the next entry finds them (event_inject.c). */
 	u16 intr_status;
-	/* The last entry carried an event minikvm injected. */
+	/*
+	 * The last entry carried an event minikvm injected; read and
+	 * cleared after each exit with virtual-interrupt delivery only
+	 * (event_inject.c).
+	 */
 	bool injected;
 	u32 msr_filter_gen;		/* vm->msr_filter_gen the bitmap follows */
 
