@@ -171,13 +171,15 @@ void __minikvm_inject_events(struct minikvm_vcpu *vcpu)
 }
 
 /**
- * minikvm_complete_events() - the entry succeeded: its event was delivered
+ * __minikvm_complete_events() - the entry succeeded: its event was delivered
  * @vcpu: the vCPU, right after a VM exit that was not an entry failure
  *
  * Unless the exit interrupted the delivery: then the vendor hands the
- * event back through minikvm_requeue_event(), just after this.
+ * event back through minikvm_requeue_event(), just after this. Called
+ * by minikvm_complete_events() only when the entry carried an event or
+ * a re-injection mark.
  */
-void minikvm_complete_events(struct minikvm_vcpu *vcpu)
+void __minikvm_complete_events(struct minikvm_vcpu *vcpu)
 {
 	switch (vcpu->event_in_flight) {
 	case IRQ_IN_FLIGHT_EXCEPTION:

@@ -25,7 +25,17 @@ static inline void minikvm_inject_events(struct minikvm_vcpu *vcpu)
 		__minikvm_inject_events(vcpu);
 }
 
-void minikvm_complete_events(struct minikvm_vcpu *vcpu);
+void __minikvm_complete_events(struct minikvm_vcpu *vcpu);
+
+/*
+ * After each exit: an entry that injected nothing (the common case)
+ * left nothing to complete, and the exit path pays one test for it.
+ */
+static inline void minikvm_complete_events(struct minikvm_vcpu *vcpu)
+{
+	if (unlikely(vcpu->event_in_flight | vcpu->event_requeued))
+		__minikvm_complete_events(vcpu);
+}
 void minikvm_requeue_event(struct minikvm_vcpu *vcpu, enum minikvm_event_kind kind, u8 vector,
 			   bool has_error, u32 error, u8 insn_len);
 void minikvm_queue_exception(struct minikvm_vcpu *vcpu, u8 vector, bool has_error, u32 error);
