@@ -47,6 +47,15 @@
 
 static_assert(VMENTER_HOST_RSP_FIELD == HOST_RSP);
 
+/*
+ * What makes the run loop stop before an entry: a signal (KVM_RUN ends
+ * with KVM_EXIT_INTR) or a reschedule the thread owes. Tested as one
+ * word, as KVM's xfer_to_guest_mode_work_pending() does; KVM also runs
+ * TIF_NOTIFY_RESUME's work there, with functions not exported to
+ * modules, so that work waits for the return to user mode here.
+ */
+#define VMX_HOST_WORK	(_TIF_SIGPENDING | _TIF_NOTIFY_SIGNAL | _TIF_NEED_RESCHED)
+
 static const char * const vmx_insn_names[] = {
 	[VMX_INSN_VMREAD] = "vmread", [VMX_INSN_VMWRITE] = "vmwrite",
 	[VMX_INSN_VMCLEAR] = "vmclear", [VMX_INSN_VMPTRLD] = "vmptrld",
@@ -249,11 +258,14 @@ int mvmx_vcpu_run(struct minikvm_vcpu *vcpu)
 	preempt_enable();
 
 	for (;;) {
-		if (signal_pending(current)) {
-			vcpu->run->exit_reason = KVM_EXIT_INTR;
-			return -EINTR;
+		/* One test of the thread's flags when the host wants nothing. */
+		if (unlikely(read_thread_flags() & VMX_HOST_WORK)) {
+			if (signal_pending(current)) {
+				vcpu->run->exit_reason = KVM_EXIT_INTR;
+				return -EINTR;
+			}
+			cond_resched();
 		}
-		cond_resched();
 		/* Guest memory: before IRQs go off. */
 		if (minikvm_check_request(MINIKVM_REQ_CLOCK_UPDATE, vcpu))
 			minikvm_kvmclock_update(vcpu);
@@ -277,7 +289,7 @@ int mvmx_vcpu_run(struct minikvm_vcpu *vcpu)
 		/* Step a of irq/posted.c: mode before the request mask is read. */
 		smp_store_mb(vcpu->mode, MINIKVM_IN_GUEST);
 		/* Checked again with IRQs off, so no wakeup slips in between. */
-		if (need_resched() || signal_pending(current) || minikvm_lapic_events_pending(vcpu)) {
+		if ((read_thread_flags() & VMX_HOST_WORK) || minikvm_lapic_events_pending(vcpu)) {
 			WRITE_ONCE(vcpu->mode, MINIKVM_OUTSIDE_GUEST);
 			local_irq_enable();
 			preempt_enable();
