@@ -261,13 +261,12 @@ static noinline void vmx_reinject_vid(struct minikvm_vcpu *vcpu, u32 idt)
  * was cut short came later. Trusting the field there (as minikvm did)
  * injected that event a second time, or the guest's last exception,
  * and left the virtual interrupt in ISR with no handler to EOI it:
- * every vector of its priority class and below stayed blocked (the
- * nested Linux's UART went quiet mid-line). An unchanged status says no
- * delivery from RVI happened; then, if minikvm injected nothing, an
- * external interrupt or NMI in the field can only be stale (every NMI
- * the guest gets is injected, every host interrupt exits) and is
- * dropped, while an exception or software interrupt is the guest's own
- * and goes back. The one case this gets wrong, on the SDM's CPU too, is
+ * every vector of its priority class and below stayed blocked. An
+ * unchanged status says no delivery from RVI happened; then, if
+ * minikvm injected nothing, an external interrupt or NMI in the field
+ * can only be stale (every NMI the guest gets is injected, every host
+ * interrupt exits) and is dropped, while an exception or software
+ * interrupt is the guest's own and goes back. The one case this gets wrong, on the SDM's CPU too, is
  * an exception whose delivery is cut short in the handler of a virtual
  * interrupt delivered earlier in the same run: the interrupt is
  * injected again instead, and a fault comes back by itself when the
