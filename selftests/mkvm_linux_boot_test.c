@@ -11,6 +11,7 @@
  * say so.
  */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
 #include <stdbool.h>
 #include <fcntl.h>
@@ -87,6 +88,45 @@ static const char *cannot_boot(void)
 	return NULL;
 }
 
+/* Each minikvm vCPU's debugfs counters, a line each. */
+#define COUNTERS	\
+	"for f in /sys/kernel/debug/minikvm/*/vcpu*/*; do [ -f \"$f\" ] && echo \"# $f: $(tr '\\n' ' ' < \"$f\")\"; done"
+
+/* Each thread of @pid: its state and where it is in the kernel. */
+static void print_threads(pid_t pid)
+{
+	char path[320], buf[4096];
+	struct dirent *d;
+	DIR *dir;
+	FILE *f;
+	size_t n;
+
+	snprintf(path, sizeof(path), "/proc/%d/task", pid);
+	dir = opendir(path);
+	if (!dir)
+		return;
+	while ((d = readdir(dir))) {
+		if (d->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%d/task/%s/stat", pid, d->d_name);
+		f = fopen(path, "r");
+		if (f) {
+			if (fgets(buf, sizeof(buf), f))
+				printf("# thread %s", buf);
+			fclose(f);
+		}
+		snprintf(path, sizeof(path), "/proc/%d/task/%s/stack", pid, d->d_name);
+		f = fopen(path, "r");
+		if (!f)
+			continue;
+		n = fread(buf, 1, sizeof(buf) - 1, f);
+		buf[n] = 0;
+		fclose(f);
+		printf("%s", buf);
+	}
+	closedir(dir);
+}
+
 /* Runs mkvm run with CPUS vCPUs; its output lands in out[]. */
 static int boot(int cpus, double *seconds)
 {
@@ -134,6 +174,11 @@ static int boot(int cpus, double *seconds)
 		if (poll(&p, 1, silence * 1000) == 0) {
 			printf("# no output for %d s: %s mkvm\n", silence,
 			       stopped ? "killing" : "stopping");
+			print_threads(pid);
+			/* Each vCPU's counters: which exits still come, what waits. */
+			fflush(stdout);
+			if (system(COUNTERS))
+				printf("# no minikvm counters\n");
 			kill(pid, stopped ? SIGKILL : SIGTERM);
 			stopped = 1;
 			continue;
