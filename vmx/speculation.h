@@ -2,10 +2,11 @@
 /*
  * Speculative-execution hygiene around VM entry that is not in the entry
  * stub itself (vmx/vmenter.S has VERW, GPR zeroing, the RSB fill and the
- * branch-history clear): the L1D flush before entry. vmx/speculation.c
- * decides at load, from the host kernel's own mitigation settings,
- * whether it is needed; with "mitigations=off" or on a CPU without L1TF
- * the static branch is never patched in and costs nothing.
+ * branch-history clear): the L1D flush before entry, and which of the
+ * stub's two exit paths HOST_RIP names (mvmx_host_rip). vmx/speculation.c
+ * decides both at load, from the host kernel's own mitigation settings;
+ * with "mitigations=off" or on a CPU without L1TF the static branch is
+ * never patched in and costs nothing.
  */
 #ifndef MINIKVM_VMX_SPECULATION_H
 #define MINIKVM_VMX_SPECULATION_H
@@ -15,6 +16,7 @@
 #include <asm/msr-index.h>
 
 DECLARE_STATIC_KEY_FALSE(mvmx_l1d_flush_on_entry);
+extern unsigned long mvmx_host_rip;
 
 void mvmx_setup_speculation(void);
 

@@ -23,6 +23,7 @@
 #include "core/minikvm.h"
 #include "vmx/vmx.h"
 #include "vmx/capability.h"
+#include "vmx/speculation.h"
 #include "vmx/vmenter.h"
 #include "vmx/vmx_ops.h"
 
@@ -116,7 +117,7 @@ static void vmx_set_constant_host_state(void)
 	vmcs_write16(HOST_TR_SELECTOR, GDT_ENTRY_TSS * 8);
 	store_idt(&idt);
 	vmcs_writel(HOST_IDTR_BASE, idt.address);
-	vmcs_writel(HOST_RIP, (unsigned long)mvmx_vmexit);
+	vmcs_writel(HOST_RIP, mvmx_host_rip);
 	rdmsrl(MSR_IA32_SYSENTER_CS, v);
 	vmcs_write32(HOST_IA32_SYSENTER_CS, v);
 	rdmsrl(MSR_IA32_SYSENTER_EIP, v);

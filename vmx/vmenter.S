@@ -37,7 +37,8 @@
  * @launched:	%esi, 0 to VMLAUNCH (first entry after VMCLEAR), else VMRESUME
  *
  * Requires: IRQs off; the vCPU's VMCS current on this CPU; its HOST_RIP
- * is mvmx_vmexit and all other host state is valid for this CPU.
+ * is mvmx_vmexit or mvmx_vmexit_mitigations_off (chosen once at load,
+ * vmx/speculation.c) and all other host state is valid for this CPU.
  * Saves: RBX, RBP, R12-R15 (callee-saved, on the stack); HOST_RSP is
  * written here, so the VMCS always returns to this very stack frame.
  * Clobbers: RAX, RCX, RDX, RSI, RDI, R8-R11 and the flags.
@@ -48,7 +49,11 @@
  *   MDS, TAA, MMIO stale data, RFDS);
  * - after exit, every guest GPR is zeroed before anything else runs, the
  *   callee-saved ones too although they are popped over below: a slow
- *   load of the saved value must not leave the guest's in flight;
+ *   load of the saved value must not leave the guest's in flight. This
+ *   one is chosen by HOST_RIP, not patched: with "mitigations=off" the
+ *   VMCS exits to mvmx_vmexit_mitigations_off, which skips the zeroing
+ *   (no branch is taken on the protected path, so none can be
+ *   mispredicted into skipping it);
  * - the return stack buffer is refilled (X86_FEATURE_RSB_VMEXIT, or the
  *   one-entry _LITE form with eIBRS) and the branch history cleared
  *   (X86_FEATURE_CLEAR_BHB_LOOP_ON_VMEXIT) before the first RET.
@@ -112,13 +117,10 @@ SYM_FUNC_START(mvmx_vcpu_enter)
 	_ASM_EXTABLE(3b, .Lvmfail)
 
 /*
- * HOST_RIP. The CPU arrives here from the guest with RSP = HOST_RSP and
- * every GPR but RSP still holding guest values (SDM Vol. 3C, "Loading
- * Host State": GPRs other than RSP are not loaded on VM exit).
+ * The guest's GPRs into *regs (found on top of the stack), RAX = 0. RSP
+ * is the host's; every other GPR still holds the guest's value.
  */
-SYM_INNER_LABEL(mvmx_vmexit, SYM_L_GLOBAL)
-	UNWIND_HINT_RESTORE
-	ENDBR
+.macro STORE_GUEST_GPRS
 	push	%rax
 	mov	WORD_SIZE(%rsp), %rax	/* regs */
 	mov	%rcx, VCPU_RCX(%rax)
@@ -137,8 +139,19 @@ SYM_INNER_LABEL(mvmx_vmexit, SYM_L_GLOBAL)
 	mov	%r15, VCPU_R15(%rax)
 	pop	VCPU_RAX(%rax)
 	xor	%eax, %eax
+.endm
 
-.Lout:
+/*
+ * HOST_RIP. The CPU arrives here from the guest with RSP = HOST_RSP and
+ * every GPR but RSP still holding guest values (SDM Vol. 3C, "Loading
+ * Host State": GPRs other than RSP are not loaded on VM exit).
+ */
+SYM_INNER_LABEL(mvmx_vmexit, SYM_L_GLOBAL)
+	UNWIND_HINT_RESTORE
+	ENDBR
+	STORE_GUEST_GPRS
+
+.Lzero_gprs:
 	/* No guest value survives in a register, not even speculatively. */
 	xor	%ecx, %ecx
 	xor	%edx, %edx
@@ -154,7 +167,20 @@ SYM_INNER_LABEL(mvmx_vmexit, SYM_L_GLOBAL)
 	xor	%r13d, %r13d
 	xor	%r14d, %r14d
 	xor	%r15d, %r15d
+	jmp	.Lout
 
+/*
+ * HOST_RIP when the host kernel runs with "mitigations=off": the same as
+ * mvmx_vmexit without the zeroing. The callee-saved guest values are
+ * popped over below and the C caller treats the others as clobbered, so
+ * no guest value is ever read as one of the host's.
+ */
+SYM_INNER_LABEL(mvmx_vmexit_mitigations_off, SYM_L_GLOBAL)
+	UNWIND_HINT_RESTORE
+	ENDBR
+	STORE_GUEST_GPRS
+
+.Lout:
 	/*
 	 * Before the first RET that has no CALL of its own in the RSB. The
 	 * fill clobbers RCX; clear_bhb_loop clobbers RAX and RCX, so the
@@ -176,9 +202,9 @@ SYM_INNER_LABEL(mvmx_vmexit, SYM_L_GLOBAL)
 	RET
 
 .Lvmfail:
-	/* Guest values may be in any GPR: .Lout zeroes them. */
+	/* Guest values may be in any GPR: zero them whatever HOST_RIP is. */
 	mov	$1, %eax
-	jmp	.Lout
+	jmp	.Lzero_gprs
 SYM_FUNC_END(mvmx_vcpu_enter)
 
 .section .text, "ax"

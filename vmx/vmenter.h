@@ -18,8 +18,9 @@ int mvmx_vcpu_enter(unsigned long *regs, unsigned int launched);
 /* Calls the host NMI handler as if an NMI had arrived (see vmenter.S). */
 void mvmx_do_nmi_irqoff(void);
 
-/* The HOST_RIP of every VMCS. */
+/* HOST_RIP: the exit that zeroes the guest's GPRs, and the one that does not. */
 extern const char mvmx_vmexit[];
+extern const char mvmx_vmexit_mitigations_off[];
 #endif
 
 #endif /* MINIKVM_VMENTER_H */
