@@ -203,6 +203,8 @@ struct minikvm_vcpu {
 	int mode;
 	int run_cpu;
 	struct rcuwait wait;
+	/* The thread of the last KVM_RUN, for a directed yield (core/vcpu.c). */
+	struct pid __rcu *pid;
 
 	/* Machine-check architecture (core/msr_mce.c), KVM's layout. */
 	u64 mcg_cap, mcg_status, mcg_ctl;
@@ -263,6 +265,7 @@ int minikvm_create_vm(unsigned long type);
 int minikvm_create_vcpu(struct minikvm_vm *vm, unsigned long id);
 void minikvm_vm_put(struct minikvm_vm *vm);
 void minikvm_vcpu_destroy(struct minikvm_vcpu *vcpu);
+void minikvm_vcpu_on_spin(struct minikvm_vcpu *vcpu);
 
 /* core/ioeventfd.c */
 void minikvm_ioeventfd_init(struct minikvm_vm *vm);

@@ -99,6 +99,23 @@ static int minikvm_complete_userspace_io(struct minikvm_vcpu *vcpu)
  * and returns -EAGAIN (-EINTR with KVM_EXIT_INTR on a signal) without
  * running the guest; the VMM calls KVM_RUN again.
  */
+/*
+ * Remember which thread runs the vCPU, for minikvm_vcpu_on_spin() in the
+ * others' threads (readers under RCU; the vCPU mutex serializes writers).
+ */
+static void minikvm_vcpu_note_thread(struct minikvm_vcpu *vcpu)
+{
+	struct pid *old = rcu_dereference_protected(vcpu->pid, lockdep_is_held(&vcpu->mutex));
+
+	if (likely(old == task_pid(current)))
+		return;
+	rcu_assign_pointer(vcpu->pid, get_task_pid(current, PIDTYPE_PID));
+	if (old) {
+		synchronize_rcu();
+		put_pid(old);
+	}
+}
+
 static int minikvm_vcpu_run_uninitialized(struct minikvm_vcpu *vcpu)
 {
 	if (vcpu->run->immediate_exit)
@@ -136,6 +153,7 @@ static int minikvm_vcpu_run(struct minikvm_vcpu *vcpu)
 	int ret;
 
 	run->flags = 0;
+	minikvm_vcpu_note_thread(vcpu);
 	if (vcpu->mp_state == KVM_MP_STATE_UNINITIALIZED) {
 		ret = minikvm_vcpu_run_uninitialized(vcpu);
 		goto out;
@@ -205,6 +223,53 @@ static long minikvm_msr_io(struct minikvm_vcpu *vcpu, struct kvm_msrs __user *um
 		}
 	}
 	return i;
+}
+
+/* The thread of @vcpu's last KVM_RUN, with a reference; NULL if none. */
+static struct task_struct *minikvm_vcpu_task(struct minikvm_vcpu *vcpu)
+{
+	struct task_struct *task = NULL;
+	struct pid *pid;
+
+	rcu_read_lock();
+	pid = rcu_dereference(vcpu->pid);
+	if (pid)
+		task = get_pid_task(pid, PIDTYPE_PID);
+	rcu_read_unlock();
+	return task;
+}
+
+/**
+ * minikvm_vcpu_on_spin() - the vCPU spins in a PAUSE loop: give way
+ * @me: the spinning vCPU, in its own thread, preemptible
+ *
+ * What it waits for is most likely another vCPU of its VM whose thread is
+ * runnable but not on a CPU: kicked awake onto this very host CPU, or
+ * preempted while it held a guest lock. Hand this CPU to the first such
+ * thread (KVM's kvm_vcpu_on_spin() and its directed yield); a thread
+ * that sleeps (a halted vCPU) or already runs is skipped by yield_to().
+ */
+void minikvm_vcpu_on_spin(struct minikvm_vcpu *me)
+{
+	struct minikvm_vm *vm = me->vm;
+	/* Pairs with the release in minikvm_create_vcpu(): vcpus[] is filled. */
+	unsigned int i, n = smp_load_acquire(&vm->nr_vcpus);
+
+	for (i = 0; i < n; i++) {
+		struct minikvm_vcpu *vcpu = vm->vcpus[i];
+		struct task_struct *task;
+		int yielded;
+
+		if (vcpu == me || READ_ONCE(vcpu->mode) == MINIKVM_IN_GUEST)
+			continue;
+		task = minikvm_vcpu_task(vcpu);
+		if (!task)
+			continue;
+		yielded = yield_to(task, true);
+		put_task_struct(task);
+		if (yielded > 0)
+			return;
+	}
 }
 
 static long minikvm_vcpu_ioctl(struct file *filp, unsigned int ioctl, unsigned long arg)
@@ -320,6 +385,7 @@ void minikvm_vcpu_destroy(struct minikvm_vcpu *vcpu)
 	minikvm_lapic_free(vcpu);
 	mvmx_vcpu_free(vcpu);
 	fpu_free_guest_fpstate(&vcpu->guest_fpu);
+	put_pid(rcu_dereference_protected(vcpu->pid, true));
 	kvfree(vcpu->cpuid);
 	free_page((unsigned long)vcpu->run);
 	free_page((unsigned long)vcpu->pio_data);

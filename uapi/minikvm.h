@@ -36,6 +36,7 @@
 #define MINIKVM_VMX_PREEMPTION_TIMER	(1u << 15)
 #define MINIKVM_VMX_MSR_BITMAP		(1u << 16)
 #define MINIKVM_VMX_WB_VMCS		(1u << 17) /* VMCS memory type is WB */
+#define MINIKVM_VMX_PAUSE_LOOP		(1u << 18) /* PAUSE-loop exiting */
 
 /*
  * Bits in minikvm_vmx_info.apicv: the APIC virtualization minikvm uses for

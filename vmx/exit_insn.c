@@ -54,8 +54,13 @@ int mvmx_handle_nop_insn(struct minikvm_vcpu *vcpu)
 	return RESUME_GUEST;
 }
 
+/*
+ * A PAUSE loop that outlasted ple_window (vmcs_config.c): the vCPU is
+ * spinning, most likely for another vCPU. Let that one run first.
+ */
 int mvmx_handle_pause(struct minikvm_vcpu *vcpu)
 {
+	minikvm_vcpu_on_spin(vcpu);
 	mvmx_skip_instruction(vcpu);
 	return RESUME_GUEST;
 }

@@ -29,6 +29,7 @@ static const struct {
 	{ MINIKVM_VMX_PREEMPTION_TIMER, "preemption_timer" },
 	{ MINIKVM_VMX_MSR_BITMAP, "msr_bitmap" },
 	{ MINIKVM_VMX_WB_VMCS, "wb_vmcs" },
+	{ MINIKVM_VMX_PAUSE_LOOP, "pause_loop" },
 };
 
 #endif /* MINIKVM_VMX_FEATURE_NAMES_H */

@@ -154,6 +154,10 @@ static void vmx_set_controls(struct minikvm_vcpu *vcpu)
 	vmcs_write64(VMCS_LINK_POINTER, -1ull);
 	if (vmx->vpid)
 		vmcs_write16(VIRTUAL_PROCESSOR_ID, vmx->vpid);
+	if (vmx->ctls.proc2 & SECONDARY_EXEC_PAUSE_LOOP_EXITING) {
+		vmcs_write32(PLE_GAP, mvmx_config.ple_gap);
+		vmcs_write32(PLE_WINDOW, mvmx_config.ple_window);
+	}
 	vmcs_write64(TSC_OFFSET, vcpu->tsc_offset);
 }
 

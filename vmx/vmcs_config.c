@@ -76,7 +76,24 @@ MODULE_PARM_DESC(enable_vid,
 #define PROC_OPTIONAL	0
 
 #define PROC2_REQUIRED	(SECONDARY_EXEC_ENABLE_EPT | SECONDARY_EXEC_UNRESTRICTED_GUEST)
-#define PROC2_OPTIONAL	(SECONDARY_EXEC_ENABLE_VPID | SECONDARY_EXEC_WBINVD_EXITING)
+/*
+ * PAUSE-loop exiting: a guest vCPU that spins with PAUSE (a lock, or
+ * waiting for another vCPU to answer an IPI) longer than ple_window TSC
+ * ticks exits, and mvmx_handle_pause() gives the host CPU to another
+ * task (KVM's defaults: gap 128, window 4096). Without it, a vCPU that
+ * waits for a vCPU thread queued on its own host CPU spins until the
+ * host's next interrupt preempts it; ple_gap=0 turns it off.
+ */
+#define PROC2_OPTIONAL	(SECONDARY_EXEC_ENABLE_VPID | SECONDARY_EXEC_WBINVD_EXITING | \
+			 SECONDARY_EXEC_PAUSE_LOOP_EXITING)
+
+static unsigned int ple_gap = 128;
+module_param(ple_gap, uint, 0444);
+MODULE_PARM_DESC(ple_gap, "PAUSE-loop exiting: most TSC ticks between two PAUSEs of one loop (0: off; default 128)");
+
+static unsigned int ple_window = 4096;
+module_param(ple_window, uint, 0444);
+MODULE_PARM_DESC(ple_window, "PAUSE-loop exiting: TSC ticks a loop may spin before it exits (default 4096)");
 
 /* EFER and PAT are switched by the CPU itself: no MSR-load lists. */
 #define EXIT_REQUIRED	(VM_EXIT_HOST_ADDR_SPACE_SIZE | VM_EXIT_SAVE_IA32_EFER |	\
@@ -175,6 +192,10 @@ int mvmx_setup_config(void)
 	      vmx_adjust_one("VM-entry", ENTRY_REQUIRED, ENTRY_OPTIONAL, mvmx_info.entry, &c->entry);
 	if (ret)
 		return ret;
+	if (!ple_gap)
+		c->proc2 &= ~SECONDARY_EXEC_PAUSE_LOOP_EXITING;
+	mvmx_config.ple_gap = ple_gap;
+	mvmx_config.ple_window = ple_window;
 	/*
 	 * Interrupt-window exiting exists on every VT-x CPU; NMI-window
 	 * exiting needs virtual NMIs (SDM Vol. 3C, "VM-Execution Control

@@ -51,6 +51,7 @@ struct mvmx_config {
 	u32 proc_windows;
 	struct mvmx_apicv apicv;
 	u64 cr0_fixed0, cr0_fixed1, cr4_fixed0, cr4_fixed1;
+	u32 ple_gap, ple_window;	/* with SECONDARY_EXEC_PAUSE_LOOP_EXITING */
 };
 extern struct mvmx_config mvmx_config;
 
