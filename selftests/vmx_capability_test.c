@@ -115,6 +115,8 @@ TEST_F(vmx_info, ept_and_vpid_match_msrs)
 	EXPECT_EQ(!!(proc2 & (1ull << (32 + 5))), !!(self->info.features & MINIKVM_VMX_VPID));
 	EXPECT_EQ(!!(cap & (1ull << 16)), !!(self->info.features & MINIKVM_VMX_EPT_2MB));
 	EXPECT_EQ(!!(cap & (1ull << 21)), !!(self->info.features & MINIKVM_VMX_EPT_AD));
+	/* Secondary control bit 10: PAUSE-loop exiting. */
+	EXPECT_EQ(!!(proc2 & (1ull << (32 + 10))), !!(self->info.features & MINIKVM_VMX_PAUSE_LOOP));
 }
 
 TEST_F(vmx_info, every_cpu_probed)
