@@ -19,21 +19,14 @@
  * The same count on both devices: KVM in Bochs has no posted interrupts
  * either, so it also posts in software and kicks with an IPI.
  */
-#define _GNU_SOURCE
-#include <pthread.h>
-#include <sched.h>
-#include <signal.h>
-#include <sys/ioctl.h>
-#include <time.h>
-#include <unistd.h>
 
 #include "minikvm_test.h"
 #include "kvm_util.h"
 #include "lapic_util.h"
+#include "smp_util.h"
 
 #define ROUNDS		10000
 #define ROUNDS_KVM	500
-#define PORT_DONE	0x11
 
 /*
  * A CPUID exit, registers kept: every wait loop makes one per round, as a
@@ -111,70 +104,6 @@ asm(GUEST_ASM_BEGIN(ipi_guest, ".code32")
 GUEST_CODE(ipi_guest);
 extern const char ipi_guest_h40[], ipi_guest_h41[], ipi_guest_h42[], ipi_guest_h43[];
 
-struct ipi_vcpu {
-	struct kvm_vcpu *vcpu;
-	int cpu;
-	uint32_t results[5];
-	int nresults;
-	int error;		/* an unexpected exit, or KVM_RUN failed */
-};
-
-static int stop;	/* set by the main thread, read by vCPU threads */
-
-static void on_sigusr1(int sig)
-{
-	(void)sig;
-}
-
-static void pin(int cpu)
-{
-	cpu_set_t set;
-
-	if (sysconf(_SC_NPROCESSORS_ONLN) < 2)
-		return;
-	CPU_ZERO(&set);
-	CPU_SET(cpu, &set);
-	pthread_setaffinity_np(pthread_self(), sizeof(set), &set);
-}
-
-static void *ipi_thread(void *arg)
-{
-	struct ipi_vcpu *v = arg;
-	struct kvm_run *run = v->vcpu->run;
-
-	pin(v->cpu);
-	for (;;) {
-		if (ioctl(v->vcpu->fd, KVM_RUN, 0) < 0) {
-			if (errno == EINTR && !__atomic_load_n(&stop, __ATOMIC_ACQUIRE))
-				continue;
-			if (errno != EINTR)
-				v->error = errno;
-			return NULL;
-		}
-		if (run->exit_reason == KVM_EXIT_IO && run->io.port == PORT_RESULT &&
-		    v->nresults < 5) {
-			v->results[v->nresults++] = *(uint32_t *)io_data(v->vcpu);
-			continue;
-		}
-		if (run->exit_reason == KVM_EXIT_IO && run->io.port == PORT_DONE)
-			return NULL;
-		v->error = 1000 + run->exit_reason;
-		return NULL;
-	}
-}
-
-/* Each vCPU its own stack: 4 KiB below STACK_TOP per vCPU id. */
-static void setup_vcpu(struct kvm_vcpu *vcpu)
-{
-	struct kvm_regs regs;
-
-	vcpu_setup_prot32(vcpu, CODE_GPA, false);
-	vcpu_setup_prot32_idt(vcpu);
-	vcpu_get_regs(vcpu, &regs);
-	regs.rsp = STACK_TOP - 0x1000 * vcpu->id;
-	vcpu_set_regs(vcpu, &regs);
-}
-
 /* A fixture only for the time bound: Bochs may need minutes. */
 FIXTURE(ipi) {};
 FIXTURE_SETUP(ipi) {}
@@ -183,15 +112,12 @@ FIXTURE_TEARDOWN(ipi) {}
 TEST_F_TIMEOUT(ipi, ping_pong_and_shorthands, 300)
 {
 	struct kvm_vm *vm = vm_create_split();
-	struct ipi_vcpu v[2] = { { .vcpu = vcpu_create(vm, 0), .cpu = 0 },
+	struct smp_vcpu v[2] = { { .vcpu = vcpu_create(vm, 0), .cpu = 0 },
 				 { .vcpu = vcpu_create(vm, 1), .cpu = 1 } };
-	struct sigaction sa = { .sa_handler = on_sigusr1 };
 	uint32_t rounds = test_dev_is_minikvm() ? ROUNDS : ROUNDS_KVM;
-	struct timespec t0, t1;
-	pthread_t t[2];
+	double secs;
 	int i;
 
-	sigaction(SIGUSR1, &sa, NULL);
 	vm_load_guest(vm, CODE_GPA, ipi_guest);
 	*(uint32_t *)vm_gpa(vm, 0x8008) = rounds;
 	idt32_set(vm, 0x40, guest_label_gpa(CODE_GPA, ipi_guest, ipi_guest_h40));
@@ -199,21 +125,13 @@ TEST_F_TIMEOUT(ipi, ping_pong_and_shorthands, 300)
 	idt32_set(vm, 0x42, guest_label_gpa(CODE_GPA, ipi_guest, ipi_guest_h42));
 	idt32_set(vm, 0x43, guest_label_gpa(CODE_GPA, ipi_guest, ipi_guest_h43));
 	for (i = 0; i < 2; i++)
-		setup_vcpu(v[i].vcpu);
+		smp_setup_vcpu(v[i].vcpu);
 	/* The AP would wait for INIT/SIPI; start it at the same code instead. */
 	ASSERT_EQ(0, vcpu_set_mp_state(v[1].vcpu, KVM_MP_STATE_RUNNABLE));
 
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	for (i = 0; i < 2; i++)
-		ASSERT_EQ(0, pthread_create(&t[i], NULL, ipi_thread, &v[i]));
-	pthread_join(t[0], NULL);
-	clock_gettime(CLOCK_MONOTONIC, &t1);
-	TH_LOG("%u round trips in %.1f s", rounds,
-	       (t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9);
-	__atomic_store_n(&stop, 1, __ATOMIC_RELEASE);
-	v[1].vcpu->run->immediate_exit = 1;
-	pthread_kill(t[1], SIGUSR1);
-	pthread_join(t[1], NULL);
+	secs = smp_run(v, 2);
+	ASSERT_LE(0, secs) TH_LOG("a vCPU thread did not start");
+	TH_LOG("%u round trips in %.1f s", rounds, secs);
 
 	EXPECT_EQ(0, v[0].error);
 	EXPECT_EQ(0, v[1].error);

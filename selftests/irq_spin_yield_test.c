@@ -16,24 +16,19 @@
  * too (kvm_intel's ple_gap).
  *
  * ROUNDS IPIs, each answered by the second vCPU's handler counting it in
- * guest memory; both vCPU threads pinned to host CPU 0.
+ * guest memory; both vCPU threads pinned to host CPU 0 (lib/smp_util.c).
  */
-#define _GNU_SOURCE
-#include <pthread.h>
-#include <sched.h>
-#include <signal.h>
 #include <stdio.h>
 #include <sys/ioctl.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "minikvm_test.h"
 #include "kvm_util.h"
 #include "lapic_util.h"
+#include "smp_util.h"
 #include "uapi/minikvm.h"
 
 #define ROUNDS		100
-#define PORT_DONE	0x11
 
 asm(GUEST_ASM_BEGIN(spin_guest, ".code32")
 	"mov $0xfee00000, %esi\n"
@@ -63,50 +58,6 @@ asm(GUEST_ASM_BEGIN(spin_guest, ".code32")
 	GUEST_ASM_END(spin_guest));
 GUEST_CODE(spin_guest);
 extern const char spin_guest_h41[];
-
-struct spin_vcpu {
-	struct kvm_vcpu *vcpu;
-	uint32_t answered;
-	int nresults;
-	int error;		/* an unexpected exit, or KVM_RUN failed */
-};
-
-static int stop;	/* set by the main thread, read by vCPU threads */
-
-static void on_sigusr1(int sig)
-{
-	(void)sig;
-}
-
-static void *spin_thread(void *arg)
-{
-	struct spin_vcpu *v = arg;
-	struct kvm_run *run = v->vcpu->run;
-	cpu_set_t set;
-
-	/* Both threads on host CPU 0. */
-	CPU_ZERO(&set);
-	CPU_SET(0, &set);
-	pthread_setaffinity_np(pthread_self(), sizeof(set), &set);
-	for (;;) {
-		if (ioctl(v->vcpu->fd, KVM_RUN, 0) < 0) {
-			if (errno == EINTR && !__atomic_load_n(&stop, __ATOMIC_ACQUIRE))
-				continue;
-			if (errno != EINTR)
-				v->error = errno;
-			return NULL;
-		}
-		if (run->exit_reason == KVM_EXIT_IO && run->io.port == PORT_RESULT) {
-			v->answered = *(uint32_t *)io_data(v->vcpu);
-			v->nresults++;
-			continue;
-		}
-		if (run->exit_reason == KVM_EXIT_IO && run->io.port == PORT_DONE)
-			return NULL;
-		v->error = 1000 + run->exit_reason;
-		return NULL;
-	}
-}
 
 /* A module parameter as a number; 0 when it cannot be read. */
 static long module_param_value(const char *path)
@@ -141,18 +92,6 @@ static bool device_uses_ple(void)
 	return cpu_has && module_param_value("/sys/module/minikvm/parameters/ple_gap") > 0;
 }
 
-/* Each vCPU its own stack: 4 KiB below STACK_TOP per vCPU id. */
-static void setup_vcpu(struct kvm_vcpu *vcpu)
-{
-	struct kvm_regs regs;
-
-	vcpu_setup_prot32(vcpu, CODE_GPA, false);
-	vcpu_setup_prot32_idt(vcpu);
-	vcpu_get_regs(vcpu, &regs);
-	regs.rsp = STACK_TOP - 0x1000 * vcpu->id;
-	vcpu_set_regs(vcpu, &regs);
-}
-
 /* A fixture only for the time bound: Bochs may need minutes. */
 FIXTURE(spin) {};
 FIXTURE_SETUP(spin) {}
@@ -160,11 +99,9 @@ FIXTURE_TEARDOWN(spin) {}
 
 TEST_F_TIMEOUT(spin, ipi_answered_on_one_host_cpu, 240)
 {
-	struct sigaction sa = { .sa_handler = on_sigusr1 };
-	struct spin_vcpu v[2] = { 0 };
-	struct timespec t0, t1;
+	struct smp_vcpu v[2] = { { .cpu = 0 }, { .cpu = 0 } };	/* one host CPU */
+	double secs;
 	struct kvm_vm *vm;
-	pthread_t t[2];
 	int i;
 
 	if (!device_uses_ple())
@@ -172,31 +109,22 @@ TEST_F_TIMEOUT(spin, ipi_answered_on_one_host_cpu, 240)
 	vm = vm_create_split();
 	for (i = 0; i < 2; i++)
 		v[i].vcpu = vcpu_create(vm, i);
-	sigaction(SIGUSR1, &sa, NULL);
 	vm_load_guest(vm, CODE_GPA, spin_guest);
 	*(uint32_t *)vm_gpa(vm, 0x8008) = ROUNDS;
 	idt32_set(vm, 0x41, guest_label_gpa(CODE_GPA, spin_guest, spin_guest_h41));
 	for (i = 0; i < 2; i++)
-		setup_vcpu(v[i].vcpu);
+		smp_setup_vcpu(v[i].vcpu);
 	/* The AP would wait for INIT/SIPI; start it at the same code instead. */
 	ASSERT_EQ(0, vcpu_set_mp_state(v[1].vcpu, KVM_MP_STATE_RUNNABLE));
 
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	for (i = 0; i < 2; i++)
-		ASSERT_EQ(0, pthread_create(&t[i], NULL, spin_thread, &v[i]));
-	pthread_join(t[0], NULL);
-	clock_gettime(CLOCK_MONOTONIC, &t1);
-	TH_LOG("%u IPIs answered on one host CPU in %.1f s", ROUNDS,
-	       (t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9);
-	__atomic_store_n(&stop, 1, __ATOMIC_RELEASE);
-	v[1].vcpu->run->immediate_exit = 1;
-	pthread_kill(t[1], SIGUSR1);
-	pthread_join(t[1], NULL);
+	secs = smp_run(v, 2);
+	ASSERT_LE(0, secs) TH_LOG("a vCPU thread did not start");
+	TH_LOG("%u IPIs answered on one host CPU in %.1f s", ROUNDS, secs);
 
 	EXPECT_EQ(0, v[0].error);
 	EXPECT_EQ(0, v[1].error);
 	ASSERT_EQ(1, v[0].nresults);
-	EXPECT_EQ((uint32_t)ROUNDS, v[0].answered) TH_LOG("IPIs the second vCPU answered");
+	EXPECT_EQ((uint32_t)ROUNDS, v[0].results[0]) TH_LOG("IPIs the second vCPU answered");
 	vcpu_free(v[1].vcpu);
 	vcpu_free(v[0].vcpu);
 	vm_free(vm);
