@@ -92,6 +92,17 @@ static const char *cannot_boot(void)
 #define COUNTERS	\
 	"for f in /sys/kernel/debug/minikvm/*/vcpu*/*; do [ -f \"$f\" ] && echo \"# $f: $(tr '\\n' ' ' < \"$f\")\"; done"
 
+/*
+ * MKVM_BOOT_TRACE=1 (test-vm.sh --env): minikvm's interrupt tracepoints
+ * record the boot, and a silent boot prints their last lines: which IPI
+ * was posted, kicked, injected or EOIed last.
+ */
+#define TRACEFS	"T=/sys/kernel/debug/tracing; "
+#define TRACE_START	TRACEFS "echo 8192 > $T/buffer_size_kb && echo > $T/trace && " \
+	"for e in irq_post kick apic_ipi apic_eoi inject requeue; do " \
+	"echo 1 > $T/events/minikvm/minikvm_$e/enable || exit 1; done"
+#define TRACE_DUMP	TRACEFS "echo 0 > $T/tracing_on; tail -300 $T/trace | sed 's/^/# T /'"
+
 /* Each thread of @pid: its state and where it is in the kernel. */
 static void print_threads(pid_t pid)
 {
@@ -139,6 +150,8 @@ static int boot(int cpus, double *seconds)
 	double t0 = now();
 	pid_t pid;
 
+	if (getenv("MKVM_BOOT_TRACE") && system(TRACE_START))
+		printf("# minikvm's tracepoints could not be enabled\n");
 	/* MKVM_GUEST_LOUD=1 (test-vm.sh --env): the whole boot log, to debug. */
 	if (getenv("MKVM_GUEST_LOUD"))
 		cmdline = CMDLINE_LOUD;
@@ -178,6 +191,8 @@ static int boot(int cpus, double *seconds)
 			fflush(stdout);
 			if (system(COUNTERS))
 				printf("# no minikvm counters\n");
+			if (!stopped && getenv("MKVM_BOOT_TRACE") && system(TRACE_DUMP))
+				printf("# no trace\n");
 			kill(pid, stopped ? SIGKILL : SIGTERM);
 			stopped = 1;
 			continue;
