@@ -37,11 +37,10 @@ MODULE_PARM_DESC(enable_apicv,
 
 /*
  * enable_vid=1 adds virtual-interrupt delivery to the TPR shadow (with
- * enable_apicv, where the CPU has it). Off by default: in the CI run of
- * 2026-11-30 the nested Linux with 2 vCPUs stopped for good in the middle
- * of a console line on /dev/minikvm (its UART's next interrupt never
- * came), after the targeted runs of the same code had passed; the cause
- * is not found yet.
+ * enable_apicv, where the CPU has it). Off by default: with it, about one
+ * boot in five of the nested Linux with 2 vCPUs stops for good, one vCPU
+ * waiting with IF=0 for the answer to an IPI that the other, halted,
+ * never takes (Documentation/interrupts.rst); the cause is not found yet.
  */
 static bool enable_vid;
 module_param(enable_vid, bool, 0444);
