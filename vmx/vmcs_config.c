@@ -37,10 +37,11 @@ MODULE_PARM_DESC(enable_apicv,
 
 /*
  * enable_vid=1 adds virtual-interrupt delivery to the TPR shadow (with
- * enable_apicv, where the CPU has it). Off by default: with it, about one
- * boot in five of the nested Linux with 2 vCPUs stops for good, one vCPU
- * waiting with IF=0 for the answer to an IPI that the other, halted,
- * never takes (Documentation/interrupts.rst); the cause is not found yet.
+ * enable_apicv, where the CPU has it). Off by default: the Bochs test VM
+ * delivers virtual interrupts to a guest with IF=0 when a host interrupt
+ * is pending, which deadlocks the 2-vCPU nested Linux now and then
+ * (Documentation/interrupts.rst), and no other CPU with it has run the
+ * tests yet.
  */
 static bool enable_vid;
 module_param(enable_vid, bool, 0444);
