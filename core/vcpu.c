@@ -94,12 +94,6 @@ static int minikvm_complete_userspace_io(struct minikvm_vcpu *vcpu)
 }
 
 /*
- * KVM_RUN of an AP that waits for INIT (KVM 6.1's kvm_arch_vcpu_ioctl_run()):
- * it blocks until an INIT or SIPI arrives or a signal, takes the INIT,
- * and returns -EAGAIN (-EINTR with KVM_EXIT_INTR on a signal) without
- * running the guest; the VMM calls KVM_RUN again.
- */
-/*
  * Remember which thread runs the vCPU, for minikvm_vcpu_on_spin() in the
  * others' threads (readers under RCU; the vCPU mutex serializes writers).
  */
@@ -116,6 +110,12 @@ static void minikvm_vcpu_note_thread(struct minikvm_vcpu *vcpu)
 	}
 }
 
+/*
+ * KVM_RUN of an AP that waits for INIT (KVM 6.1's kvm_arch_vcpu_ioctl_run()):
+ * it blocks until an INIT or SIPI arrives or a signal, takes the INIT,
+ * and returns -EAGAIN (-EINTR with KVM_EXIT_INTR on a signal) without
+ * running the guest; the VMM calls KVM_RUN again.
+ */
 static int minikvm_vcpu_run_uninitialized(struct minikvm_vcpu *vcpu)
 {
 	if (vcpu->run->immediate_exit)
