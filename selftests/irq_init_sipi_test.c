@@ -15,15 +15,11 @@
  * stalls the L1 kernel's timer (vmx_run_signal_test.c), and with one CPU
  * the APs' threads would never run.
  */
-#include <pthread.h>
-#include <signal.h>
-#include <sys/ioctl.h>
-
 #include "minikvm_test.h"
 #include "kvm_util.h"
 #include "lapic_util.h"
+#include "smp_util.h"
 
-#define PORT_DONE	0x11
 #define SIPI_VECTOR	(CODE_GPA >> 12)
 
 asm(GUEST_ASM_BEGIN(sipi_guest, ".code16")
@@ -55,52 +51,14 @@ asm(GUEST_ASM_BEGIN(sipi_guest, ".code16")
 	GUEST_ASM_END(sipi_guest));
 GUEST_CODE(sipi_guest);
 
-static int stop;	/* set by the main thread, read by vCPU threads */
-
-static void on_sig(int sig)
-{
-	(void)sig;
-}
-
-struct ap {
-	struct kvm_vcpu *vcpu;
-	int eagain, error;
-};
-
-/* An AP's thread, as a VMM runs it: KVM_RUN again after -EAGAIN. */
-static void *ap_thread(void *arg)
-{
-	struct ap *a = arg;
-
-	for (;;) {
-		if (ioctl(a->vcpu->fd, KVM_RUN, 0) == 0) {
-			a->error = 1000 + a->vcpu->run->exit_reason;
-			return NULL;
-		}
-		if (errno == EAGAIN) {
-			a->eagain++;
-			continue;
-		}
-		if (errno == EINTR && !__atomic_load_n(&stop, __ATOMIC_ACQUIRE))
-			continue;
-		if (errno != EINTR)
-			a->error = errno;
-		return NULL;
-	}
-}
-
 static void bring_up(struct __test_metadata *_metadata, int n)
 {
 	struct kvm_vm *vm = vm_create_split();
-	struct sigaction sa = { .sa_handler = on_sig };
 	struct kvm_vcpu *bsp = vcpu_create(vm, 0);
 	struct kvm_cpuid2 *cpuid = kvm_get_supported_cpuid(vm->dev_fd);
-	struct ap ap[4] = {};
-	pthread_t t[4];
+	struct smp_vcpu ap[4] = {};
 	int i;
 
-	__atomic_store_n(&stop, 0, __ATOMIC_RELEASE);
-	sigaction(SIGUSR1, &sa, NULL);
 	vm_load_guest(vm, CODE_GPA, sipi_guest);
 	*(uint32_t *)vm_gpa(vm, 0x8008) = n - 1;
 	cpuid_find(cpuid, 1, 0)->ecx |= 1u << 21;	/* x2APIC */
@@ -108,17 +66,16 @@ static void bring_up(struct __test_metadata *_metadata, int n)
 	vcpu_setup_real(bsp, CODE_GPA);
 	for (i = 1; i < n; i++) {
 		ap[i].vcpu = vcpu_create(vm, i);
+		ap[i].cpu = -1;
 		vcpu_set_cpuid(ap[i].vcpu, cpuid);
 		EXPECT_EQ(KVM_MP_STATE_UNINITIALIZED, vcpu_mp_state(ap[i].vcpu));
-		ASSERT_EQ(0, pthread_create(&t[i], NULL, ap_thread, &ap[i]));
+		/* As a VMM runs an AP: KVM_RUN again after -EAGAIN. */
+		ASSERT_EQ(0, smp_start(&ap[i]));
 	}
 	EXPECT_EQ((uint32_t)n - 1, vcpu_run_until_out(bsp, PORT_RESULT));
-	vcpu_run_until_out(bsp, PORT_DONE);
-	__atomic_store_n(&stop, 1, __ATOMIC_RELEASE);
+	vcpu_run_until_out(bsp, SMP_PORT_DONE);
 	for (i = 1; i < n; i++) {
-		ap[i].vcpu->run->immediate_exit = 1;
-		pthread_kill(t[i], SIGUSR1);
-		pthread_join(t[i], NULL);
+		smp_stop(&ap[i]);
 		EXPECT_EQ(0, ap[i].error) TH_LOG("AP %d", i);
 		/* Waiting for INIT, then for SIPI: KVM_RUN said -EAGAIN at least once. */
 		EXPECT_LE(1, ap[i].eagain) TH_LOG("AP %d", i);

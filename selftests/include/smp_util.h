@@ -21,6 +21,7 @@ struct smp_vcpu {
 	pthread_t thread;
 	uint32_t results[SMP_MAX_RESULTS];	/* OUTs to PORT_RESULT, in order */
 	int nresults;
+	int eagain;		/* KVM_RUN's -EAGAIN: an AP waiting for INIT/SIPI */
 	int error;		/* an unexpected exit (1000 + reason), or KVM_RUN's errno */
 };
 
@@ -30,7 +31,10 @@ struct smp_vcpu {
  */
 void smp_setup_vcpu(struct kvm_vcpu *vcpu);
 
-/* Starts @v's thread: KVM_RUN until SMP_PORT_DONE, an error or smp_stop(). */
+/*
+ * Starts @v's thread: KVM_RUN until SMP_PORT_DONE, an error or smp_stop();
+ * again after -EAGAIN, as a VMM runs an AP that waits for INIT or SIPI.
+ */
 int smp_start(struct smp_vcpu *v);
 
 /*

@@ -44,6 +44,10 @@ static void *smp_thread(void *arg)
 	}
 	for (;;) {
 		if (ioctl(v->vcpu->fd, KVM_RUN, 0) < 0) {
+			if (errno == EAGAIN) {
+				v->eagain++;
+				continue;
+			}
 			if (errno == EINTR && !__atomic_load_n(&smp_stopping, __ATOMIC_ACQUIRE))
 				continue;
 			if (errno != EINTR)
