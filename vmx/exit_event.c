@@ -4,10 +4,9 @@
  * interrupts, and a triple fault.
  *
  * NMIs, machine checks and external interrupts have already been handed
- * to the host by the time these run (mvmx_vcpu_run(): NMIs through
- * mvmx_do_nmi_irqoff(), machine checks through vmx_machine_check(),
- * interrupts when IRQs are enabled again), so for them the handlers only
- * resume.
+ * to the host by the time these run (mvmx_vcpu_run(): NMIs and
+ * interrupts through mvmx_do_interrupt_irqoff(), machine checks through
+ * vmx_machine_check()), so for them the handlers only resume.
  */
 #include <linux/kernel.h>
 #include <asm/kvm_host.h>

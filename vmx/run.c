@@ -14,9 +14,11 @@
  *         is made); host CR3/CR4/FS base up to date;
  *         guest DR0-3 if its DR7 arms them
  *       mvmx_vcpu_enter()           vmenter.S
- *       NMI exit?                  -> mvmx_do_nmi_irqoff()
+ *       NMI exit?                  -> mvmx_do_interrupt_irqoff(NMI entry)
  *       machine-check exit?        -> vmx_machine_check()
- *       IRQs on                    the host takes a pending external interrupt here
+ *       external-interrupt exit?   -> vmx_host_interrupt(): the host's
+ *                                     handler, the exit acknowledged it
+ *       IRQs on
  *       mvmx_handle_exit()          exit.c: table of handlers
  *       interrupt window open and requested?  -> KVM_EXIT_IRQ_WINDOW_OPEN
  *
@@ -31,6 +33,7 @@
 #include <asm/fpu/xcr.h>
 #include <asm/fsgsbase.h>
 #include <asm/hw_breakpoint.h>
+#include <asm/idtentry.h>
 #include <asm/mce.h>
 #include <asm/mmu_context.h>
 #include <asm/vmx.h>
@@ -169,10 +172,11 @@ static noinstr int vmx_enter_exit(struct minikvm_vcpu *vcpu)
 	return fail;
 }
 
-/* The event behind an exception/NMI exit, or 0 for other exits. */
+/* The event behind an exception/NMI or external-interrupt exit, or 0. */
 static u32 vmx_exit_event(u32 reason)
 {
-	if ((u16)reason != EXIT_REASON_EXCEPTION_NMI)
+	if ((u16)reason != EXIT_REASON_EXCEPTION_NMI &&
+	    (u16)reason != EXIT_REASON_EXTERNAL_INTERRUPT)
 		return 0;
 	return vmcs_read32(VM_EXIT_INTR_INFO);
 }
@@ -203,6 +207,29 @@ static void vmx_machine_check(void)
 
 	do_machine_check(&regs);
 #endif
+}
+
+/*
+ * The external interrupt that made the exit, which the exit acknowledged
+ * (VM_EXIT_ACK_INTR_ON_EXIT, vmx/vmcs_config.c): its vector is in the
+ * exit interruption information and no longer pending in the local APIC,
+ * so the host's handler runs now, entered through the host IDT's gate for
+ * it as the CPU would have entered it (KVM's
+ * handle_external_interrupt_irqoff()). A tick taken here counts as guest
+ * time, as in KVM: guest_timing_exit_irqoff() comes after. The CPU
+ * reports every such exit valid and of type external interrupt (SDM Vol.
+ * 3C, "Information for VM Exits Due to Vectored Events"); anything else
+ * is a CPU that broke that contract, and its interrupt is lost.
+ */
+static void vmx_host_interrupt(u32 info)
+{
+	const gate_desc *gate;
+
+	if (WARN_ON_ONCE((info & (INTR_INFO_VALID_MASK | INTR_INFO_INTR_TYPE_MASK)) !=
+			 (INTR_INFO_VALID_MASK | INTR_TYPE_EXT_INTR)))
+		return;
+	gate = (const gate_desc *)mvmx_config.host_idt_base + (info & INTR_INFO_VECTOR_MASK);
+	mvmx_do_interrupt_irqoff(gate_offset(gate));
 }
 
 /*
@@ -331,11 +358,13 @@ int mvmx_vcpu_run(struct minikvm_vcpu *vcpu)
 				vmx->launched = true;
 			event = vmx_exit_event(vmx->exit.reason);
 			if (vmx_event_is_nmi(event))
-				mvmx_do_nmi_irqoff();
+				mvmx_do_interrupt_irqoff((unsigned long)asm_exc_nmi_noist);
 			else if (vmx_exit_is_mc(vmx->exit.reason, event))
 				vmx_machine_check();
 		}
 		vmx_restore_host_segments(vmx);
+		if (!fail && (u16)vmx->exit.reason == EXIT_REASON_EXTERNAL_INTERRUPT)
+			vmx_host_interrupt(event);
 		guest_timing_exit_irqoff();
 		local_irq_enable();
 		preempt_enable();

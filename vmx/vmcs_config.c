@@ -13,6 +13,7 @@
 #include <linux/kernel.h>
 #include <linux/kvm.h>
 #include <linux/moduleparam.h>
+#include <asm/desc.h>
 #include <asm/msr.h>
 #include <asm/vmx.h>
 
@@ -50,9 +51,11 @@ MODULE_PARM_DESC(enable_vid,
 
 /*
  * External interrupts and NMIs always exit: they belong to the host.
- * Interrupts are not acknowledged on exit (no VM_EXIT_ACK_INTR_ON_EXIT),
- * so they stay pending in the local APIC and the host takes them through
- * its own IDT as soon as mvmx_vcpu_run() enables interrupts again.
+ * The exit acknowledges the interrupt (VM_EXIT_ACK_INTR_ON_EXIT, below),
+ * and mvmx_vcpu_run() hands it to the host's handler before it enables
+ * interrupts again (vmx_host_interrupt()), as KVM does; posted-interrupt
+ * processing requires it (SDM Vol. 3C, "Checks on VM-Execution Control
+ * Fields").
  */
 #define PIN_REQUIRED	(PIN_BASED_EXT_INTR_MASK | PIN_BASED_NMI_EXITING)
 #define PIN_OPTIONAL	(PIN_BASED_VIRTUAL_NMIS)
@@ -95,10 +98,14 @@ static unsigned int ple_window = 4096;
 module_param(ple_window, uint, 0444);
 MODULE_PARM_DESC(ple_window, "PAUSE-loop exiting: TSC ticks a loop may spin before it exits (default 4096)");
 
-/* EFER and PAT are switched by the CPU itself: no MSR-load lists. */
+/*
+ * EFER and PAT are switched by the CPU itself: no MSR-load lists. The
+ * exit acknowledges an external interrupt (see PIN_REQUIRED).
+ */
 #define EXIT_REQUIRED	(VM_EXIT_HOST_ADDR_SPACE_SIZE | VM_EXIT_SAVE_IA32_EFER |	\
 			 VM_EXIT_LOAD_IA32_EFER | VM_EXIT_SAVE_IA32_PAT |	\
-			 VM_EXIT_LOAD_IA32_PAT | VM_EXIT_SAVE_DEBUG_CONTROLS)
+			 VM_EXIT_LOAD_IA32_PAT | VM_EXIT_SAVE_DEBUG_CONTROLS |	\
+			 VM_EXIT_ACK_INTR_ON_EXIT)
 #define EXIT_OPTIONAL	0
 
 #define ENTRY_REQUIRED	(VM_ENTRY_LOAD_IA32_EFER | VM_ENTRY_LOAD_IA32_PAT |	\
@@ -181,6 +188,7 @@ out:
 int mvmx_setup_config(void)
 {
 	struct vmx_controls *c = &mvmx_config.ctls;
+	struct desc_ptr idt;
 	int ret;
 
 	ret = vmx_adjust_one("pin-based", PIN_REQUIRED, PIN_OPTIONAL, mvmx_info.pinbased, &c->pin) ?:
@@ -221,6 +229,10 @@ int mvmx_setup_config(void)
 	 * guest's IDT. Everything else is delivered through the guest IDT.
 	 */
 	c->exception_bitmap = BIT(DB_VECTOR) | BIT(AC_VECTOR) | BIT(MC_VECTOR);
+
+	/* One IDT serves every CPU: vmx_host_interrupt() enters its gates. */
+	store_idt(&idt);
+	mvmx_config.host_idt_base = idt.address;
 
 	rdmsrl(MSR_IA32_VMX_CR0_FIXED0, mvmx_config.cr0_fixed0);
 	rdmsrl(MSR_IA32_VMX_CR0_FIXED1, mvmx_config.cr0_fixed1);

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * The only VMLAUNCH/VMRESUME in minikvm, and the NMI trampoline.
+ * The only VMLAUNCH/VMRESUME in minikvm, and the trampoline that hands
+ * the host the NMI or interrupt that made a VM exit.
  */
 #include <linux/linkage.h>
 #include <asm/asm.h>
@@ -210,18 +211,25 @@ SYM_FUNC_END(mvmx_vcpu_enter)
 .section .text, "ax"
 
 /**
- * mvmx_do_nmi_irqoff - hand an NMI that caused a VM exit to the host
+ * mvmx_do_interrupt_irqoff - hand an event that caused a VM exit to the host
+ * @entry:	%rdi, the host IDT entry point to run: asm_exc_nmi_noist for
+ *		an NMI, the gate of the vector for an external interrupt
  *
  * An NMI that arrives while the guest runs causes a VM exit instead of
  * being delivered, and NMIs stay blocked until the next IRET (SDM Vol. 3C,
  * "VM Exits Caused by NMIs"... blocking by NMI persists after the exit).
- * Build the frame the CPU would have pushed for an NMI taken here and call
- * the kernel's NMI entry; its IRET unblocks NMIs.
+ * An external interrupt causes a VM exit too, and with "acknowledge
+ * interrupt on exit" the CPU has already taken it from the local APIC
+ * (SDM Vol. 3C, "VM Exits Caused by External Interrupts"... the vector
+ * is in the VM-exit interruption information): no one else will deliver
+ * it. Either way, build the frame the CPU would have pushed for an event
+ * taken here, with no error code, and call the kernel's entry; its IRET
+ * comes back after the call, and for an NMI unblocks NMIs.
  *
- * Requires: IRQs off. Saves: everything the C ABI asks (the NMI entry
- * saves all GPRs). Clobbers: flags. Returns: nothing.
+ * Requires: IRQs off. Saves: everything the C ABI asks (the entries save
+ * all GPRs). Clobbers: flags. Returns: nothing.
  */
-SYM_FUNC_START(mvmx_do_nmi_irqoff)
+SYM_FUNC_START(mvmx_do_interrupt_irqoff)
 	push	%rbp
 	mov	%rsp, %rbp
 	and	$-16, %rsp		/* the CPU aligns RSP for interrupt frames */
@@ -229,7 +237,7 @@ SYM_FUNC_START(mvmx_do_nmi_irqoff)
 	push	%rbp			/* RSP */
 	pushf				/* RFLAGS */
 	push	$__KERNEL_CS		/* CS; the CALL pushes RIP */
-	call	asm_exc_nmi_noist
+	CALL_NOSPEC rdi
 	leave
 	RET
-SYM_FUNC_END(mvmx_do_nmi_irqoff)
+SYM_FUNC_END(mvmx_do_interrupt_irqoff)

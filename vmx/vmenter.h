@@ -15,8 +15,8 @@
 /* Returns 0 after a VM exit, 1 after VMfail (see vmenter.S). */
 int mvmx_vcpu_enter(unsigned long *regs, unsigned int launched);
 
-/* Calls the host NMI handler as if an NMI had arrived (see vmenter.S). */
-void mvmx_do_nmi_irqoff(void);
+/* Calls a host IDT entry as if its event had arrived here (see vmenter.S). */
+void mvmx_do_interrupt_irqoff(unsigned long entry);
 
 /* HOST_RIP: the exit that zeroes the guest's GPRs, and the one that does not. */
 extern const char mvmx_vmexit[];

@@ -52,6 +52,7 @@ struct mvmx_config {
 	struct mvmx_apicv apicv;
 	u64 cr0_fixed0, cr0_fixed1, cr4_fixed0, cr4_fixed1;
 	u32 ple_gap, ple_window;	/* with SECONDARY_EXEC_PAUSE_LOOP_EXITING */
+	unsigned long host_idt_base;	/* the host's IDT, for vmx_host_interrupt() */
 };
 extern struct mvmx_config mvmx_config;
 
