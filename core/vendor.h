@@ -148,10 +148,11 @@ void minikvm_vcpu_start_at(struct minikvm_vcpu *vcpu, u8 vector);
 
 /*
  * APIC virtualization (vmx/apicv.c): a vCPU's in-kernel LAPIC was made,
- * @regs its register page; then the TPR threshold, a priority class
- * (0 for none) under which a guest TPR write must exit. IRQs off.
+ * @regs its register page, @pi_desc its posted-interrupt descriptor;
+ * then the TPR threshold, a priority class (0 for none) under which a
+ * guest TPR write must exit. IRQs off.
  */
-void mvmx_vcpu_apic_create(struct minikvm_vcpu *vcpu, void *regs);
+void mvmx_vcpu_apic_create(struct minikvm_vcpu *vcpu, void *regs, void *pi_desc);
 void minikvm_set_tpr_threshold(struct minikvm_vcpu *vcpu, u8 class);
 /* With virtual-interrupt delivery (vm->apicv): RVI, SVI, EOI-exit bitmap. IRQs off. */
 void minikvm_set_virtual_interrupts(struct minikvm_vcpu *vcpu, u8 rvi, u8 svi,

@@ -8,6 +8,7 @@
 #define MINIKVM_IRQ_APIC_H
 
 #include <linux/types.h>
+#include <asm/irq_vectors.h>
 
 #include "core/minikvm.h"
 #include "core/request.h"
@@ -18,6 +19,20 @@ enum minikvm_vcpu_mode {
 	MINIKVM_IN_GUEST,
 	MINIKVM_EXITING_GUEST,
 };
+
+/*
+ * The host vector that tells a CPU in guest mode to process the posted
+ * interrupts (irq/posted.c sends it, vmx/apicv.c names it in the VMCS):
+ * the kernel's own POSTED_INTR_VECTOR, whose handler only acknowledges
+ * it, and not the wakeup vector next to it, whose handler kvm_intel
+ * owns. A kernel without KVM support has neither, and the CPU's
+ * posted-interrupt processing stays off (vmx_setup_apicv()).
+ */
+#ifdef CONFIG_HAVE_KVM
+#define MINIKVM_PI_NOTIFY_VECTOR	POSTED_INTR_VECTOR
+#else
+#define MINIKVM_PI_NOTIFY_VECTOR	0
+#endif
 
 int minikvm_lapic_create(struct minikvm_vcpu *vcpu);
 void minikvm_lapic_free(struct minikvm_vcpu *vcpu);

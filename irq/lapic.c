@@ -132,8 +132,11 @@ int minikvm_lapic_create(struct minikvm_vcpu *vcpu)
 	minikvm_lapic_timer_init(apic);
 	vcpu->apic = apic;
 	minikvm_lapic_reset(vcpu, false);
-	/* The register page doubles as the virtual-APIC page (vmx/apicv.c). */
-	mvmx_vcpu_apic_create(vcpu, apic->regs);
+	/*
+	 * The register page doubles as the virtual-APIC page, the PIR as
+	 * the CPU's posted-interrupt descriptor (vmx/apicv.c).
+	 */
+	mvmx_vcpu_apic_create(vcpu, apic->regs, apic->pi);
 	if (!(vcpu->msr_apic_base & MSR_IA32_APICBASE_BSP))
 		vcpu->mp_state = KVM_MP_STATE_UNINITIALIZED;
 	return 0;

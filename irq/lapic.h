@@ -29,7 +29,10 @@
 /*
  * The posted-interrupt descriptor (SDM Vol. 3C, "Posted-Interrupt
  * Processing"): 256 request bits, then the outstanding-notification
- * bit. minikvm's own layout of the SDM's, 64 bytes, 64-byte aligned.
+ * bit. minikvm's own layout of the SDM's, 64 bytes, 64-byte aligned, so
+ * that with MINIKVM_APICV_POSTED the CPU reads the same descriptor
+ * (POSTED_INTR_DESC_ADDR, vmx/apicv.c). The CPU uses only PIR and ON;
+ * the fields after ON are VT-d's and stay 0.
  */
 struct minikvm_pi_desc {
 	unsigned long pir[256 / BITS_PER_LONG];
@@ -37,6 +40,7 @@ struct minikvm_pi_desc {
 	unsigned long rsvd[3];
 } __aligned(64);
 #define MINIKVM_PI_ON	0
+static_assert(sizeof(struct minikvm_pi_desc) == 64);
 
 /* lapic->pending_events bits: INIT and SIPI wait here for the vCPU. */
 enum {

@@ -10,8 +10,10 @@
  *     2 set ON (atomic)                   b minikvm_inject_events():
  *     3 make REQ_EVENT (atomic)             test and clear REQ_EVENT,
  *     4 smp_mb__after_atomic                minikvm_lapic_fold_pir(): clear ON,
- *     5 minikvm_vcpu_kick():                xchg each PIR word into IRR
+ *     5 vcpu_kick():                        xchg each PIR word into IRR
  *       IN_GUEST -> EXITING, IPI          c VM entry
+ *       (or the notification vector,
+ *       see minikvm_lapic_post())
  *       blocked -> wake
  *
  * No interrupt is lost: if the sender's step 5 reads mode before the
@@ -38,6 +40,7 @@
 #include <linux/rcuwait.h>
 #include <linux/sched/signal.h>
 #include <linux/smp.h>
+#include <asm/apic.h>
 
 #include "core/observe.h"
 #include "core/request.h"
@@ -47,16 +50,19 @@
 #include "irq/lapic.h"
 #include "uapi/minikvm.h"
 
-/**
- * minikvm_vcpu_kick() - make a vCPU look at its requests soon
- * @vcpu: the target
- *
- * A vCPU in guest mode on another CPU gets an IPI, whose only job is the
- * VM exit it causes (external-interrupt exiting); the host handles it as
- * a reschedule IPI. A blocked vCPU is woken. A vCPU between the two
- * looks at its requests with IRQs off before entering (see above).
+/*
+ * A kick, or with @notify a posted interrupt's notification: wake a
+ * blocked vCPU, or reach one in guest mode on another CPU. The kick's
+ * IPI only has to cause a VM exit (external-interrupt exiting), and the
+ * host handles it as a reschedule IPI; the vCPU is marked EXITING so
+ * that others do not send another. The notification is
+ * MINIKVM_PI_NOTIFY_VECTOR, which a CPU in guest mode takes without an
+ * exit (below); vcpu->mode stays IN_GUEST. run_cpu is read after the
+ * caller's barrier and before vcpu->mode, the reverse of the order the
+ * run loop writes them in, so a vCPU that moved and re-entered is found
+ * on its new CPU.
  */
-void minikvm_vcpu_kick(struct minikvm_vcpu *vcpu)
+static void vcpu_kick(struct minikvm_vcpu *vcpu, bool notify)
 {
 	int cpu, me;
 
@@ -67,19 +73,64 @@ void minikvm_vcpu_kick(struct minikvm_vcpu *vcpu)
 	}
 	me = get_cpu();
 	cpu = READ_ONCE(vcpu->run_cpu);
-	if (cpu != me && cpu >= 0 &&
-	    cmpxchg(&vcpu->mode, MINIKVM_IN_GUEST, MINIKVM_EXITING_GUEST) == MINIKVM_IN_GUEST) {
+	/* run_cpu before mode: pairs with the run loop's smp_store_mb(). */
+	smp_rmb();
+	if (cpu == me || cpu < 0)
+		goto out;
+	if (notify) {
+		if (READ_ONCE(vcpu->mode) != MINIKVM_IN_GUEST)
+			goto out;
+		apic->send_IPI(cpu, MINIKVM_PI_NOTIFY_VECTOR);
+	} else {
+		if (cmpxchg(&vcpu->mode, MINIKVM_IN_GUEST, MINIKVM_EXITING_GUEST) !=
+		    MINIKVM_IN_GUEST)
+			goto out;
 		smp_send_reschedule(cpu);
-		atomic64_inc(&vcpu->stat.kicks);
-		trace_minikvm_kick(vcpu, cpu, true);
 	}
+	atomic64_inc(&vcpu->stat.kicks);
+	trace_minikvm_kick(vcpu, cpu, true);
+out:
 	put_cpu();
 }
 
-/* Post @vector to @apic's vCPU: steps 1-5 above. */
+/**
+ * minikvm_vcpu_kick() - make a vCPU look at its requests soon
+ * @vcpu: the target
+ *
+ * A vCPU in guest mode on another CPU gets an IPI that makes it exit. A
+ * blocked vCPU is woken. A vCPU between the two looks at its requests
+ * with IRQs off before entering (see above).
+ */
+void minikvm_vcpu_kick(struct minikvm_vcpu *vcpu)
+{
+	vcpu_kick(vcpu, false);
+}
+
+/*
+ * Post @vector to @apic's vCPU: steps 1-5 above. Where the CPU processes
+ * posted interrupts (MINIKVM_APICV_POSTED, vmx/apicv.c), step 5 sends
+ * the notification vector instead of the kick's IPI, and the vCPU does
+ * not exit for it:
+ *  - in guest mode, the CPU takes the vector as a posted-interrupt
+ *    notification (SDM Vol. 3C, "Posted-Interrupt Processing"): it clears
+ *    ON, moves the PIR into the page's IRR (the vIRR), raises RVI to the
+ *    highest of them and delivers as virtual-interrupt delivery does;
+ *  - between step a and the entry, IRQs are off: the vector waits in the
+ *    host's local APIC and is taken, the same way, in guest mode just
+ *    after the entry (external interrupts stay pending across it);
+ *  - after the exit, it reaches the host, whose handler only acknowledges
+ *    it; ON and REQ_EVENT are still set, and the next entry folds (b).
+ * Either the CPU or step b empties a PIR word, never both at once: the
+ * fold runs in the vCPU's thread outside guest mode, the CPU's
+ * processing only in guest mode. A level-triggered vector still kicks:
+ * its EOI must exit, and the exit writes the EOI-exit bitmap that names
+ * it (minikvm_lapic_update_apicv()).
+ */
 void minikvm_lapic_post(struct minikvm_lapic *apic, u8 vector)
 {
 	struct minikvm_vcpu *vcpu = apic->vcpu;
+	bool notify = (READ_ONCE(vcpu->vm->apicv) & MINIKVM_APICV_POSTED) &&
+		      !lapic_test_vec(apic, APIC_TMR, vector);
 
 	set_bit(vector, apic->pi->pir);
 	set_bit(MINIKVM_PI_ON, &apic->pi->control);
@@ -88,7 +139,7 @@ void minikvm_lapic_post(struct minikvm_lapic *apic, u8 vector)
 	smp_mb__after_atomic();
 	atomic64_inc(&vcpu->stat.irq_posted);
 	trace_minikvm_irq_post(vcpu, vector);
-	minikvm_vcpu_kick(vcpu);
+	vcpu_kick(vcpu, notify);
 }
 
 /* An NMI from another LAPIC (ICR, LINT1 by message): counted, then kicked. */

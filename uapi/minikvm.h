@@ -49,6 +49,7 @@
 #define MINIKVM_APICV_VID		(1u << 1)  /* virtual-interrupt delivery */
 #define MINIKVM_APICV_X2APIC		(1u << 2)  /* virtualize x2APIC mode: TPR, EOI, SELF IPI */
 #define MINIKVM_APICV_REG_VIRT		(1u << 3)  /* x2APIC register reads from the page */
+#define MINIKVM_APICV_POSTED		(1u << 4)  /* posted-interrupt processing: no exit to post */
 
 /**
  * struct minikvm_vmx_info - what the load-time probe read from the CPU

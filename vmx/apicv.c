@@ -23,6 +23,13 @@
  *    ISR in the page and raising VPPR. The TPR threshold is not used.
  *    An EOI the CPU virtualizes exits only for a vector the bitmap names
  *    (level-triggered: the IOAPIC must hear it), as an EOI-induced exit.
+ *  - posted-interrupt processing (with virtual-interrupt delivery, where
+ *    the CPU has it): the LAPIC's posted-interrupt descriptor (apic->pi)
+ *    is the CPU's, and POSTED_INTR_NV names MINIKVM_PI_NOTIFY_VECTOR.
+ *    A CPU in guest mode that receives that vector does not exit: it
+ *    moves the PIR into the page's IRR and RVI itself and delivers as
+ *    above (SDM Vol. 3C, "Posted-Interrupt Processing"). irq/posted.c
+ *    sends the vector and has the ordering argument.
  *  - not turned on (vmx/vmcs_config.c says why), so the two items below
  *    are unused and every x2APIC MSR exits: MINIKVM_APICV_X2APIC and
  *    MINIKVM_APICV_REG_VIRT are never in vmx->apicv.
@@ -96,11 +103,12 @@ static void vmx_write_virtual_interrupts(struct vmx_vcpu *vmx, u8 rvi, u8 svi,
  * mvmx_vcpu_apic_create() - a vCPU got its in-kernel LAPIC
  * @vcpu: the new vCPU, not yet visible to userspace
  * @regs: the LAPIC's register page, 4 KiB aligned
+ * @pi_desc: its posted-interrupt descriptor, 64 bytes, 64-byte aligned
  *
  * The VM's decision (vm->apicv) is made here, at its first LAPIC: what
  * mvmx_config.apicv allows. Every vCPU of the VM then uses the same.
  */
-void mvmx_vcpu_apic_create(struct minikvm_vcpu *vcpu, void *regs)
+void mvmx_vcpu_apic_create(struct minikvm_vcpu *vcpu, void *regs, void *pi_desc)
 {
 	struct vmx_vcpu *vmx = to_vmx(vcpu);
 	const struct mvmx_apicv *a = &mvmx_config.apicv;
@@ -121,6 +129,12 @@ void mvmx_vcpu_apic_create(struct minikvm_vcpu *vcpu, void *regs)
 		vmx->ctls.proc2 |= a->proc2_set;
 		vmcs_write32(SECONDARY_VM_EXEC_CONTROL, vmx->ctls.proc2);
 		vmx_write_virtual_interrupts(vmx, 0, 0, vmx_no_eoi_exits);
+	}
+	if (a->mode & MINIKVM_APICV_POSTED) {
+		vmx->ctls.pin |= a->pin_set;
+		vmcs_write32(PIN_BASED_VM_EXEC_CONTROL, vmx->ctls.pin);
+		vmcs_write16(POSTED_INTR_NV, MINIKVM_PI_NOTIFY_VECTOR);
+		vmcs_write64(POSTED_INTR_DESC_ADDR, __pa(pi_desc));
 	}
 	mvmx_vcpu_put(vcpu);
 	preempt_enable();

@@ -15,6 +15,7 @@ static const struct {
 	{ MINIKVM_APICV_VID, "vid" },
 	{ MINIKVM_APICV_X2APIC, "x2apic" },
 	{ MINIKVM_APICV_REG_VIRT, "reg_virt" },
+	{ MINIKVM_APICV_POSTED, "posted_intr" },
 };
 
 #endif /* MINIKVM_VMX_APICV_NAMES_H */

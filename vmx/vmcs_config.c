@@ -17,6 +17,7 @@
 #include <asm/msr.h>
 #include <asm/vmx.h>
 
+#include "irq/apic.h"
 #include "vmx/capability.h"
 #include "vmx/controls.h"
 #include "vmx/apicv_names.h"
@@ -138,6 +139,9 @@ static int vmx_adjust_one(const char *name, u32 required, u32 optional, u64 cap,
  *    shadow; external-interrupt exiting is always on, as it also
  *    requires): the CPU delivers the LAPIC's interrupts from the page's
  *    IRR itself, RVI and SVI in the guest interrupt status.
+ *  - posted-interrupt processing (needs virtual-interrupt delivery and
+ *    acknowledge-interrupt-on-exit): an interrupt posted to a vCPU in
+ *    guest mode reaches it with no VM exit. The Bochs test VM lacks it.
  *
  * Not turned on, although apicv.c has the code (mvmx_apic_mode_changed(),
  * vmx_x2apic_page_reads[]) and the Bochs test VM offers both: virtualize
@@ -170,6 +174,16 @@ static void vmx_setup_apicv(void)
 		goto out;
 	a->mode |= MINIKVM_APICV_VID;
 	a->proc2_set = SECONDARY_EXEC_VIRTUAL_INTR_DELIVERY;
+	/*
+	 * Posted-interrupt processing: with virtual-interrupt delivery and
+	 * the exit's acknowledgement (EXIT_REQUIRED), and a host vector to
+	 * notify with (irq/apic.h).
+	 */
+	if (!MINIKVM_PI_NOTIFY_VECTOR ||
+	    !(vmx_cap_may_be_one(mvmx_info.pinbased) & PIN_BASED_POSTED_INTR))
+		goto out;
+	a->mode |= MINIKVM_APICV_POSTED;
+	a->pin_set = PIN_BASED_POSTED_INTR;
 out:
 	mvmx_info.apicv = a->mode;
 	buf[0] = '\0';

@@ -38,6 +38,7 @@ struct mvmx_apicv {
 	u32 mode;
 	u32 proc_set, proc_clear;
 	u32 proc2_set;
+	u32 pin_set;
 };
 
 /* Control and capability values computed once at load (vmx/vmcs_config.c). */
