@@ -8,6 +8,7 @@
  */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <sys/ioctl.h>
@@ -117,6 +118,51 @@ TEST_F(vmx_info, ept_and_vpid_match_msrs)
 	EXPECT_EQ(!!(cap & (1ull << 21)), !!(self->info.features & MINIKVM_VMX_EPT_AD));
 	/* Secondary control bit 10: PAUSE-loop exiting. */
 	EXPECT_EQ(!!(proc2 & (1ull << (32 + 10))), !!(self->info.features & MINIKVM_VMX_PAUSE_LOOP));
+}
+
+/* A minikvm module parameter: Y/N as 1/0, an int as itself; @def if unreadable. */
+static int module_param_int(const char *name, int def)
+{
+	char path[128], buf[16] = "";
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/sys/module/minikvm/parameters/%s", name);
+	f = fopen(path, "r");
+	if (!f)
+		return def;
+	if (!fgets(buf, sizeof(buf), f))
+		buf[0] = '\0';
+	fclose(f);
+	if (buf[0] == 'Y' || buf[0] == 'N')
+		return buf[0] == 'Y';
+	return buf[0] ? atoi(buf) : def;
+}
+
+/*
+ * The APIC virtualization minikvm reports (vmx/vmcs_config.c) against the
+ * raw controls it reports: each level only where the CPU allows its bit
+ * and the level below is on, and each level the CPU and the parameters
+ * allow is taken. Virtual-interrupt delivery by default only with
+ * posted-interrupt processing (enable_vid=-1), which needs the exit's
+ * interrupt acknowledgement, required of every CPU.
+ */
+TEST_F(vmx_info, apicv_matches_controls)
+{
+	bool tpr = self->info.procbased >> 32 & (1ull << 21);
+	bool vid = self->info.procbased2 >> 32 & (1ull << 9);
+	bool pi = self->info.pinbased >> 32 & (1ull << 7);
+	int want_vid = module_param_int("enable_vid", -1);
+	__u32 a = self->info.apicv;
+
+	EXPECT_TRUE(self->info.exit >> 32 & (1ull << 15));
+	if (!module_param_int("enable_apicv", 1) || !tpr) {
+		EXPECT_EQ(0u, a);
+		return;
+	}
+	EXPECT_TRUE(a & MINIKVM_APICV_TPR_SHADOW);
+	EXPECT_EQ(vid && (want_vid > 0 || (want_vid < 0 && pi)), !!(a & MINIKVM_APICV_VID));
+	EXPECT_EQ(!!(a & MINIKVM_APICV_VID) && pi, !!(a & MINIKVM_APICV_POSTED));
+	printf("# apicv %#x: tpr_shadow %d vid %d posted_intr %d offered\n", a, tpr, vid, pi);
 }
 
 TEST_F(vmx_info, every_cpu_probed)

@@ -38,17 +38,20 @@ MODULE_PARM_DESC(enable_apicv,
 		 "Use the CPU's APIC virtualization for the in-kernel LAPIC when it has it (default 1)");
 
 /*
- * enable_vid=1 adds virtual-interrupt delivery to the TPR shadow (with
- * enable_apicv, where the CPU has it). Off by default: the Bochs test VM
- * delivers virtual interrupts to a guest with IF=0 when a host interrupt
- * is pending, which deadlocks the 2-vCPU nested Linux now and then
- * (Documentation/interrupts.rst), and no other CPU with it has run the
- * tests yet.
+ * enable_vid: virtual-interrupt delivery on top of the TPR shadow (with
+ * enable_apicv, where the CPU has it). -1, the default: only on a CPU
+ * that also has posted-interrupt processing, which then comes with it;
+ * KVM has the same rule for APICv as a whole. That leaves it off on the
+ * Bochs test VM, which lacks posted interrupts and delivers a virtual
+ * interrupt to a guest with IF=0 when a host interrupt is pending, which
+ * deadlocks the 2-vCPU nested Linux now and then
+ * (Documentation/interrupts.rst). 1: wherever the CPU has it (the test
+ * VM's VID pass). 0: never.
  */
-static bool enable_vid;
-module_param(enable_vid, bool, 0444);
+static int enable_vid = -1;
+module_param(enable_vid, int, 0444);
 MODULE_PARM_DESC(enable_vid,
-		 "With enable_apicv, also use virtual-interrupt delivery (default 0: a lost interrupt is open)");
+		 "With enable_apicv, use virtual-interrupt delivery: 1 where the CPU has it, 0 never, -1 (default) only with posted-interrupt processing");
 
 /*
  * External interrupts and NMIs always exit: they belong to the host.
@@ -135,10 +138,11 @@ static int vmx_adjust_one(const char *name, u32 required, u32 optional, u64 cap,
  *    threshold makes the one exit that matters (a TPR lowered below a
  *    waiting interrupt's priority class); CR8-load/store exiting goes,
  *    when the CPU lets them be 0.
- *  - virtual-interrupt delivery, only with enable_vid=1 (needs the TPR
- *    shadow; external-interrupt exiting is always on, as it also
- *    requires): the CPU delivers the LAPIC's interrupts from the page's
- *    IRR itself, RVI and SVI in the guest interrupt status.
+ *  - virtual-interrupt delivery, by default only with posted-interrupt
+ *    processing, always with enable_vid=1 (needs the TPR shadow;
+ *    external-interrupt exiting is always on, as it also requires): the
+ *    CPU delivers the LAPIC's interrupts from the page's IRR itself, RVI
+ *    and SVI in the guest interrupt status.
  *  - posted-interrupt processing (needs virtual-interrupt delivery and
  *    acknowledge-interrupt-on-exit): an interrupt posted to a vCPU in
  *    guest mode reaches it with no VM exit. The Bochs test VM lacks it.
@@ -160,6 +164,7 @@ static void vmx_setup_apicv(void)
 	u32 proc_must = vmx_cap_must_be_one(mvmx_info.procbased);
 	u32 proc2_may = vmx_cap_may_be_one(mvmx_info.procbased2);
 	struct mvmx_apicv *a = &mvmx_config.apicv;
+	bool posted;
 	char buf[128];
 	int i, len = 0;
 
@@ -172,15 +177,18 @@ static void vmx_setup_apicv(void)
 	if (!enable_vid || !(proc2_may & SECONDARY_EXEC_VIRTUAL_INTR_DELIVERY) ||
 	    !(mvmx_config.ctls.pin & PIN_BASED_EXT_INTR_MASK))
 		goto out;
-	a->mode |= MINIKVM_APICV_VID;
-	a->proc2_set = SECONDARY_EXEC_VIRTUAL_INTR_DELIVERY;
 	/*
 	 * Posted-interrupt processing: with virtual-interrupt delivery and
 	 * the exit's acknowledgement (EXIT_REQUIRED), and a host vector to
 	 * notify with (irq/apic.h).
 	 */
-	if (!MINIKVM_PI_NOTIFY_VECTOR ||
-	    !(vmx_cap_may_be_one(mvmx_info.pinbased) & PIN_BASED_POSTED_INTR))
+	posted = MINIKVM_PI_NOTIFY_VECTOR &&
+		 (vmx_cap_may_be_one(mvmx_info.pinbased) & PIN_BASED_POSTED_INTR);
+	if (enable_vid < 0 && !posted)
+		goto out;
+	a->mode |= MINIKVM_APICV_VID;
+	a->proc2_set = SECONDARY_EXEC_VIRTUAL_INTR_DELIVERY;
+	if (!posted)
 		goto out;
 	a->mode |= MINIKVM_APICV_POSTED;
 	a->pin_set = PIN_BASED_POSTED_INTR;
