@@ -7,8 +7,9 @@
 #
 # Variables: vm (the VM's label, e.g. 1cpu-2), tests (the test names this
 # VM must run), devs (the devices each must run on), vmrc (test-vm.sh's
-# exit status), noapicv (the tests that must also have run on device
-# minikvm-noapicv: minikvm loaded with enable_apicv=0).
+# exit status), noapicv (the tests that must also have run on devices
+# minikvm-noapicv and minikvm-vid: minikvm loaded with enable_apicv=0,
+# then with enable_vid=1).
 function short(dev) { sub(/^\/dev\//, "", dev); return dev }
 function report(what, dev, name, why) {
 	printf "%-5s %-8s %-6s %s%s\n", what, dev, vm, name, why == "" ? "" : "  " why
@@ -19,6 +20,7 @@ BEGIN {
 	nt = split(tests, tlist, " ")
 	nd = split(devs, dlist, " ")
 	na = split(noapicv, alist, " ")
+	split("minikvm-noapicv minikvm-vid", apass, " ")
 }
 { sub(/\r$/, "") }
 # Linux's KVM selftests in the same VM (their device has no /dev/ in
@@ -64,8 +66,9 @@ END {
 			if (!((dlist[d] " " tlist[t]) in begun))
 				report("FAIL", dlist[d], tlist[t], "(no result)")
 	for (t = 1; t <= na; t++)
-		if (!(("minikvm-noapicv " alist[t]) in begun))
-			report("FAIL", "minikvm-noapicv", alist[t], "(no result)")
+		for (p = 1; p <= 2; p++)
+			if (!((apass[p] " " alist[t]) in begun))
+				report("FAIL", apass[p], alist[t], "(no result)")
 	if (!("kernel-log" in checks))
 		report("FAIL", "vm", "check.kernel-log", "(the VM never judged its kernel log)")
 	if (vmrc != 0)
