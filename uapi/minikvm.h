@@ -40,10 +40,10 @@
 
 /*
  * Bits in minikvm_vmx_info.apicv: the APIC virtualization minikvm uses for
- * a vCPU whose LAPIC is in the kernel, as the module parameter
- * enable_apicv and the CPU allow (Documentation/interrupts.rst). 0: every
- * LAPIC access exits and every interrupt is injected. X2APIC and REG_VIRT
- * are not set by this module today: it leaves those two off.
+ * a vCPU whose LAPIC is in the kernel, as the module parameters
+ * (enable_apicv, enable_vid, enable_x2apic_virt) and the CPU allow
+ * (Documentation/interrupts.rst). 0: every LAPIC access exits and every
+ * interrupt is injected.
  */
 #define MINIKVM_APICV_TPR_SHADOW	(1u << 0)  /* CR8 without exits, TPR threshold */
 #define MINIKVM_APICV_VID		(1u << 1)  /* virtual-interrupt delivery */

@@ -30,9 +30,6 @@
  *    moves the PIR into the page's IRR and RVI itself and delivers as
  *    above (SDM Vol. 3C, "Posted-Interrupt Processing"). irq/posted.c
  *    sends the vector and has the ordering argument.
- *  - not turned on (vmx/vmcs_config.c says why), so the two items below
- *    are unused and every x2APIC MSR exits: MINIKVM_APICV_X2APIC and
- *    MINIKVM_APICV_REG_VIRT are never in vmx->apicv.
  *  - virtualize x2APIC mode (with virtual-interrupt delivery): while the
  *    guest's APIC is in x2APIC mode, the MSR bitmap lets TPR reads and
  *    writes, EOI and SELF IPI writes through, and the CPU virtualizes

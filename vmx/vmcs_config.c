@@ -54,6 +54,15 @@ MODULE_PARM_DESC(enable_vid,
 		 "With enable_apicv, use virtual-interrupt delivery: 1 where the CPU has it, 0 never, -1 (default) only with posted-interrupt processing");
 
 /*
+ * enable_x2apic_virt=0 keeps every x2APIC MSR exiting under
+ * virtual-interrupt delivery (vmx_setup_apicv() below).
+ */
+static bool enable_x2apic_virt = true;
+module_param(enable_x2apic_virt, bool, 0444);
+MODULE_PARM_DESC(enable_x2apic_virt,
+		 "With enable_vid, also virtualize x2APIC mode and APIC-register reads (default 1)");
+
+/*
  * External interrupts and NMIs always exit: they belong to the host.
  * The exit acknowledges the interrupt (VM_EXIT_ACK_INTR_ON_EXIT, below),
  * and mvmx_vcpu_run() hands it to the host's handler before it enables
@@ -146,17 +155,11 @@ static int vmx_adjust_one(const char *name, u32 required, u32 optional, u64 cap,
  *  - posted-interrupt processing (needs virtual-interrupt delivery and
  *    acknowledge-interrupt-on-exit): an interrupt posted to a vCPU in
  *    guest mode reaches it with no VM exit. The Bochs test VM lacks it.
- *
- * Not turned on, although apicv.c has the code (mvmx_apic_mode_changed(),
- * vmx_x2apic_page_reads[]) and the Bochs test VM offers both: virtualize
- * x2APIC mode (TPR, EOI and SELF IPI MSRs without exits) and
- * APIC-register virtualization (x2APIC register reads from the page).
- * With them on, the nested Linux with 2 vCPUs (x2APIC mode) stopped for
- * good while its /init printed /proc/interrupts, on 2026-11-30; with
- * them off it boots and restarts. Not diagnosed yet: that run still
- * took Bochs's stale IDT-vectoring record at its word
- * (mvmx_reinject_vectoring()), which may have been the cause: one run
- * with them on after that fix booted it (Documentation/interrupts.rst).
+ *  - virtualize x2APIC mode and APIC-register virtualization, with
+ *    virtual-interrupt delivery unless enable_x2apic_virt=0: while the
+ *    guest's APIC is in x2APIC mode its TPR, EOI and SELF IPI MSRs are
+ *    virtualized on the page and its register reads come from the page,
+ *    without exits (vmx/apicv.c, mvmx_apic_mode_changed()).
  */
 static void vmx_setup_apicv(void)
 {
@@ -188,10 +191,18 @@ static void vmx_setup_apicv(void)
 		goto out;
 	a->mode |= MINIKVM_APICV_VID;
 	a->proc2_set = SECONDARY_EXEC_VIRTUAL_INTR_DELIVERY;
-	if (!posted)
+	if (posted) {
+		a->mode |= MINIKVM_APICV_POSTED;
+		a->pin_set = PIN_BASED_POSTED_INTR;
+	}
+	if (!enable_x2apic_virt || !(proc2_may & SECONDARY_EXEC_VIRTUALIZE_X2APIC_MODE))
 		goto out;
-	a->mode |= MINIKVM_APICV_POSTED;
-	a->pin_set = PIN_BASED_POSTED_INTR;
+	/* The control itself follows the guest's APIC mode (apicv.c). */
+	a->mode |= MINIKVM_APICV_X2APIC;
+	if (proc2_may & SECONDARY_EXEC_APIC_REGISTER_VIRT) {
+		a->mode |= MINIKVM_APICV_REG_VIRT;
+		a->proc2_set |= SECONDARY_EXEC_APIC_REGISTER_VIRT;
+	}
 out:
 	mvmx_info.apicv = a->mode;
 	buf[0] = '\0';
