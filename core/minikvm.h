@@ -78,6 +78,12 @@ struct minikvm_vm {
 	struct minikvm_pit *pit;
 	/* The xAPIC page on the MMIO bus, once the first LAPIC exists. */
 	struct minikvm_io_device apic_mmio;
+	/*
+	 * With MINIKVM_APICV_APIC_ACCESS: the page the EPT maps at the xAPIC
+	 * base, whose accesses the CPU virtualizes (irq/lapic.c allocates it
+	 * with the first LAPIC, vmx/apicv.c names it, mmu/ maps it).
+	 */
+	struct page *apic_access_page;
 
 	/* GSI routing and irq sources (irq/routing.c), irqfds (irq/irqfd.c). */
 	struct mutex irq_lock;		/* replacing the table, irq sources */

@@ -148,16 +148,17 @@ void minikvm_vcpu_start_at(struct minikvm_vcpu *vcpu, u8 vector);
 
 /*
  * APIC virtualization (vmx/apicv.c): a vCPU's in-kernel LAPIC was made,
- * @regs its register page, @pi_desc its posted-interrupt descriptor;
- * then the TPR threshold, a priority class (0 for none) under which a
+ * @regs its register page, @pi_desc its posted-interrupt descriptor,
+ * @access_page the VM's APIC-access page; then the TPR threshold, a priority class (0 for none) under which a
  * guest TPR write must exit. IRQs off.
  */
-void mvmx_vcpu_apic_create(struct minikvm_vcpu *vcpu, void *regs, void *pi_desc);
+void mvmx_vcpu_apic_create(struct minikvm_vcpu *vcpu, void *regs, void *pi_desc,
+			   struct page *access_page);
 void minikvm_set_tpr_threshold(struct minikvm_vcpu *vcpu, u8 class);
 /* With virtual-interrupt delivery (vm->apicv): RVI, SVI, EOI-exit bitmap. IRQs off. */
 void minikvm_set_virtual_interrupts(struct minikvm_vcpu *vcpu, u8 rvi, u8 svi,
 				    const u64 eoi_exit[4]);
-/* IA32_APIC_BASE's x2APIC bit changed (irq/lapic.c). */
+/* IA32_APIC_BASE changed: enable, x2APIC or base (irq/lapic.c). */
 void mvmx_apic_mode_changed(struct minikvm_vcpu *vcpu);
 
 /* Drop this CPU's cached guest translations made through the root @root. */

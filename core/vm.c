@@ -17,6 +17,7 @@
 #include <linux/uaccess.h>
 
 #include "core/minikvm.h"
+#include "irq/apic.h"
 #include "irq/chipset.h"
 
 /* Drop one reference; the last one frees vCPUs, memory, then VMX. */
@@ -40,6 +41,8 @@ void minikvm_vm_put(struct minikvm_vm *vm)
 	minikvm_coalesced_mmio_free(vm);
 	minikvm_msr_filter_destroy(vm);
 	mmu_vm_destroy(vm);
+	/* After the EPT that maps it. */
+	minikvm_lapic_vm_destroy(vm);
 	mmdrop(vm->mm);
 	preempt_notifier_dec();
 	mvmx_vm_put();

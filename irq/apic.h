@@ -36,6 +36,8 @@ enum minikvm_vcpu_mode {
 
 int minikvm_lapic_create(struct minikvm_vcpu *vcpu);
 void minikvm_lapic_free(struct minikvm_vcpu *vcpu);
+void minikvm_lapic_vm_destroy(struct minikvm_vm *vm);
+void minikvm_lapic_write_trap(struct minikvm_vcpu *vcpu, u32 reg);
 void minikvm_lapic_reset(struct minikvm_vcpu *vcpu, bool init);
 void minikvm_lapic_cpuid_changed(struct minikvm_vcpu *vcpu);
 

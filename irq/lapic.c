@@ -118,7 +118,12 @@ int minikvm_lapic_create(struct minikvm_vcpu *vcpu)
 		goto err;
 	}
 	mutex_lock(&vm->lock);
-	if (!vm->apic_mmio.ops) {
+	/* One per VM, used only where the CPU virtualizes APIC accesses. */
+	if (!vm->apic_access_page)
+		vm->apic_access_page = alloc_page(GFP_KERNEL_ACCOUNT | __GFP_ZERO);
+	if (!vm->apic_access_page)
+		ret = -ENOMEM;
+	if (!ret && !vm->apic_mmio.ops) {
 		vm->apic_mmio.ops = &minikvm_lapic_mmio_ops;
 		ret = minikvm_io_bus_register(vm, MINIKVM_MMIO_BUS, APIC_DEFAULT_PHYS_BASE,
 					      LAPIC_MMIO_LEN, &vm->apic_mmio);
@@ -136,7 +141,7 @@ int minikvm_lapic_create(struct minikvm_vcpu *vcpu)
 	 * The register page doubles as the virtual-APIC page, the PIR as
 	 * the CPU's posted-interrupt descriptor (vmx/apicv.c).
 	 */
-	mvmx_vcpu_apic_create(vcpu, apic->regs, apic->pi);
+	mvmx_vcpu_apic_create(vcpu, apic->regs, apic->pi, vm->apic_access_page);
 	if (!(vcpu->msr_apic_base & MSR_IA32_APICBASE_BSP))
 		vcpu->mp_state = KVM_MP_STATE_UNINITIALIZED;
 	return 0;
@@ -145,6 +150,14 @@ err:
 	free_page((unsigned long)apic->regs);
 	kfree(apic);
 	return ret;
+}
+
+/* The VM is going: its APIC-access page, after every vCPU. */
+void minikvm_lapic_vm_destroy(struct minikvm_vm *vm)
+{
+	if (vm->apic_access_page)
+		__free_page(vm->apic_access_page);
+	vm->apic_access_page = NULL;
 }
 
 void minikvm_lapic_free(struct minikvm_vcpu *vcpu)
@@ -197,7 +210,7 @@ int minikvm_set_apic_base(struct minikvm_vcpu *vcpu, u64 data, bool host)
 		lapic_set_reg(apic, APIC_ID, vcpu->id);
 		lapic_set_reg(apic, APIC_LDR, lapic_x2apic_ldr(vcpu->id));
 	}
-	if ((old ^ data) & X2APIC_ENABLE)
+	if (old != data)
 		mvmx_apic_mode_changed(vcpu);
 	minikvm_make_request(MINIKVM_REQ_EVENT, vcpu);
 	return 0;

@@ -214,6 +214,35 @@ int minikvm_lapic_reg_write(struct minikvm_lapic *apic, u32 reg, u32 val)
 	return 0;
 }
 
+/**
+ * minikvm_lapic_write_trap() - a write the CPU already made to the page
+ * @vcpu: the vCPU, its LAPIC in xAPIC mode
+ * @reg: register offset, 16-byte aligned
+ *
+ * With virtualized APIC accesses, an aligned 32-bit guest write to a
+ * register whose write has effects (ID, LDR, DFR, SVR, ESR, ICR, the
+ * LVTs, the timer's counts) lands in the register page first, then exits
+ * (trap-like, the guest past the instruction; SDM Vol. 3C, "APIC-Write
+ * Emulation"). The value is taken from the page and written as the MMIO
+ * path writes it, which stores what the register really holds: masked,
+ * or with ESR, whose write only rearms its latch, 0 (minikvm records no
+ * APIC errors), and with TMICT in TSC-deadline mode, where the write is
+ * ignored, 0.
+ */
+void minikvm_lapic_write_trap(struct minikvm_vcpu *vcpu, u32 reg)
+{
+	struct minikvm_lapic *apic = vcpu->apic;
+	u32 val;
+
+	if (!apic || reg > 0x3f0)
+		return;
+	val = lapic_get_reg(apic, reg);
+	if (reg == APIC_ESR ||
+	    (reg == APIC_TMICT && minikvm_lapic_timer_tscdeadline_mode(apic)))
+		lapic_set_reg(apic, reg, 0);
+	minikvm_lapic_reg_write(apic, reg, val);
+}
+
 /*
  * The xAPIC page on the in-kernel MMIO bus: one device at the default
  * base for the whole VM; each access is the accessing vCPU's own LAPIC.

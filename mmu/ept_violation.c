@@ -8,7 +8,8 @@
  *     page-fault error-code bits and calls mmu_page_fault() with the
  *     address: PFERR_WRITE_MASK is all this file needs.
  *  2. mmu_find_slot(): which memory slot holds that GFN (GPA -> HVA).
- *     None: the access is MMIO. ept_mark_mmio() leaves a misconfigured
+ *     None: the access is MMIO, except at the xAPIC base with
+ *     virtualized APIC accesses (ept_apic_access_gfn()). ept_mark_mmio() leaves a misconfigured
  *     entry so the next access takes the cheaper EPT-misconfiguration exit
  *     (mmu/ept_misconfig.c), and mmu_mmio_emulate() (mmu/mmio.c) decodes the
  *     instruction and exits to userspace with KVM_EXIT_MMIO.
@@ -35,6 +36,7 @@
 
 #include "core/minikvm.h"
 #include "core/observe.h"
+#include "uapi/minikvm.h"
 
 /*
  * Step 4a: pin the page at @hva. A long-term pin cannot wait for the
@@ -173,6 +175,20 @@ static bool ept_pin_large(struct mmu_vm *mmu, struct mmu_slot *slot, u64 gfn, st
 	return ok;
 }
 
+/*
+ * Step 2a: with virtualized APIC accesses (vm->apicv), the xAPIC base
+ * outside every slot maps the VM's APIC-access page, whose accesses the
+ * CPU then virtualizes instead of faulting (SDM Vol. 3C, "Virtualizing
+ * Memory-Mapped APIC Accesses"). Executable too, so that a fetch from it
+ * reaches the CPU's APIC-access check and exits as such, rather than
+ * faulting here again and again.
+ */
+static bool ept_apic_access_gfn(struct minikvm_vm *vm, u64 gfn)
+{
+	return gfn == APIC_DEFAULT_PHYS_BASE >> PAGE_SHIFT && vm->apic_access_page &&
+	       (READ_ONCE(vm->apicv) & MINIKVM_APICV_APIC_ACCESS);
+}
+
 /**
  * mmu_page_fault() - fault a guest page in, or hand MMIO to userspace
  * @vcpu: the vCPU
@@ -196,6 +212,12 @@ int mmu_page_fault(struct minikvm_vcpu *vcpu, u64 gpa, u64 access)
 
 	mutex_lock(&mmu->lock);
 	slot = mmu_find_slot(mmu, gfn);
+	if (!slot && ept_apic_access_gfn(vcpu->vm, gfn)) {
+		ret = ept_map_page(mmu, gfn << PAGE_SHIFT,
+				   page_to_phys(vcpu->vm->apic_access_page), true, true);
+		mutex_unlock(&mmu->lock);
+		return ret ? ret : RESUME_GUEST;
+	}
 	if (!slot || (write && (slot->flags & KVM_MEM_READONLY))) {
 		/* Without the mark (no memory for a table) MMIO still works, slower. */
 		if (!slot)

@@ -15,6 +15,9 @@
  *    in before the next instruction (with a TPR shadow: the
  *    TPR-below-threshold exit; without: the CR8 exit; with
  *    virtual-interrupt delivery: no exit at all);
+ *  - the xAPIC page's exits: none for a read and an APIC-write exit for
+ *    a write with virtualized APIC accesses, an MMIO decode for each
+ *    without;
  *  - x2APIC mode through MSRs: the ID is the vCPU id, the LDR derived
  *    from it, TPR writable, and the MSRs #GP (KVM_GET_MSRS stops) in
  *    xAPIC mode;
@@ -23,8 +26,10 @@
 #include <sys/ioctl.h>
 
 #include "minikvm_test.h"
+#include "guest_util.h"
 #include "kvm_util.h"
 #include "lapic_util.h"
+#include "uapi/minikvm.h"
 
 #define COUNT_GPA	0x8000
 #define ISR_SEEN_GPA	0x8004
@@ -90,6 +95,21 @@ asm(GUEST_ASM_BEGIN(cr8_guest, ".code64")
 	GUEST_ASM_END(cr8_guest));
 GUEST_CODE(cr8_guest);
 extern const char cr8_guest_handler[];
+
+/* NR_XAPIC reads of the version and writes of LDR, then LDR reported. */
+#define NR_XAPIC	1000
+#define STR(x)		#x
+#define XSTR(x)		STR(x)
+asm(GUEST_ASM_BEGIN(xapic_loop_guest, ".code32")
+	"mov $0xfee00000, %esi\n"
+	"mov $" XSTR(NR_XAPIC) ", %ecx\n"
+	"1: mov 0x30(%esi), %eax\n"
+	"movl $0x02000000, 0xd0(%esi)\n"
+	"dec %ecx\n jnz 1b\n"
+	"mov 0xd0(%esi), %eax\n out %eax, $0x10\n"
+	"1: out %eax, $0x11\n jmp 1b\n"
+	GUEST_ASM_END(xapic_loop_guest));
+GUEST_CODE(xapic_loop_guest);
 
 static int enable_split(struct kvm_vm *vm, uint64_t pins)
 {
@@ -182,6 +202,47 @@ TEST(guest_registers)
 	EXPECT_EQ(1u, *count);
 	/* kvm_run's cr8 is TPR[7:4] with the LAPIC in the kernel. */
 	EXPECT_EQ(2u, vcpu->run->cr8);
+	vcpu_free(vcpu);
+	vm_free(vm);
+}
+
+/*
+ * What the xAPIC page costs in exits, from minikvm's per-vCPU exit table:
+ * with virtualized APIC accesses (apicv apic_access) a read is served
+ * from the virtual-APIC page with no exit and an LDR write is one
+ * trap-like APIC-write exit, no decode; without, each access is an EPT
+ * misconfiguration (after the first, an EPT violation) and a decode. On
+ * KVM only the LDR the guest reads back is checked.
+ */
+TEST(xapic_page_exits)
+{
+	struct kvm_vm *vm = vm_create_split();
+	struct kvm_vcpu *vcpu = vcpu_create(vm, 0);
+	struct minikvm_vmx_info info = { 0 };
+	long long ept, write, access;
+	char dir[256], vdir[300];
+
+	vm_load_guest(vm, CODE_GPA, xapic_loop_guest);
+	vcpu_setup_prot32(vcpu, CODE_GPA, false);
+	EXPECT_EQ(0x02000000u, vcpu_run_until_out(vcpu, PORT_RESULT));
+	if (test_dev_is_minikvm()) {
+		ASSERT_EQ(0, ioctl(vm->dev_fd, MINIKVM_GET_VMX_INFO, &info));
+		ASSERT_EQ(0, test_stats_vm_dir("/sys/kernel/debug/minikvm", dir, sizeof(dir)));
+		snprintf(vdir, sizeof(vdir), "%s/vcpu0", dir);
+		ept = test_stats_exits(vdir, "EPT_MISCONFIG") + test_stats_exits(vdir, "EPT_VIOLATION");
+		write = test_stats_exits(vdir, "APIC_WRITE");
+		access = test_stats_exits(vdir, "APIC_ACCESS");
+		printf("# %d xAPIC reads and writes: %lld EPT, %lld APIC-write, %lld APIC-access exits\n",
+		       NR_XAPIC, ept, write, access);
+		if (info.apicv & MINIKVM_APICV_APIC_ACCESS) {
+			EXPECT_EQ(NR_XAPIC, write);
+			EXPECT_EQ(0, access);
+			EXPECT_GT(NR_XAPIC / 100, ept);
+		} else {
+			EXPECT_LE(2 * NR_XAPIC, ept);
+			EXPECT_EQ(0, write);
+		}
+	}
 	vcpu_free(vcpu);
 	vm_free(vm);
 }

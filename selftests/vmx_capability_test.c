@@ -152,8 +152,8 @@ static int module_param_int(const char *name, int def)
  * and the level below is on, and each level the CPU and the parameters
  * allow is taken. Virtual-interrupt delivery by default only with
  * posted-interrupt processing (enable_vid=-1), which needs the exit's
- * interrupt acknowledgement, required of every CPU; x2APIC and register
- * virtualization with virtual-interrupt delivery.
+ * interrupt acknowledgement, required of every CPU; register, x2APIC and
+ * xAPIC-page virtualization with virtual-interrupt delivery.
  */
 TEST_F(vmx_info, apicv_matches_controls)
 {
@@ -173,11 +173,16 @@ TEST_F(vmx_info, apicv_matches_controls)
 	EXPECT_TRUE(a & MINIKVM_APICV_TPR_SHADOW);
 	EXPECT_EQ(vid && (want_vid > 0 || (want_vid < 0 && pi)), !!(a & MINIKVM_APICV_VID));
 	EXPECT_EQ(!!(a & MINIKVM_APICV_VID) && pi, !!(a & MINIKVM_APICV_POSTED));
-	/* Secondary bits 4 and 8: virtualize x2APIC mode, APIC-register virtualization. */
+	/*
+	 * Secondary bits 8, 0 and 4: APIC-register virtualization,
+	 * virtualize APIC accesses, virtualize x2APIC mode.
+	 */
+	EXPECT_EQ(!!(a & MINIKVM_APICV_VID) && (self->info.procbased2 >> 32 & (1ull << 8)),
+		  !!(a & MINIKVM_APICV_REG_VIRT));
+	EXPECT_EQ(!!(a & MINIKVM_APICV_REG_VIRT) && (self->info.procbased2 >> 32 & (1ull << 0)),
+		  !!(a & MINIKVM_APICV_APIC_ACCESS));
 	EXPECT_EQ(!!(a & MINIKVM_APICV_VID) && module_param_int("enable_x2apic_virt", 1) &&
 		  (self->info.procbased2 >> 32 & (1ull << 4)), !!(a & MINIKVM_APICV_X2APIC));
-	EXPECT_EQ(!!(a & MINIKVM_APICV_X2APIC) && (self->info.procbased2 >> 32 & (1ull << 8)),
-		  !!(a & MINIKVM_APICV_REG_VIRT));
 	printf("# apicv %#x: tpr_shadow %d vid %d posted_intr %d offered\n", a, tpr, vid, pi);
 }
 

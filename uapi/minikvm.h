@@ -48,8 +48,9 @@
 #define MINIKVM_APICV_TPR_SHADOW	(1u << 0)  /* CR8 without exits, TPR threshold */
 #define MINIKVM_APICV_VID		(1u << 1)  /* virtual-interrupt delivery */
 #define MINIKVM_APICV_X2APIC		(1u << 2)  /* virtualize x2APIC mode: TPR, EOI, SELF IPI */
-#define MINIKVM_APICV_REG_VIRT		(1u << 3)  /* x2APIC register reads from the page */
+#define MINIKVM_APICV_REG_VIRT		(1u << 3)  /* register reads from the page */
 #define MINIKVM_APICV_POSTED		(1u << 4)  /* posted-interrupt processing: no exit to post */
+#define MINIKVM_APICV_APIC_ACCESS	(1u << 5)  /* xAPIC page accesses virtualized */
 
 /**
  * struct minikvm_vmx_info - what the load-time probe read from the CPU

@@ -37,17 +37,29 @@
  *    still exits. In xAPIC mode the bitmap intercepts them all again:
  *    with the control off, an MSR the bitmap lets through would reach
  *    the real one.
- *  - APIC-register virtualization (with the two above): in x2APIC mode,
- *    RDMSR of the registers the page holds as the guest must see them
- *    (vmx_x2apic_page_reads[]) reads the page without an exit. Not the
- *    timer's current count, which is computed (irq/lapic_timer.c), nor
- *    a register minikvm refuses (#GP), which still exit. An IRR bit
- *    posted but not yet folded is not seen until the next exit folds
- *    it, as with a real APIC whose IRR a message has not yet reached.
+ *  - APIC-register virtualization (with virtual-interrupt delivery): in
+ *    x2APIC mode, RDMSR of the registers the page holds as the guest
+ *    must see them (vmx_x2apic_page_reads[]) reads the page without an
+ *    exit. Not the timer's current count, which is computed
+ *    (irq/lapic_timer.c), nor a register minikvm refuses (#GP), which
+ *    still exit. An IRR bit posted but not yet folded is not seen until
+ *    the next exit folds it, as with a real APIC whose IRR a message has
+ *    not yet reached.
+ *  - virtualize APIC accesses (with register virtualization): while the
+ *    guest's APIC is enabled at the default base in xAPIC mode
+ *    (vmx_update_apic_access()), accesses to the APIC-access page the
+ *    EPT maps there are served from the register page: reads of the
+ *    same registers with no exit, TPR and EOI writes virtualized, other
+ *    writes with effects stored and then an APIC-write exit, trap-like,
+ *    that irq/ finishes with no decode (mvmx_handle_apic_write()); what
+ *    is left is an APIC-access exit, decoded as MMIO
+ *    (mvmx_handle_apic_access()).
  *
  * Environment: the vCPU thread, vCPU loaded (creation loads it here).
  */
+#include <linux/io.h>
 #include <linux/kernel.h>
+#include <linux/mm.h>
 #include <asm/apicdef.h>
 #include <asm/vmx.h>
 
@@ -101,11 +113,13 @@ static void vmx_write_virtual_interrupts(struct vmx_vcpu *vmx, u8 rvi, u8 svi,
  * @vcpu: the new vCPU, not yet visible to userspace
  * @regs: the LAPIC's register page, 4 KiB aligned
  * @pi_desc: its posted-interrupt descriptor, 64 bytes, 64-byte aligned
+ * @access_page: the VM's APIC-access page
  *
  * The VM's decision (vm->apicv) is made here, at its first LAPIC: what
  * mvmx_config.apicv allows. Every vCPU of the VM then uses the same.
  */
-void mvmx_vcpu_apic_create(struct minikvm_vcpu *vcpu, void *regs, void *pi_desc)
+void mvmx_vcpu_apic_create(struct minikvm_vcpu *vcpu, void *regs, void *pi_desc,
+			   struct page *access_page)
 {
 	struct vmx_vcpu *vmx = to_vmx(vcpu);
 	const struct mvmx_apicv *a = &mvmx_config.apicv;
@@ -132,6 +146,10 @@ void mvmx_vcpu_apic_create(struct minikvm_vcpu *vcpu, void *regs, void *pi_desc)
 		vmcs_write32(PIN_BASED_VM_EXEC_CONTROL, vmx->ctls.pin);
 		vmcs_write16(POSTED_INTR_NV, MINIKVM_PI_NOTIFY_VECTOR);
 		vmcs_write64(POSTED_INTR_DESC_ADDR, __pa(pi_desc));
+	}
+	if (a->mode & MINIKVM_APICV_APIC_ACCESS) {
+		vmcs_write64(APIC_ACCESS_ADDR, page_to_phys(access_page));
+		mvmx_apic_mode_changed(vcpu);
 	}
 	mvmx_vcpu_put(vcpu);
 	preempt_enable();
@@ -204,17 +222,46 @@ static void vmx_x2apic_reads(struct vmx_vcpu *vmx, bool intercept)
 	}
 }
 
+/*
+ * Virtualized xAPIC page accesses only while the xAPIC page is there to
+ * access: the APIC enabled, in xAPIC mode, at the default base where the
+ * EPT maps the APIC-access page (mmu/ept_violation.c). Otherwise the
+ * accesses reach that page itself, as in KVM with APICv. Never together
+ * with virtualize-x2APIC mode (SDM Vol. 3C, "Checks on VM-Execution
+ * Control Fields").
+ */
+static void vmx_update_apic_access(struct minikvm_vcpu *vcpu)
+{
+	struct vmx_vcpu *vmx = to_vmx(vcpu);
+	u64 base = vcpu->msr_apic_base;
+	bool on = (vmx->apicv & MINIKVM_APICV_APIC_ACCESS) &&
+		  (base & (MSR_IA32_APICBASE_ENABLE | X2APIC_ENABLE)) == MSR_IA32_APICBASE_ENABLE &&
+		  (base & MSR_IA32_APICBASE_BASE) == APIC_DEFAULT_PHYS_BASE;
+
+	if (on)
+		vmx->ctls.proc2 |= SECONDARY_EXEC_VIRTUALIZE_APIC_ACCESSES;
+	else
+		vmx->ctls.proc2 &= ~SECONDARY_EXEC_VIRTUALIZE_APIC_ACCESSES;
+}
+
 /**
- * mvmx_apic_mode_changed() - the guest's APIC entered or left x2APIC mode
+ * mvmx_apic_mode_changed() - the guest's IA32_APIC_BASE changed
  * @vcpu: loaded vCPU, IA32_APIC_BASE already written
+ *
+ * Enabled or not, xAPIC or x2APIC mode, the base: which of the APIC's
+ * accesses the CPU virtualizes follows them.
  */
 void mvmx_apic_mode_changed(struct minikvm_vcpu *vcpu)
 {
 	struct vmx_vcpu *vmx = to_vmx(vcpu);
 	bool x2 = vcpu->msr_apic_base & X2APIC_ENABLE;
 
-	if (!(vmx->apicv & MINIKVM_APICV_X2APIC))
+	vmx_update_apic_access(vcpu);
+	if (!(vmx->apicv & MINIKVM_APICV_X2APIC)) {
+		if (vmx->apicv & MINIKVM_APICV_APIC_ACCESS)
+			vmcs_write32(SECONDARY_VM_EXEC_CONTROL, vmx->ctls.proc2);
 		return;
+	}
 	/* Both before the next entry: no entry sees one without the other. */
 	mvmx_msr_intercept(vmx, VMX_X2APIC_MSR(APIC_TASKPRI), !x2, !x2);
 	mvmx_msr_intercept(vmx, VMX_X2APIC_MSR(APIC_EOI), true, !x2);
@@ -237,6 +284,44 @@ void mvmx_apic_mode_changed(struct minikvm_vcpu *vcpu)
 int mvmx_handle_eoi_induced(struct minikvm_vcpu *vcpu)
 {
 	minikvm_lapic_eoi_induced(vcpu, to_vmx(vcpu)->exit.qualification & 0xff);
+	return RESUME_GUEST;
+}
+
+/*
+ * An access to the APIC-access page that the CPU did not serve from the
+ * virtual-APIC page (SDM Vol. 3C, "APIC-Access VM Exits"): a read of a
+ * register the page does not hold as read (the timer's current count,
+ * APR), a write to a register without write effects the CPU emulates
+ * (read-only, reserved), one that is not an aligned 32-bit access.
+ * Fault-like, so the instruction is emulated as an MMIO access at the
+ * same offset of the xAPIC page, which is where the page is mapped
+ * (vmx_update_apic_access()). Exit qualification bits 11:0 the offset,
+ * 15:12 the type: a linear read or write, or a guest-physical access
+ * during an instruction; a fetch or an access while delivering an event
+ * cannot be emulated and ends KVM_RUN with an internal error.
+ */
+int mvmx_handle_apic_access(struct minikvm_vcpu *vcpu)
+{
+	unsigned long q = to_vmx(vcpu)->exit.qualification;
+
+	switch ((q >> 12) & 0xf) {
+	case 0:		/* linear read */
+	case 1:		/* linear write */
+	case 15:	/* guest-physical, during instruction execution */
+		return mmu_mmio_emulate(vcpu, APIC_DEFAULT_PHYS_BASE + (q & 0xfff));
+	default:
+		return mvmx_internal_error(vcpu, KVM_INTERNAL_ERROR_EMULATION);
+	}
+}
+
+/*
+ * A write the CPU made to the virtual-APIC page whose effects it leaves
+ * to the VMM (SDM Vol. 3C, "APIC-Write VM Exits"): trap-like, RIP past
+ * the instruction, the register offset in the exit qualification.
+ */
+int mvmx_handle_apic_write(struct minikvm_vcpu *vcpu)
+{
+	minikvm_lapic_write_trap(vcpu, to_vmx(vcpu)->exit.qualification & 0xff0);
 	return RESUME_GUEST;
 }
 

@@ -16,6 +16,7 @@ static const struct {
 	{ MINIKVM_APICV_X2APIC, "x2apic" },
 	{ MINIKVM_APICV_REG_VIRT, "reg_virt" },
 	{ MINIKVM_APICV_POSTED, "posted_intr" },
+	{ MINIKVM_APICV_APIC_ACCESS, "apic_access" },
 };
 
 #endif /* MINIKVM_VMX_APICV_NAMES_H */

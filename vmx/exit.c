@@ -62,6 +62,8 @@ static const vmx_exit_handler_t vmx_exit_handlers[] = {
 	[EXIT_REASON_XSETBV]		= mvmx_handle_xsetbv,		/* exit_xsetbv.c */
 	[EXIT_REASON_TPR_BELOW_THRESHOLD] = mvmx_handle_tpr_below_threshold,	/* apicv.c */
 	[EXIT_REASON_EOI_INDUCED]	= mvmx_handle_eoi_induced,		/* apicv.c */
+	[EXIT_REASON_APIC_ACCESS]	= mvmx_handle_apic_access,		/* apicv.c */
+	[EXIT_REASON_APIC_WRITE]	= mvmx_handle_apic_write,		/* apicv.c */
 };
 
 /* End KVM_RUN with KVM_EXIT_INTERNAL_ERROR, reason and qualification in data[]. */

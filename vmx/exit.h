@@ -38,5 +38,7 @@ int mvmx_handle_interrupt_window(struct minikvm_vcpu *vcpu);	/* exit_window.c */
 int mvmx_handle_nmi_window(struct minikvm_vcpu *vcpu);
 int mvmx_handle_tpr_below_threshold(struct minikvm_vcpu *vcpu);	/* apicv.c */
 int mvmx_handle_eoi_induced(struct minikvm_vcpu *vcpu);
+int mvmx_handle_apic_access(struct minikvm_vcpu *vcpu);
+int mvmx_handle_apic_write(struct minikvm_vcpu *vcpu);
 
 #endif /* MINIKVM_VMX_EXIT_H */

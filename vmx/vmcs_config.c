@@ -155,11 +155,16 @@ static int vmx_adjust_one(const char *name, u32 required, u32 optional, u64 cap,
  *  - posted-interrupt processing (needs virtual-interrupt delivery and
  *    acknowledge-interrupt-on-exit): an interrupt posted to a vCPU in
  *    guest mode reaches it with no VM exit. The Bochs test VM lacks it.
- *  - virtualize x2APIC mode and APIC-register virtualization, with
- *    virtual-interrupt delivery unless enable_x2apic_virt=0: while the
- *    guest's APIC is in x2APIC mode its TPR, EOI and SELF IPI MSRs are
- *    virtualized on the page and its register reads come from the page,
- *    without exits (vmx/apicv.c, mvmx_apic_mode_changed()).
+ *  - APIC-register virtualization, with virtual-interrupt delivery: the
+ *    guest's register reads come from the page, without exits.
+ *  - virtualize APIC accesses, with register virtualization: the xAPIC
+ *    page's accesses are served from the page, or exit with what they
+ *    did (vmx/apicv.c), instead of each being an EPT violation and an
+ *    instruction decode.
+ *  - virtualize x2APIC mode, with virtual-interrupt delivery unless
+ *    enable_x2apic_virt=0: while the guest's APIC is in x2APIC mode its
+ *    TPR, EOI and SELF IPI MSRs are virtualized on the page, and with
+ *    register virtualization its RDMSRs are served from it.
  */
 static void vmx_setup_apicv(void)
 {
@@ -195,14 +200,22 @@ static void vmx_setup_apicv(void)
 		a->mode |= MINIKVM_APICV_POSTED;
 		a->pin_set = PIN_BASED_POSTED_INTR;
 	}
-	if (!enable_x2apic_virt || !(proc2_may & SECONDARY_EXEC_VIRTUALIZE_X2APIC_MODE))
-		goto out;
-	/* The control itself follows the guest's APIC mode (apicv.c). */
-	a->mode |= MINIKVM_APICV_X2APIC;
+	/* Register reads from the page: VID keeps its PPR current. */
 	if (proc2_may & SECONDARY_EXEC_APIC_REGISTER_VIRT) {
 		a->mode |= MINIKVM_APICV_REG_VIRT;
 		a->proc2_set |= SECONDARY_EXEC_APIC_REGISTER_VIRT;
 	}
+	/*
+	 * The two controls below follow the guest's APIC mode, never both
+	 * on (apicv.c, mvmx_apic_mode_changed()): virtualized accesses to
+	 * the xAPIC page, with register virtualization, and virtualized
+	 * x2APIC MSRs.
+	 */
+	if ((a->mode & MINIKVM_APICV_REG_VIRT) &&
+	    (proc2_may & SECONDARY_EXEC_VIRTUALIZE_APIC_ACCESSES))
+		a->mode |= MINIKVM_APICV_APIC_ACCESS;
+	if (enable_x2apic_virt && (proc2_may & SECONDARY_EXEC_VIRTUALIZE_X2APIC_MODE))
+		a->mode |= MINIKVM_APICV_X2APIC;
 out:
 	mvmx_info.apicv = a->mode;
 	buf[0] = '\0';
