@@ -214,6 +214,7 @@ static noinline void vmx_reinject_vid(struct minikvm_vcpu *vcpu, u32 idt)
 	struct vmx_vcpu *vmx = to_vmx(vcpu);
 	u16 status = vmcs_read16(GUEST_INTR_STATUS), entry_status = vmx->intr_status;
 	bool injected = vmx->injected;
+	u8 svi = status >> 8;
 	s8 kind;
 
 	vmx->intr_status = status;
@@ -223,9 +224,10 @@ static noinline void vmx_reinject_vid(struct minikvm_vcpu *vcpu, u32 idt)
 	kind = vmx_vectoring_kinds[(idt & INTR_INFO_INTR_TYPE_MASK) >> 8];
 	if (kind < 0)
 		return;
-	if (status != entry_status)
-		vmx_requeue(vcpu, idt & ~VECTORING_INFO_DELIVER_CODE_MASK, MINIKVM_EVENT_INTR,
-			    status >> 8);
+	if (svi > (u8)(entry_status >> 8) ||
+	    (svi && !injected && kind == MINIKVM_EVENT_INTR &&
+	     (idt & VECTORING_INFO_VECTOR_MASK) == svi))
+		vmx_requeue(vcpu, idt & ~VECTORING_INFO_DELIVER_CODE_MASK, MINIKVM_EVENT_INTR, svi);
 	else if (injected || (kind != MINIKVM_EVENT_INTR && kind != MINIKVM_EVENT_NMI))
 		vmx_requeue(vcpu, idt, kind, idt & VECTORING_INFO_VECTOR_MASK);
 }
@@ -250,19 +252,29 @@ static noinline void vmx_reinject_vid(struct minikvm_vcpu *vcpu, u32 idt)
  * last one injected, or the guest's last exception: vector 0 in a guest
  * that had none, the NMI of irq_split_test's previous VM, the #PF of
  * the nested Linux in the test before irq_ipi_test). So the field's
- * type and vector are not what decides: a guest interrupt status (RVI,
- * SVI) other than the one the entry started from says that a delivery
- * from RVI happened in this run, and the event cut short is taken to be
- * it (every EOI exits while x2APIC virtualization stays off, so only a
- * delivery changes the status in the guest; vmx/apicv.c). That holds
- * when this entry injected an event too: the entry
+ * type and vector are not what decides: an SVI above the one the entry
+ * started from says that a delivery from RVI happened in this run, and
+ * the event cut short is taken to be it. Only a delivery raises SVI: the
+ * vector delivered is above VPPR's class, so above SVI's; a virtualized
+ * EOI (x2APIC MSRs, or the xAPIC page with virtualized APIC accesses;
+ * vmx/apicv.c) lowers it, and posted-interrupt processing changes only
+ * RVI. (Taking any change of the status for a delivery, as minikvm did
+ * while every EOI exited, re-injected the vector still in service after
+ * a virtualized EOI of a nested one.) A delivery cut short after the
+ * guest EOIed a higher vector in the same run leaves SVI below where it
+ * started; the SDM's CPU then names it in the field (an external
+ * interrupt with SVI's vector, which minikvm did not inject: with
+ * virtual-interrupt delivery it injects only ExtINT vectors, which never
+ * reach the LAPIC's ISR), and that is taken too; Bochs does not, and
+ * there the vector stays in ISR unhandled.
+ * That holds when this entry injected an event too: the entry
  * delivers that one first, and had its delivery been cut short nothing
- * else would have run, so a changed status says it went in and what
+ * else would have run, so a raised SVI says it went in and what
  * was cut short came later. Trusting the field there (as minikvm did)
  * injected that event a second time, or the guest's last exception,
  * and left the virtual interrupt in ISR with no handler to EOI it:
- * every vector of its priority class and below stayed blocked. An
- * unchanged status says no delivery from RVI happened; then, if
+ * every vector of its priority class and below stayed blocked. An SVI
+ * not raised says no delivery from RVI is in doubt; then, if
  * minikvm injected nothing, an external interrupt or NMI in the field
  * can only be stale (every NMI the guest gets is injected, every host
  * interrupt exits) and is dropped, while an exception or software
