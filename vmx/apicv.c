@@ -30,7 +30,8 @@
  *    moves the PIR into the page's IRR and RVI itself and delivers as
  *    above (SDM Vol. 3C, "Posted-Interrupt Processing"). irq/posted.c
  *    sends the vector and has the ordering argument.
- *  - virtualize x2APIC mode (with virtual-interrupt delivery): while the
+ *  - virtualize x2APIC mode (with virtual-interrupt delivery, only with
+ *    enable_x2apic_virt=1, vmx/vmcs_config.c says why): while the
  *    guest's APIC is in x2APIC mode, the MSR bitmap lets TPR reads and
  *    writes, EOI and SELF IPI writes through, and the CPU virtualizes
  *    them on the page (mvmx_apic_mode_changed()); every other x2APIC MSR

@@ -332,23 +332,24 @@ check)
 	fi
 	# test-vm.sh --noapicv: the LAPIC's tests twice more, on minikvm
 	# reloaded with other APIC virtualization: enable_apicv=0, the path
-	# of a CPU that lacks it, and enable_vid=1, virtual-interrupt
-	# delivery, which the default leaves off here (Bochs has no posted
-	# interrupts). The label keeps /dev/ in front: markers without it are
+	# of a CPU that lacks it, and enable_vid=1 with
+	# enable_x2apic_virt=1, all of it, which the defaults leave off here
+	# (Bochs has no posted interrupts). The label keeps /dev/ in front: markers without it are
 	# Linux's KVM selftests'. After KVM's run, so that KVM runs as it did
 	# before these passes existed: with the reload before it, KVM's
 	# vmx_host_state_test saw padding bytes of its sigset_t change
 	# (2026-11-30; the test now compares the kernel's 8 bytes and says
 	# what was seen).
 	if [ -s /etc/minikvm/tests-noapicv ]; then
-		for pass in noapicv:enable_apicv=0 vid:enable_vid=1; do
+		for pass in noapicv:enable_apicv=0 vid:enable_vid=1,enable_x2apic_virt=1; do
 			label=${pass%%:*}
-			if rmmod minikvm && insmod $mods/minikvm.ko ${pass#*:}; then
+			args=$(echo "${pass#*:}" | tr , ' ')
+			if rmmod minikvm && insmod $mods/minikvm.ko $args; then
 				check reload-$label ok
 				dmesg | grep 'minikvm: APIC virtualization' | tail -n 1 | sed 's/^/MINIKVM-VM: /'
 				run_tests /dev/minikvm /etc/minikvm/tests-noapicv /dev/minikvm-$label
 			else
-				check reload-$label fail "rmmod minikvm or insmod ${pass#*:} failed"
+				check reload-$label fail "rmmod minikvm or insmod $args failed"
 			fi
 		done
 	fi

@@ -9,7 +9,7 @@
 # VM must run), devs (the devices each must run on), vmrc (test-vm.sh's
 # exit status), noapicv (the tests that must also have run on devices
 # minikvm-noapicv and minikvm-vid: minikvm loaded with enable_apicv=0,
-# then with enable_vid=1).
+# then with enable_vid=1 enable_x2apic_virt=1).
 function short(dev) { sub(/^\/dev\//, "", dev); return dev }
 function report(what, dev, name, why) {
 	printf "%-5s %-8s %-6s %s%s\n", what, dev, vm, name, why == "" ? "" : "  " why

@@ -36,9 +36,9 @@
 # --noapicv (check mode): the tests tests.list marks noapicv, of those
 # this VM runs, run twice more on minikvm reloaded: with enable_apicv=0,
 # as device minikvm-noapicv in the markers (the LAPIC's path without APIC
-# virtualization), and with enable_vid=1, as minikvm-vid (with
-# virtual-interrupt delivery, off by default here). check.sh asks it of
-# 1-CPU VMs.
+# virtualization), and with enable_vid=1 enable_x2apic_virt=1, as
+# minikvm-vid (virtual-interrupt delivery and all that comes with it,
+# off by default here). check.sh asks it of 1-CPU VMs.
 #
 # Mode bench-compare (make bench-compare) runs exit_bench and mmu_bench
 # on the minikvm.ko of --base-module (an older revision, built for the

@@ -17,7 +17,8 @@
 #   tests.sh noapicv
 #       the names, on one line, of the tests marked noapicv: a 1-CPU VM
 #       of make check runs those of its share twice more, on minikvm
-#       loaded with enable_apicv=0, then enable_vid=1 (test-vm.sh --noapicv)
+#       loaded with enable_apicv=0, then enable_vid=1 enable_x2apic_virt=1
+#       (test-vm.sh --noapicv)
 #   tests.sh check
 #       tests.list against the tree: every selftests/*_test.c listed once,
 #       every listed test has a source, every line has a bound and a group,
