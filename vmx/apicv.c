@@ -257,22 +257,21 @@ void mvmx_apic_mode_changed(struct minikvm_vcpu *vcpu)
 	struct vmx_vcpu *vmx = to_vmx(vcpu);
 	bool x2 = vcpu->msr_apic_base & X2APIC_ENABLE;
 
-	vmx_update_apic_access(vcpu);
-	if (!(vmx->apicv & MINIKVM_APICV_X2APIC)) {
-		if (vmx->apicv & MINIKVM_APICV_APIC_ACCESS)
-			vmcs_write32(SECONDARY_VM_EXEC_CONTROL, vmx->ctls.proc2);
+	if (!(vmx->apicv & (MINIKVM_APICV_X2APIC | MINIKVM_APICV_APIC_ACCESS)))
 		return;
+	vmx_update_apic_access(vcpu);
+	if (vmx->apicv & MINIKVM_APICV_X2APIC) {
+		/* Both before the next entry: no entry sees one without the other. */
+		mvmx_msr_intercept(vmx, VMX_X2APIC_MSR(APIC_TASKPRI), !x2, !x2);
+		mvmx_msr_intercept(vmx, VMX_X2APIC_MSR(APIC_EOI), true, !x2);
+		mvmx_msr_intercept(vmx, VMX_X2APIC_MSR(APIC_SELF_IPI), true, !x2);
+		if (vmx->apicv & MINIKVM_APICV_REG_VIRT)
+			vmx_x2apic_reads(vmx, !x2);
+		if (x2)
+			vmx->ctls.proc2 |= SECONDARY_EXEC_VIRTUALIZE_X2APIC_MODE;
+		else
+			vmx->ctls.proc2 &= ~SECONDARY_EXEC_VIRTUALIZE_X2APIC_MODE;
 	}
-	/* Both before the next entry: no entry sees one without the other. */
-	mvmx_msr_intercept(vmx, VMX_X2APIC_MSR(APIC_TASKPRI), !x2, !x2);
-	mvmx_msr_intercept(vmx, VMX_X2APIC_MSR(APIC_EOI), true, !x2);
-	mvmx_msr_intercept(vmx, VMX_X2APIC_MSR(APIC_SELF_IPI), true, !x2);
-	if (vmx->apicv & MINIKVM_APICV_REG_VIRT)
-		vmx_x2apic_reads(vmx, !x2);
-	if (x2)
-		vmx->ctls.proc2 |= SECONDARY_EXEC_VIRTUALIZE_X2APIC_MODE;
-	else
-		vmx->ctls.proc2 &= ~SECONDARY_EXEC_VIRTUALIZE_X2APIC_MODE;
 	vmcs_write32(SECONDARY_VM_EXEC_CONTROL, vmx->ctls.proc2);
 }
 
