@@ -564,4 +564,6 @@ else
 	drain_console
 	pause 1
 fi
+# Shown only if the restart stalls (check.reboot prints the console).
+echo "MINIKVM-REBOOT: reboot -f"
 reboot -f
