@@ -24,6 +24,7 @@
  *
  *   irq_bench [--dev PATH] [rounds]
  *
+ *   BENCH-DECILES <dev> <row> <min> <10%> ... <90%> <max>   (each row)
  *   BENCH-IRQ <dev> rounds=N cpus=C ipi=<ticks> timer=<ticks> msi=<ticks>
  *             hlt=<ticks> ioapic=<ticks> hlt_min=<ticks> hlt_max=<ticks>
  *
@@ -256,12 +257,21 @@ static int cmp_u32(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-/* The median of @n figures (sorts them; last_min and last_max kept). */
-static uint32_t median(uint32_t *v, uint32_t n)
+/*
+ * The median of @n figures (sorts them; last_min and last_max kept), and
+ * a line with their deciles, min to max: a median can hide two modes.
+ */
+static uint32_t median(const char *row, uint32_t *v, uint32_t n)
 {
+	int i;
+
 	qsort(v, n, sizeof(*v), cmp_u32);
 	last_min = v[0];
 	last_max = v[n - 1];
+	printf("BENCH-DECILES %s %s", test_dev_path, row);
+	for (i = 0; i <= 10; i++)
+		printf(" %u", v[(n - 1) * i / 10]);
+	printf("\n");
 	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
@@ -316,7 +326,7 @@ static void ioapic_route(struct kvm_vm *vm)
 }
 
 /* One row of wait_guest: timer, msi, hlt or ioapic. */
-static uint32_t bench_wait(uint32_t rounds, uint32_t mode, enum sender how)
+static uint32_t bench_wait(const char *row, uint32_t rounds, uint32_t mode, enum sender how)
 {
 	struct kvm_vm *vm = bench_vm();
 	struct bench_vcpu v = { .vcpu = vcpu_create(vm, 0), .cpu = 0 };
@@ -354,7 +364,7 @@ static uint32_t bench_wait(uint32_t rounds, uint32_t mode, enum sender how)
 		lat[r] = handler[r] - start[r];
 	vcpu_free(v.vcpu);
 	vm_free(vm);
-	return median(lat, rounds);
+	return median(row, lat, rounds);
 }
 
 static uint32_t bench_ipi(uint32_t rounds)
@@ -392,7 +402,7 @@ static uint32_t bench_ipi(uint32_t rounds)
 	vcpu_free(v[1].vcpu);
 	vcpu_free(v[0].vcpu);
 	vm_free(vm);
-	return median(lat, rounds);
+	return median("ipi", lat, rounds);
 }
 
 int main(int argc, char **argv)
@@ -404,12 +414,12 @@ int main(int argc, char **argv)
 	TEST_ASSERT(rounds && rounds <= MAX_ROUNDS, "rounds %u (1-%d)", rounds, MAX_ROUNDS);
 	ncpus = sysconf(_SC_NPROCESSORS_ONLN);
 	ipi = bench_ipi(rounds);
-	timer = bench_wait(rounds, MODE_TIMER | MODE_HLT, SEND_NONE);
-	msi = bench_wait(rounds, 0, SEND_MSI);
-	hlt = bench_wait(rounds, MODE_HLT, SEND_MSI);
+	timer = bench_wait("timer", rounds, MODE_TIMER | MODE_HLT, SEND_NONE);
+	msi = bench_wait("msi", rounds, 0, SEND_MSI);
+	hlt = bench_wait("hlt", rounds, MODE_HLT, SEND_MSI);
 	hlt_min = last_min;
 	hlt_max = last_max;
-	ioapic = bench_wait(rounds, 0, SEND_IRQ_LINE);
+	ioapic = bench_wait("ioapic", rounds, 0, SEND_IRQ_LINE);
 	printf("BENCH-IRQ %s rounds=%u cpus=%d ipi=%u timer=%u msi=%u hlt=%u ioapic=%u",
 	       test_dev_path, rounds, ncpus, ipi, timer, msi, hlt, ioapic);
 	printf(" hlt_min=%u hlt_max=%u\n", hlt_min, hlt_max);
