@@ -85,7 +85,7 @@ static inline bool minikvm_ioapic_eoi_exit(struct minikvm_vcpu *vcpu)
 	return __minikvm_ioapic_eoi_exit(vcpu);
 }
 
-/* INIT or SIPI waits: the next entry must not happen before it is taken. */
+/* INIT, SIPI or an early timer waits: no entry before it is taken. */
 static inline bool minikvm_lapic_events_pending(struct minikvm_vcpu *vcpu)
 {
 	return vcpu->apic && __minikvm_lapic_events_pending(vcpu);

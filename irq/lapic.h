@@ -42,10 +42,15 @@ struct minikvm_pi_desc {
 #define MINIKVM_PI_ON	0
 static_assert(sizeof(struct minikvm_pi_desc) == 64);
 
-/* lapic->pending_events bits: INIT and SIPI wait here for the vCPU. */
+/*
+ * lapic->pending_events bits: INIT and SIPI wait here for the vCPU, and
+ * TIMER_EARLY says the TSC-deadline hrtimer fired its advance ahead of
+ * the deadline (irq/lapic_timer.c).
+ */
 enum {
 	MINIKVM_APIC_INIT,
 	MINIKVM_APIC_SIPI,
+	MINIKVM_APIC_TIMER_EARLY,
 };
 
 /* The register page: KVM's layout, its first KVM_APIC_REG_SIZE bytes are kvm_lapic_state. */
@@ -63,6 +68,7 @@ struct minikvm_lapic {
 	u64 period_ns;			/* periodic/one-shot: length of one count */
 	ktime_t target;			/* when the running count reaches 0 */
 	u64 tsc_deadline;		/* IA32_TSC_DEADLINE */
+	u32 timer_advance_ns;		/* TSC-deadline hrtimer fires this early */
 };
 
 #define LAPIC_MMIO_LEN		4096
@@ -144,5 +150,6 @@ void minikvm_lapic_timer_set_divide(struct minikvm_lapic *apic, u32 tdcr);
 void minikvm_lapic_timer_lvtt_written(struct minikvm_lapic *apic);
 u32 minikvm_lapic_timer_current(struct minikvm_lapic *apic);
 bool minikvm_lapic_timer_tscdeadline_mode(struct minikvm_lapic *apic);
+void minikvm_lapic_timer_expire_early(struct minikvm_lapic *apic);
 
 #endif /* MINIKVM_IRQ_LAPIC_H */

@@ -13,15 +13,77 @@
  * wait for a running callback): the callback reads each once (READ_ONCE)
  * and decides on those values, and both sides access period_ns and
  * target with READ_ONCE/WRITE_ONCE.
+ *
+ * Timer advance (KVM's lapic_timer_advance_ns), TSC-deadline mode only:
+ * the hrtimer fires timer_advance_ns before the deadline, so that the
+ * wakeup of a halted vCPU, or the exit of a running one, is done while
+ * the deadline is still ahead. The callback then posts nothing: it sets
+ * MINIKVM_APIC_TIMER_EARLY and kicks. The vCPU thread, before its next
+ * entry (minikvm_vcpu_ready_to_enter()), waits out what is left of the
+ * advance and only then posts the vector, so the guest never sees the
+ * interrupt before its deadline, and it sees it as soon after as an
+ * entry allows. How early or late the thread got there adapts the
+ * advance (lapic_timer_adapt()). Every path that cancels the hrtimer
+ * clears the bit after hrtimer_cancel(), so a deadline rewritten after
+ * an early fire raises nothing.
  */
+#include <linux/bitops.h>
 #include <linux/kernel.h>
 #include <linux/math64.h>
+#include <linux/moduleparam.h>
 #include <asm/tsc.h>
 
 #include "irq/apic.h"
 #include "irq/lapic.h"
 
 #define LAPIC_MIN_PERIOD_NS	(200 * NSEC_PER_USEC)
+
+/* -1: adaptive (from LAPIC_ADVANCE_INIT_NS); 0: off; N: N ns, fixed. */
+static int lapic_timer_advance_ns = -1;
+module_param(lapic_timer_advance_ns, int, 0444);
+MODULE_PARM_DESC(lapic_timer_advance_ns,
+		 "TSC-deadline timer fires this many ns early, the vCPU waits out the rest (-1: adaptive)");
+
+#define LAPIC_ADVANCE_INIT_NS	1000
+#define LAPIC_ADVANCE_MAX_NS	5000
+/*
+ * Adaptation: a step of 1/8 of the error, so one odd wakeup moves it
+ * little; errors beyond LAPIC_ADVANCE_MAX_NS (the vCPU thread was
+ * preempted, or in userspace) say nothing about the wakeup and are
+ * ignored.
+ */
+#define LAPIC_ADVANCE_STEP	8
+
+static u64 lapic_ns_to_tsc(u64 ns)
+{
+	return mul_u64_u32_div(ns, tsc_khz, NSEC_PER_MSEC);
+}
+
+static u64 lapic_guest_tsc(struct minikvm_vcpu *vcpu)
+{
+	return rdtsc() + READ_ONCE(vcpu->tsc_offset);
+}
+
+/* @late: guest TSC ticks from the deadline to the vCPU thread's check (< 0: early). */
+static void lapic_timer_adapt(struct minikvm_lapic *apic, s64 late)
+{
+	s64 ns, adv;
+
+	if (lapic_timer_advance_ns >= 0 || !tsc_khz)
+		return;
+	ns = div_s64(late * NSEC_PER_MSEC, tsc_khz);
+	if (abs(ns) > LAPIC_ADVANCE_MAX_NS)
+		return;
+	adv = (s64)apic->timer_advance_ns + ns / LAPIC_ADVANCE_STEP;
+	apic->timer_advance_ns = clamp_t(s64, adv, 0, LAPIC_ADVANCE_MAX_NS);
+}
+
+/* The hrtimer of a TSC-deadline timer: @advance_ns before @target. */
+static void lapic_timer_arm_deadline(struct minikvm_lapic *apic)
+{
+	hrtimer_start(&apic->timer, ktime_sub_ns(apic->target, apic->timer_advance_ns),
+		      HRTIMER_MODE_ABS_HARD);
+}
 
 bool minikvm_lapic_timer_tscdeadline_mode(struct minikvm_lapic *apic)
 {
@@ -41,6 +103,15 @@ static enum hrtimer_restart lapic_timer_fn(struct hrtimer *t)
 	u32 mode = lvtt & LAPIC_LVT_TIMER_MODE;
 	u64 period = READ_ONCE(apic->period_ns);
 
+	/* Fired ahead of the deadline: the vCPU thread waits for it. */
+	if (mode == APIC_LVT_TIMER_TSCDEADLINE &&
+	    (s64)(lapic_guest_tsc(apic->vcpu) - READ_ONCE(apic->tsc_deadline)) < 0) {
+		set_bit(MINIKVM_APIC_TIMER_EARLY, &apic->pending_events);
+		/* The bit before the vCPU's mode: as a post's steps 1-4. */
+		smp_mb__after_atomic();
+		minikvm_vcpu_kick(apic->vcpu);
+		return HRTIMER_NORESTART;
+	}
 	if (!(lvtt & APIC_LVT_MASKED))
 		minikvm_lapic_post(apic, lvtt & APIC_VECTOR_MASK);
 	if (mode == APIC_LVT_TIMER_TSCDEADLINE)
@@ -57,12 +128,46 @@ void minikvm_lapic_timer_init(struct minikvm_lapic *apic)
 	hrtimer_init(&apic->timer, CLOCK_MONOTONIC, HRTIMER_MODE_ABS_HARD);
 	apic->timer.function = lapic_timer_fn;
 	apic->divide = 2;
+	apic->timer_advance_ns = lapic_timer_advance_ns < 0 ? LAPIC_ADVANCE_INIT_NS :
+				 min(lapic_timer_advance_ns, LAPIC_ADVANCE_MAX_NS);
 }
 
 void minikvm_lapic_timer_cancel(struct minikvm_lapic *apic)
 {
 	hrtimer_cancel(&apic->timer);
+	clear_bit(MINIKVM_APIC_TIMER_EARLY, &apic->pending_events);
 	WRITE_ONCE(apic->period_ns, 0);
+}
+
+/**
+ * minikvm_lapic_timer_expire_early() - the vCPU thread's half of an advance
+ * @apic: the LAPIC of the vCPU thread calling, process context
+ *
+ * If the TSC-deadline hrtimer fired early, wait until the guest's TSC
+ * reaches the deadline (at most the advance: the hrtimer fired no
+ * earlier), adapt the advance to the time left or the time overdue,
+ * and post the LVT timer vector as the callback would have.
+ */
+void minikvm_lapic_timer_expire_early(struct minikvm_lapic *apic)
+{
+	struct minikvm_vcpu *vcpu = apic->vcpu;
+	u64 deadline = apic->tsc_deadline, limit;
+	u32 lvtt;
+	s64 late;
+
+	if (!test_and_clear_bit(MINIKVM_APIC_TIMER_EARLY, &apic->pending_events))
+		return;
+	late = lapic_guest_tsc(vcpu) - deadline;
+	lapic_timer_adapt(apic, late);
+	if (late < 0) {
+		limit = rdtsc() + lapic_ns_to_tsc(LAPIC_ADVANCE_MAX_NS);
+		while ((s64)(lapic_guest_tsc(vcpu) - deadline) < 0 && rdtsc() < limit)
+			cpu_relax();
+	}
+	apic->tsc_deadline = 0;
+	lvtt = lapic_get_reg(apic, APIC_LVTT);
+	if (!(lvtt & APIC_LVT_MASKED))
+		minikvm_lapic_post(apic, lvtt & APIC_VECTOR_MASK);
 }
 
 /* TMICT written (or the mode changed): count from now. */
@@ -157,6 +262,7 @@ void minikvm_set_tsc_deadline(struct minikvm_vcpu *vcpu, u64 data)
 	if (!apic || !minikvm_lapic_timer_tscdeadline_mode(apic))
 		return;
 	hrtimer_cancel(&apic->timer);
+	clear_bit(MINIKVM_APIC_TIMER_EARLY, &apic->pending_events);
 	apic->tsc_deadline = data;
 	if (!data)
 		return;
@@ -165,5 +271,5 @@ void minikvm_set_tsc_deadline(struct minikvm_vcpu *vcpu, u64 data)
 	ns = host_tsc > now ? (s64)mul_u64_u32_div(host_tsc - now, 1000000, tsc_khz) : 0;
 	WRITE_ONCE(apic->target, ktime_add_ns(ktime_get(), ns));
 	WRITE_ONCE(apic->period_ns, 0);
-	hrtimer_start(&apic->timer, apic->target, HRTIMER_MODE_ABS_HARD);
+	lapic_timer_arm_deadline(apic);
 }

@@ -488,7 +488,7 @@ int minikvm_lapic_accept_events(struct minikvm_vcpu *vcpu)
 	return 0;
 }
 
-/* INIT or SIPI waits (minikvm_lapic_events_pending(), vCPUs with a LAPIC). */
+/* INIT, SIPI or an early timer waits (minikvm_lapic_events_pending(), vCPUs with a LAPIC). */
 bool __minikvm_lapic_events_pending(struct minikvm_vcpu *vcpu)
 {
 	return READ_ONCE(vcpu->apic->pending_events);
@@ -504,8 +504,10 @@ void minikvm_lapic_sipi_pending(struct minikvm_vcpu *vcpu)
  * __minikvm_vcpu_ready_to_enter() - the run loop's step before an entry
  * @vcpu: the loaded vCPU with an in-kernel LAPIC, process context
  *
- * A vCPU that cannot run (HALTED without a wake event, waiting for INIT
- * or SIPI) blocks; then INIT/SIPI are taken and a halted vCPU with an
+ * A TSC-deadline timer that fired its advance early is waited out and
+ * posted first (irq/lapic_timer.c), before and after any sleep. A vCPU
+ * that cannot run (HALTED without a wake event, waiting for INIT or
+ * SIPI) blocks; then INIT/SIPI are taken and a halted vCPU with an
  * event runs again. A signal leaves it as it was, HALTED included, as
  * KVM's vcpu_block() does: the loop's signal check then ends KVM_RUN
  * with KVM_EXIT_INTR, and the next KVM_RUN blocks again.
@@ -515,8 +517,10 @@ void minikvm_lapic_sipi_pending(struct minikvm_vcpu *vcpu)
  */
 bool __minikvm_vcpu_ready_to_enter(struct minikvm_vcpu *vcpu)
 {
+	minikvm_lapic_timer_expire_early(vcpu->apic);
 	if (!minikvm_vcpu_runnable(vcpu)) {
 		minikvm_vcpu_block(vcpu);
+		minikvm_lapic_timer_expire_early(vcpu->apic);
 		if (!minikvm_vcpu_runnable(vcpu))
 			return false;
 		if (vcpu->mp_state == KVM_MP_STATE_HALTED)

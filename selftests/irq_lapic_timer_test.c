@@ -9,7 +9,12 @@
  *  - periodic: PERIODS interrupts of PERIOD_NS take at least that long;
  *  - TSC-deadline: the interrupt comes no sooner than the guest TSC
  *    passes the deadline, IA32_TSC_DEADLINE reads the deadline while it
- *    is armed and 0 after it fired.
+ *    is armed and 0 after it fired;
+ *  - TSC-deadline, EARLY_ROUNDS short deadlines in a row, the vCPU
+ *    halted or spinning in turn: the handler's RDTSC is never before its
+ *    deadline, whatever the host's timer advance (irq/lapic_timer.c:
+ *    the hrtimer fires ahead of the deadline and the vCPU thread waits
+ *    out the rest before the vector becomes pending).
  *
  * Upper bounds are loose: Bochs runs the test VM much slower than real
  * time, so only "not early" and "not lost" are asserted closely.
@@ -32,8 +37,14 @@
 #define PERIOD_NS	10000000u	/* 10 ms */
 #define PERIODS		10
 #define DEADLINE_TICKS	100000000ull	/* guest TSC ticks */
+#define EARLY_ROUNDS	200
+#define EARLY_GPA	0x8020	/* handler runs that came before their deadline */
 
-/* 0x8000: interrupts counted by the handler; 0x8008: mode to test. */
+/*
+ * 0x8000: interrupts counted by the handler; 0x8008: mode to test;
+ * 0x8010: mode 2's deadline, from now; 0x8018: the deadline armed last
+ * (mode 3), which the handler compares its RDTSC with.
+ */
 asm(GUEST_ASM_BEGIN(timer_guest, ".code32")
 	"mov $0xfee00000, %esi\n"
 	"movl $0x1ff, 0xf0(%esi)\n"
@@ -41,6 +52,7 @@ asm(GUEST_ASM_BEGIN(timer_guest, ".code32")
 	"sti\n"
 	"cmpl $1, 0x8008\n je timer_guest_periodic\n"
 	"cmpl $2, 0x8008\n je timer_guest_deadline\n"
+	"cmpl $3, 0x8008\n je timer_guest_early\n"
 	"movl $0x50, 0x320(%esi)\n"		/* one-shot */
 	"movl $100000000, 0x380(%esi)\n"
 	"mov 0x390(%esi), %eax\n out %eax, $0x10\n"
@@ -64,10 +76,30 @@ asm(GUEST_ASM_BEGIN(timer_guest, ".code32")
 	"xor %ebx, %eax\n out %eax, $0x10\n"	/* 0: reads back armed */
 	"3: hlt\n cmpl $0, 0x8000\n je 3b\n"
 	"rdmsr\n or %edx, %eax\n out %eax, $0x10\n"	/* 0 once fired */
+	"jmp timer_guest_done\n"
+	/* Deadlines 2000 to 62000 ticks ahead; even rounds halt, odd ones spin. */
+	"timer_guest_early:\n"
+	"movl $0x40050, 0x320(%esi)\n"
+	"xor %ebp, %ebp\n"
+	"5: cmp $200, %ebp\n"			/* EARLY_ROUNDS */
+	"jae timer_guest_done\n"
+	"lea 1(%ebp), %edi\n"
+	"mov %ebp, %ecx\n and $15, %ecx\n imul $4000, %ecx\n add $2000, %ecx\n"
+	"rdtsc\n add %ecx, %eax\n adc $0, %edx\n"
+	"mov %eax, 0x8018\n mov %edx, 0x801c\n"
+	"mov $0x6e0, %ecx\n wrmsr\n"
+	"test $1, %ebp\n jnz 7f\n"
+	"6: cli\n cmp %edi, 0x8000\n jae 8f\n sti\n hlt\n jmp 6b\n"
+	"7: cmp %edi, 0x8000\n jb 7b\n"
+	"8: sti\n inc %ebp\n jmp 5b\n"
 	"timer_guest_done:\n"
 	"mov 0x8000, %eax\n out %eax, $0x10\n"
 	"4: out %eax, $0x11\n jmp 4b\n"
 	"timer_guest_handler:\n"
+	"push %eax\n push %edx\n"
+	"rdtsc\n sub 0x8018, %eax\n sbb 0x801c, %edx\n"
+	"jns 9f\n incl 0x8020\n"			/* EARLY_GPA */
+	"9: pop %edx\n pop %eax\n"
 	"incl 0x8000\n"
 	"movl $0, 0xfee000b0\n"
 	"iret\n"
@@ -201,6 +233,24 @@ TEST(tsc_deadline)
 	el = __rdtsc() - t0;
 	EXPECT_GE(el, DEADLINE_TICKS) TH_LOG("fired after %llu TSC ticks", (unsigned long long)el);
 	EXPECT_EQ(1u, vcpu_run_until_out(vcpu, PORT_RESULT));
+	vcpu_run_until_out(vcpu, PORT_DONE);
+	vcpu_free(vcpu);
+	vm_free(vm);
+}
+
+TEST(tsc_deadline_never_early)
+{
+	struct kvm_vm *vm = vm_create_split();
+	struct kvm_vcpu *vcpu;
+
+	if (ioctl(vm->dev_fd, KVM_CHECK_EXTENSION, KVM_CAP_TSC_DEADLINE_TIMER) <= 0) {
+		vm_free(vm);
+		SKIP(return, "no KVM_CAP_TSC_DEADLINE_TIMER");
+	}
+	vcpu = timer_setup(vm, 3, true);
+	EXPECT_EQ((uint32_t)EARLY_ROUNDS, vcpu_run_until_out(vcpu, PORT_RESULT));
+	EXPECT_EQ(0u, *(uint32_t *)vm_gpa(vm, EARLY_GPA))
+		TH_LOG("interrupts before their deadline, of %d", EARLY_ROUNDS);
 	vcpu_run_until_out(vcpu, PORT_DONE);
 	vcpu_free(vcpu);
 	vm_free(vm);
