@@ -312,9 +312,14 @@ stop_vm() {
 # own ("Bochs connected to screen /dev/pts/N"). Nothing reads it, so once
 # its buffer is full Bochs blocks in write() and the guest stops dead, at
 # a point that depends on how much was drawn: long runs (the debug kernel)
-# hung there. Read that terminal and throw it away.
+# hung there. Read that terminal and throw it away, and start the reader
+# again should it end (drain.log says when; check.reboot shows it).
 drain_screen() {
-	[ -z "$drain" ] && [ "$backend" = bochs ] || return 0
+	[ "$backend" = bochs ] || return 0
+	if [ -n "$drain" ]; then
+		kill -0 "$drain" 2>/dev/null && return 0
+		echo "host second $((SECONDS - start)): the screen's reader ended" >> "$dir/drain.log"
+	fi
 	pts=$(grep -a -o 'connected to screen "/dev/pts/[0-9]*"' "$dir/backend.log" 2>/dev/null |
 		head -n 1 | cut -d'"' -f2) || true
 	[ -n "$pts" ] || return 0
@@ -339,6 +344,23 @@ stamp_timeline() {
 	seen=$total
 }
 
+# The emulator's process as the host sees it: scheduler state, kernel
+# wait channel, CPU seconds used over 5 s, open files, and its drain.
+emulator_state() {
+	local p t0 t1
+	p=$(pgrep -f "^bochs-bin .*-f $dir/bochsrc" | head -n 1)
+	[ -n "$p" ] || { echo "emulator: no process"; return; }
+	t0=$(awk '{ print $14 + $15 }' "/proc/$p/stat")
+	sleep 5
+	t1=$(awk '{ print $14 + $15 }' "/proc/$p/stat")
+	echo "emulator: pid $p state $(awk '{ print $3 }' "/proc/$p/stat")" \
+		"wchan $(cat "/proc/$p/wchan")" \
+		"cpu ticks in 5 s $((t1 - t0)) (of $((5 * $(getconf CLK_TCK))))"
+	echo "emulator: syscall $(cat "/proc/$p/syscall" 2>/dev/null)"
+	ls -l "/proc/$p/fd" | sed -n 's/^.* \([0-9]*\) -> /emulator: fd \1 -> /p'
+	echo "emulator: screen drain ${drain:-none} $([ -n "$drain" ] && kill -0 "$drain" 2>/dev/null && echo alive || echo gone)"
+}
+
 # From MINIKVM-REBOOT-BEGIN, the restart may take this many seconds.
 # It takes a few on a quiet host (0.01 s of guest time), but the guest's
 # clock follows its instruction count, 100 times slower than the host's
@@ -357,10 +379,13 @@ while [ $((SECONDS - start)) -lt "$timeout" ]; do
 		if grep -q 'reboot: Restarting system' "$console"; then rc=0; sleep 2; break; fi
 		[ -n "${reboot_wait:-}" ] || reboot_wait=$SECONDS
 		if [ $((SECONDS - reboot_wait)) -ge "$reboot_limit" ]; then
-			# SIGHUP makes Bochs quit as from a panic, writing each
-			# CPU's registers to bochs.log (info messages are on in
-			# 2-CPU check VMs) before the group is killed.
-			pkill -HUP -f "bochs -q -f $dir/bochsrc" 2>/dev/null && sleep 5
+			# Is the emulator running, or blocked (in what, on
+			# which file)? Then SIGHUP makes Bochs quit as from a
+			# panic, writing each CPU's registers to bochs.log (info
+			# messages are on in 2-CPU check VMs) before the group
+			# is killed.
+			emulator_state > "$dir/emulator.state" 2>&1
+			pkill -HUP -f "^bochs-bin .*-f $dir/bochsrc" 2>/dev/null && sleep 5
 			rc=0
 			break
 		fi
@@ -394,6 +419,7 @@ if grep -q '^MINIKVM-REBOOT-BEGIN' "$console"; then
 	if ! grep -q 'reboot: Restarting system' "$dir/reboot.log"; then
 		echo "MINIKVM-CHECK reboot fail no restart within $reboot_limit s of MINIKVM-REBOOT-BEGIN; the console since:" >> "$console"
 		sed 's/^/MINIKVM-LOG: /' "$dir/reboot.log" | tail -n 40 >> "$console"
+		cat "$dir/emulator.state" "$dir/drain.log" 2>/dev/null | sed 's/^/MINIKVM-LOG: /' >> "$console"
 		echo "MINIKVM-LOG: the emulator's last messages ($backend):" >> "$console"
 		tail -n 120 "$dir/bochs.log" 2>/dev/null | sed 's/^/MINIKVM-LOG: /' >> "$console"
 	elif grep -aE "$bad" "$dir/reboot.log" > "$dir/reboot.bad"; then
