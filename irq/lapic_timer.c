@@ -155,7 +155,9 @@ void minikvm_lapic_timer_expire_early(struct minikvm_lapic *apic)
 	u32 lvtt;
 	s64 late;
 
-	if (!test_and_clear_bit(MINIKVM_APIC_TIMER_EARLY, &apic->pending_events))
+	/* A plain read first: this runs before every entry. */
+	if (!test_bit(MINIKVM_APIC_TIMER_EARLY, &apic->pending_events) ||
+	    !test_and_clear_bit(MINIKVM_APIC_TIMER_EARLY, &apic->pending_events))
 		return;
 	late = lapic_guest_tsc(vcpu) - deadline;
 	lapic_timer_adapt(apic, late);
