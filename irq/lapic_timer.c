@@ -71,9 +71,10 @@ static void lapic_timer_adapt(struct minikvm_lapic *apic, s64 late)
 
 	if (lapic_timer_advance_ns >= 0 || !tsc_khz)
 		return;
-	ns = div_s64(late * NSEC_PER_MSEC, tsc_khz);
-	if (abs(ns) > LAPIC_ADVANCE_MAX_NS)
+	/* Before the product, which a long absence would overflow. */
+	if (abs(late) > lapic_ns_to_tsc(LAPIC_ADVANCE_MAX_NS))
 		return;
+	ns = div_s64(late * NSEC_PER_MSEC, tsc_khz);
 	adv = (s64)apic->timer_advance_ns + ns / LAPIC_ADVANCE_STEP;
 	apic->timer_advance_ns = clamp_t(s64, adv, 0, LAPIC_ADVANCE_MAX_NS);
 }
@@ -144,9 +145,11 @@ void minikvm_lapic_timer_cancel(struct minikvm_lapic *apic)
  * @apic: the LAPIC of the vCPU thread calling, process context
  *
  * If the TSC-deadline hrtimer fired early, wait until the guest's TSC
- * reaches the deadline (at most the advance: the hrtimer fired no
- * earlier), adapt the advance to the time left or the time overdue,
- * and post the LVT timer vector as the callback would have.
+ * reaches the deadline, adapt the advance to the time left or the time
+ * overdue, and post the LVT timer vector as the callback would have.
+ * The wait is bounded by LAPIC_ADVANCE_MAX_NS, the most the advance can
+ * be: the hrtimer fired no earlier than that before the deadline, on a
+ * host whose clock and TSC agree.
  */
 void minikvm_lapic_timer_expire_early(struct minikvm_lapic *apic)
 {
