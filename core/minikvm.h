@@ -23,6 +23,7 @@
 #include <linux/types.h>
 #include <asm/fpu/api.h>
 #include <asm/fpu/types.h>
+#include <asm/msr.h>
 
 #include "mmu/mmu.h"
 #include "mmu/insn_decode.h"
@@ -241,6 +242,12 @@ long minikvm_check_extension(long cap);
 static inline bool minikvm_has_quirk(const struct minikvm_vm *vm, u64 quirk)
 {
 	return !(READ_ONCE(vm->disabled_quirks) & quirk);
+}
+
+/* The guest's TSC now, from any thread: the host's plus tsc_offset (core/tsc.c). */
+static inline u64 minikvm_guest_tsc(const struct minikvm_vcpu *vcpu)
+{
+	return rdtsc() + READ_ONCE(vcpu->tsc_offset);
 }
 
 /* core/vcpu_xsave.c */

@@ -43,7 +43,7 @@ int minikvm_tsc_get_msr(struct minikvm_vcpu *vcpu, u32 index, u64 *data, bool ho
 {
 	switch (index) {
 	case MSR_IA32_TSC:
-		*data = rdtsc() + vcpu->tsc_offset;
+		*data = minikvm_guest_tsc(vcpu);
 		return 0;
 	case MSR_IA32_TSC_ADJUST:
 		if (!tsc_adjust_allowed(vcpu, host))

@@ -59,11 +59,6 @@ static u64 lapic_ns_to_tsc(u64 ns)
 	return mul_u64_u32_div(ns, tsc_khz, NSEC_PER_MSEC);
 }
 
-static u64 lapic_guest_tsc(struct minikvm_vcpu *vcpu)
-{
-	return rdtsc() + READ_ONCE(vcpu->tsc_offset);
-}
-
 /* @late: guest TSC ticks from the deadline to the vCPU thread's check (< 0: early). */
 static void lapic_timer_adapt(struct minikvm_lapic *apic, s64 late)
 {
@@ -106,7 +101,7 @@ static enum hrtimer_restart lapic_timer_fn(struct hrtimer *t)
 
 	/* Fired ahead of the deadline: the vCPU thread waits for it. */
 	if (mode == APIC_LVT_TIMER_TSCDEADLINE &&
-	    (s64)(lapic_guest_tsc(apic->vcpu) - READ_ONCE(apic->tsc_deadline)) < 0) {
+	    (s64)(minikvm_guest_tsc(apic->vcpu) - READ_ONCE(apic->tsc_deadline)) < 0) {
 		set_bit(MINIKVM_APIC_TIMER_EARLY, &apic->pending_events);
 		/* The bit before the vCPU's mode: as a post's steps 1-4. */
 		smp_mb__after_atomic();
@@ -162,11 +157,11 @@ void minikvm_lapic_timer_expire_early(struct minikvm_lapic *apic)
 	if (!test_bit(MINIKVM_APIC_TIMER_EARLY, &apic->pending_events) ||
 	    !test_and_clear_bit(MINIKVM_APIC_TIMER_EARLY, &apic->pending_events))
 		return;
-	late = lapic_guest_tsc(vcpu) - deadline;
+	late = minikvm_guest_tsc(vcpu) - deadline;
 	lapic_timer_adapt(apic, late);
 	if (late < 0) {
 		limit = rdtsc() + lapic_ns_to_tsc(LAPIC_ADVANCE_MAX_NS);
-		while ((s64)(lapic_guest_tsc(vcpu) - deadline) < 0 && rdtsc() < limit)
+		while ((s64)(minikvm_guest_tsc(vcpu) - deadline) < 0 && rdtsc() < limit)
 			cpu_relax();
 	}
 	apic->tsc_deadline = 0;
