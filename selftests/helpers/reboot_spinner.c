@@ -18,10 +18,9 @@
  * time, and a trace of one instruction costs it many times what one
  * instruction in a long trace does. A guest that exited every third
  * instruction (the first version of this one) all but stopped the test
- * VM's clock: reboot -f never restarted within test-vm.sh's 300 s on a
- * loaded host, and "pause 2" after it did not end in 330 s. A bare LOOP
- * still took 236 s for those 2 s of guest time, eight times the clock's
- * usual pace; long traces keep it near that pace.
+ * VM's clock: "pause 2" after it did not end in 330 s on a loaded host.
+ * A bare LOOP still took 236 s for those 2 s of guest time, eight times
+ * the clock's usual pace; long traces keep it near that pace.
  * While it runs, /init reboots: the reboot notifier (vmx/vmxon.c) turns
  * VMX off under it. Whatever KVM_RUN returns after that goes to stderr,
  * the first few times, should the console still carry it; what is

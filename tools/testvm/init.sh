@@ -542,9 +542,7 @@ fi
 # which slows the guest's clock as any busy CPU does (a busy Bochs CPU
 # runs the guest clock at about 1/100 of host time on a loaded host).
 # The spinner's guest once exited every third instruction, and that all
-# but stopped the clock: check.reboot saw no restart within test-vm.sh's
-# 300 s on a loaded host (2026-11-30, three times); reboot_spinner.c
-# says what it does now.
+# but stopped the clock; reboot_spinner.c says what it does now.
 drain_console() {
 	stty -F /dev/console "$(stty -F /dev/console -g)"
 }
