@@ -14,8 +14,9 @@
 # doubles that again. lockdep finds a lock-order inversion from the order
 # locks were taken in, without needing the race, so 1 CPU still sees it.
 # Two of them (--split 2) share the 1cpu tests of tests.list, balanced by
-# their time bounds, and run at the same time, one per host core; each
-# judges its own kernel log, taint, kmemleak scans and lockdep state.
+# their time bounds times their runs (tests.sh), and run at the same
+# time, one per host core; each judges its own kernel log, taint,
+# kmemleak scans and lockdep state.
 # 1 GiB of guest memory: each kmemleak scan reads all of it (and KASAN's
 # shadow of it), and the selftests need far less.
 set -uo pipefail

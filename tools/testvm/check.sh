@@ -14,10 +14,10 @@
 #
 # The VMs: for --cpus 1, N VMs with 1 CPU (--split N, default 2) that
 # share the 1cpu tests of tests.list between them, balanced by their time
-# bounds (tests.sh list 1cpu PART/N); for --cpus 2, one VM with 2 CPUs
-# running the 2cpu tests. They are named NAME-1cpu-PART (NAME-1cpu when
-# N is 1) and NAME-2cpu; each boots, loads and unloads minikvm and judges
-# its own kernel log, so its check.* lines are its own.
+# bounds times their runs (tests.sh list 1cpu PART/N); for --cpus 2, one
+# VM with 2 CPUs running the 2cpu tests. They are named NAME-1cpu-PART
+# (NAME-1cpu when N is 1) and NAME-2cpu; each boots, loads and unloads
+# minikvm and judges its own kernel log, so its check.* lines are its own.
 #
 # make check-debug (check-debug.sh) calls this with the debug kernel's
 # options, which go to test-vm.sh unchanged, no --units and no --static
