@@ -92,6 +92,13 @@ static bool lapic_timer_periodic(struct minikvm_lapic *apic)
 	return (lapic_get_reg(apic, APIC_LVTT) & LAPIC_LVT_TIMER_MODE) == APIC_LVT_TIMER_PERIODIC;
 }
 
+/* An expiry: the LVT timer vector, unless the entry is masked. */
+static void lapic_timer_post(struct minikvm_lapic *apic, u32 lvtt)
+{
+	if (!(lvtt & APIC_LVT_MASKED))
+		minikvm_lapic_post(apic, lvtt & APIC_VECTOR_MASK);
+}
+
 static enum hrtimer_restart lapic_timer_fn(struct hrtimer *t)
 {
 	struct minikvm_lapic *apic = container_of(t, struct minikvm_lapic, timer);
@@ -108,8 +115,7 @@ static enum hrtimer_restart lapic_timer_fn(struct hrtimer *t)
 		minikvm_vcpu_kick(apic->vcpu);
 		return HRTIMER_NORESTART;
 	}
-	if (!(lvtt & APIC_LVT_MASKED))
-		minikvm_lapic_post(apic, lvtt & APIC_VECTOR_MASK);
+	lapic_timer_post(apic, lvtt);
 	if (mode == APIC_LVT_TIMER_TSCDEADLINE)
 		WRITE_ONCE(apic->tsc_deadline, 0);
 	if (mode != APIC_LVT_TIMER_PERIODIC || !period)
@@ -150,7 +156,6 @@ void minikvm_lapic_timer_expire_early(struct minikvm_lapic *apic)
 {
 	struct minikvm_vcpu *vcpu = apic->vcpu;
 	u64 deadline = apic->tsc_deadline, limit;
-	u32 lvtt;
 	s64 late;
 
 	/* A plain read first: this runs before every entry. */
@@ -165,9 +170,7 @@ void minikvm_lapic_timer_expire_early(struct minikvm_lapic *apic)
 			cpu_relax();
 	}
 	apic->tsc_deadline = 0;
-	lvtt = lapic_get_reg(apic, APIC_LVTT);
-	if (!(lvtt & APIC_LVT_MASKED))
-		minikvm_lapic_post(apic, lvtt & APIC_VECTOR_MASK);
+	lapic_timer_post(apic, lapic_get_reg(apic, APIC_LVTT));
 }
 
 /* TMICT written (or the mode changed): count from now. */
