@@ -3,8 +3,8 @@
 #
 # make ci: make check and make check-debug, both run to the end even when
 # one fails (the two find different bugs), then one line adding up both
-# summaries, "N passed, N failed, N skipped", as the last line. Exit
-# status 1 on any failure.
+# summaries, "N passed, N failed, N skipped", as the last line, after the
+# FAIL lines of both again. Exit status 1 on any failure.
 #
 # The two overlap: after one "make all", make check-debug starts in the
 # background (the debug module's build, then its two 1-CPU VMs) while make
@@ -55,6 +55,13 @@ for target in check check-debug; do
 done
 
 [ "$fail" -eq 0 ] || rc=1
+# Every FAIL line of both targets again, just above the summary: a reader
+# of the log's tail alone (CI shows its head and tail) sees them all.
+fails=$(grep -h -a '^FAIL' build/ci-check.out build/ci-check-debug.out)
+if [ -n "$fails" ]; then
+	echo "=== the failures of make check and make check-debug, again:"
+	cut -c 1-400 <<< "$fails" | head -n 40
+fi
 echo "=== make ci: $((SECONDS - start))s after make all"
 echo "$pass passed, $fail failed, $skip skipped"
 exit $rc
