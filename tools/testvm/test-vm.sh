@@ -377,6 +377,14 @@ while [ $((SECONDS - start)) -lt "$timeout" ]; do
 	if grep -q '^MINIKVM-REBOOT-BEGIN' "$console"; then
 		if grep -q 'reboot: Restarting system' "$console"; then rc=0; sleep 2; break; fi
 		[ -n "${reboot_wait:-}" ] || reboot_wait=$SECONDS
+		# The emulator quit before the restart (a Bochs panic):
+		# check.reboot below says so, with the panic's message.
+		if ! kill -0 "$pid" 2>/dev/null; then
+			emu_rc=0
+			wait "$pid" || emu_rc=$?
+			rc=0
+			break
+		fi
 		if [ $((SECONDS - reboot_wait)) -ge "$reboot_limit" ]; then
 			# Is the emulator running, or blocked (in what, on
 			# which file)? Then SIGHUP makes Bochs quit as from a
@@ -407,6 +415,10 @@ while [ $((SECONDS - start)) -lt "$timeout" ]; do
 	if grep -v '^# |' "$console" | grep -q 'reboot: Restarting system'; then rc=6; sleep 2; break; fi
 	if ! kill -0 "$pid" 2>/dev/null; then
 		grep -q '^MINIKVM-DONE' "$console" && rc=0 || rc=5
+		emu_rc=0
+		wait "$pid" || emu_rc=$?
+		[ -n "${reboot_wait:-}" ] || ! grep -q '^MINIKVM-REBOOT-BEGIN' "$console" ||
+			reboot_wait=$SECONDS
 		break
 	fi
 	sleep 2
@@ -423,14 +435,29 @@ if grep -q '^MINIKVM-REBOOT-BEGIN' "$console"; then
 	echo >> "$console"
 	bad='BUG|WARNING|Oops|general protection|soft lockup|hung task|refcount|KASAN|UBSAN|circular locking|sleeping function called|Call Trace'
 	if ! grep -q 'reboot: Restarting system' "$dir/reboot.log"; then
-		echo "MINIKVM-CHECK reboot fail no restart after $((SECONDS - ${reboot_wait:-$SECONDS})) s" \
-			"(limit $reboot_limit) of MINIKVM-REBOOT-BEGIN; the console since:" >> "$console"
+		# Bochs writes ">>PANIC<<" and its message, then each CPU's
+		# registers, when it quits: on SIGHUP (the stall below) or on
+		# a panic of its own, which the line names first.
+		quit=$(grep -a -m 1 '>>PANIC<<' "$dir/bochs.log" 2>/dev/null | sed 's/^[0-9]*p//') || true
+		if [ -n "${emu_rc:-}" ]; then
+			why="the emulator quit (exit status $emu_rc) $((SECONDS - ${reboot_wait:-$SECONDS})) s after MINIKVM-REBOOT-BEGIN: ${quit:-no panic in its log}"
+		else
+			why="no restart after $((SECONDS - ${reboot_wait:-$SECONDS})) s (limit $reboot_limit) of MINIKVM-REBOOT-BEGIN"
+		fi
+		echo "MINIKVM-CHECK reboot fail $why; the console since:" >> "$console"
 		sed 's/^/MINIKVM-LOG: /' "$dir/reboot.log" | tail -n 40 >> "$console"
 		for f in emulator.state drain.log; do
 			[ ! -s "$dir/$f" ] || sed 's/^/MINIKVM-LOG: /' "$dir/$f" >> "$console"
 		done
+		# Its messages up to the quit (what led there), then its
+		# registers; without a quit, its last ones.
 		echo "MINIKVM-LOG: the emulator's last messages ($backend):" >> "$console"
-		[ ! -s "$dir/bochs.log" ] || tail -n 120 "$dir/bochs.log" | sed 's/^/MINIKVM-LOG: /' >> "$console"
+		n=$(grep -a -n -m 1 '>>PANIC<<' "$dir/bochs.log" 2>/dev/null | cut -d: -f1) || true
+		if [ -n "$n" ]; then
+			sed -n "$((n > 80 ? n - 80 : 1)),$((n + 60))p" "$dir/bochs.log"
+		elif [ -s "$dir/bochs.log" ]; then
+			tail -n 120 "$dir/bochs.log"
+		fi | sed 's/^/MINIKVM-LOG: /' >> "$console"
 	elif grep -aE "$bad" "$dir/reboot.log" > "$dir/reboot.bad"; then
 		echo "MINIKVM-CHECK reboot fail $(wc -l < "$dir/reboot.bad") bad lines before the restart:" >> "$console"
 		sed 's/^/MINIKVM-LOG: /' "$dir/reboot.log" | head -n 60 >> "$console"
