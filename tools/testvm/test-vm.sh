@@ -369,6 +369,13 @@ own_console_has() {
 	awk -v s="$1" '!/^# \|/ && index($0, s) { found = 1; exit } END { exit !found }' "$console"
 }
 
+# The host kernel's word on an emulator that quit without a panic of its
+# own: a fatal signal (segfault) or the OOM killer.
+host_log() {
+	dmesg 2>/dev/null | grep -a -i -E 'bochs|script|out of memory|oom' | tail -n 8 |
+		sed 's/^/host kernel: /' || true
+}
+
 # From MINIKVM-REBOOT-BEGIN, the restart may take this many seconds.
 # It takes a few (0.01 s of guest time). The "no restart within 300 s"
 # that failed make ci time and again was no wait at all: the DONE test
@@ -390,6 +397,7 @@ while [ $((SECONDS - start)) -lt "$timeout" ]; do
 		if ! kill -0 "$pid" 2>/dev/null; then
 			emu_rc=0
 			wait "$pid" || emu_rc=$?
+			host_log > "$dir/emulator.state" 2>&1
 			rc=0
 			break
 		fi
@@ -425,6 +433,7 @@ while [ $((SECONDS - start)) -lt "$timeout" ]; do
 		grep -q '^MINIKVM-DONE' "$console" && rc=0 || rc=5
 		emu_rc=0
 		wait "$pid" || emu_rc=$?
+		host_log > "$dir/emulator.state" 2>&1
 		[ -n "${reboot_wait:-}" ] || ! grep -q '^MINIKVM-REBOOT-BEGIN' "$console" ||
 			reboot_wait=$SECONDS
 		break
