@@ -362,11 +362,15 @@ emulator_state() {
 }
 
 # Whether the VM's own console lines (not a nested guest's "# | ...")
-# hold the fixed string $1. One awk, not grep -v | grep -q: under
-# pipefail the first grep's SIGPIPE, when the second stops at a match,
-# turned a match into a miss.
+# hold the fixed string $1; with $2, only the lines from the first that
+# starts with $2 on. One awk, not grep -v | grep -q: under pipefail the
+# first grep's SIGPIPE, when the second stops at a match, turned a match
+# into a miss.
 own_console_has() {
-	awk -v s="$1" '!/^# \|/ && index($0, s) { found = 1; exit } END { exit !found }' "$console"
+	awk -v s="$1" -v from="${2:-}" '
+		from == "" || index($0, from) == 1 { on = 1 }
+		on && !/^# \|/ && index($0, s) { found = 1; exit }
+		END { exit !found }' "$console"
 }
 
 # The host kernel's word on an emulator that quit without a panic of its
@@ -376,21 +380,13 @@ host_log() {
 		sed 's/^/host kernel: /' || true
 }
 
-# Whether the VM's own "reboot: Restarting system" came after
-# MINIKVM-REBOOT-BEGIN.
-restarted_after_marker() {
-	awk '/^MINIKVM-REBOOT-BEGIN/ { on = 1 }
-	     on && !/^# \|/ && index($0, "reboot: Restarting system") { found = 1; exit }
-	     END { exit !found }' "$console"
-}
-
 # From MINIKVM-REBOOT-BEGIN, the restart may take this many seconds.
 # It takes a few (0.01 s of guest time). The failures of this check in
 # make ci ("no restart within 300 s", later "after 0 s") were no wait at
 # all: first the DONE test below ended the loop when MINIKVM-REBOOT-BEGIN
 # and MINIKVM-DONE arrived between it and the REBOOT-BEGIN test, then the
-# restart test took the nested guest's restart line for the VM's (see
-# restarted_after_marker); either way the VM was killed seconds into its
+# restart test took the nested guest's restart line for the VM's (the
+# test in the loop says how); either way the VM was killed seconds into its
 # reboot. A failure shows how long it waited, the console since
 # MINIKVM-REBOOT-BEGIN, and what the emulator was doing.
 reboot_limit=600
@@ -406,7 +402,11 @@ while [ $((SECONDS - start)) -lt "$timeout" ]; do
 		# the restart, it ended the wait as soon as the marker came,
 		# and the VM was killed 2 s into its reboot, "no restart after
 		# 0 s" (stop 21's CI and more).
-		if restarted_after_marker; then rc=0; sleep 2; break; fi
+		if own_console_has 'reboot: Restarting system' MINIKVM-REBOOT-BEGIN; then
+			rc=0
+			sleep 2
+			break
+		fi
 		[ -n "${reboot_wait:-}" ] || reboot_wait=$SECONDS
 		# The emulator quit before the restart (a Bochs panic):
 		# check.reboot below says so, with the panic's message.
