@@ -471,7 +471,9 @@ if grep -q '^MINIKVM-REBOOT-BEGIN' "$console"; then
 		# Bochs writes ">>PANIC<<" and its message, then each CPU's
 		# registers, when it quits: on SIGHUP (the stall below) or on
 		# a panic of its own, which the line names first.
-		quit=$(grep -a -m 1 '>>PANIC<<' "$dir/bochs.log" 2>/dev/null | sed 's/^[0-9]*p//') || true
+		n=$(grep -a -n -m 1 '>>PANIC<<' "$dir/bochs.log" 2>/dev/null | cut -d: -f1) || true
+		quit=
+		[ -z "$n" ] || quit=$(sed -n "${n}s/^[0-9]*p//p" "$dir/bochs.log")
 		if [ -n "${emu_rc:-}" ]; then
 			why="the emulator quit (exit status $emu_rc) $((SECONDS - ${reboot_wait:-$SECONDS})) s after MINIKVM-REBOOT-BEGIN: ${quit:-no panic in its log}"
 		else
@@ -485,7 +487,6 @@ if grep -q '^MINIKVM-REBOOT-BEGIN' "$console"; then
 		# Its messages up to the quit (what led there), then its
 		# registers; without a quit, its last ones.
 		echo "MINIKVM-LOG: the emulator's last messages ($backend):" >> "$console"
-		n=$(grep -a -n -m 1 '>>PANIC<<' "$dir/bochs.log" 2>/dev/null | cut -d: -f1) || true
 		if [ -n "$n" ]; then
 			sed -n "$((n > 80 ? n - 80 : 1)),$((n + 60))p" "$dir/bochs.log"
 		elif [ -s "$dir/bochs.log" ]; then
