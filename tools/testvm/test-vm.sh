@@ -467,8 +467,9 @@ if grep -q '^MINIKVM-REBOOT-BEGIN' "$console"; then
 	bad='BUG|WARNING|Oops|general protection|soft lockup|hung task|refcount|KASAN|UBSAN|circular locking|sleeping function called|Call Trace'
 	if ! grep -q 'reboot: Restarting system' "$dir/reboot.log"; then
 		# Bochs writes ">>PANIC<<" and its message, then each CPU's
-		# registers, when it quits: on SIGHUP (the stall below) or on
-		# a panic of its own, which the line names first.
+		# registers, when it quits: on SIGHUP (a stalled reboot, in
+		# the wait above) or on a panic of its own, which the line
+		# names first.
 		n=$(grep -a -n -m 1 '>>PANIC<<' "$dir/bochs.log" 2>/dev/null | cut -d: -f1) || true
 		quit=
 		[ -z "$n" ] || quit=$(sed -n "${n}s/^[0-9]*p//p" "$dir/bochs.log")
